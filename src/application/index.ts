@@ -1,0 +1,4 @@
+export * from './ports';
+export * from './use-cases';
+export { PresenceAnnouncer } from './services/presence-announcer';
+export { describeError } from './services/describe-error';

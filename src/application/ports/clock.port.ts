@@ -1,0 +1,5 @@
+import type { Timestamp } from '../../domain';
+
+export interface Clock {
+  now(): Timestamp;
+}

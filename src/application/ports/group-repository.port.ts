@@ -1,0 +1,15 @@
+import type { Group, GroupId, GroupMember, GroupRole, Timestamp, UserId } from '../../domain';
+
+export interface GroupRepository {
+  /** Creates the group with its creator as first admin. */
+  create(name: string, creatorId: UserId, at: Timestamp): Promise<Group>;
+  findById(id: GroupId): Promise<Group | null>;
+  findMember(groupId: GroupId, userId: UserId): Promise<GroupMember | null>;
+  /** false when the user is a member already. */
+  addMember(member: GroupMember): Promise<boolean>;
+  /** false when the user was not a member. */
+  removeMember(groupId: GroupId, userId: UserId): Promise<boolean>;
+  /** Members, longest-standing first. */
+  listMembers(groupId: GroupId): Promise<GroupMember[]>;
+  setRole(groupId: GroupId, userId: UserId, role: GroupRole): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import type {
+  DirectMessage,
+  GroupId,
+  GroupMessage,
+  MessageId,
+  ReceivedDirectMessage,
+  Timestamp,
+  UserId,
+} from '../../domain';
+
+export interface NewDirectMessage {
+  readonly senderId: UserId;
+  readonly receiverId: UserId;
+  readonly content: string;
+  readonly sentAt: Timestamp;
+}
+
+export interface NewGroupMessage {
+  readonly groupId: GroupId;
+  readonly senderId: UserId;
+  readonly content: string;
+  readonly sentAt: Timestamp;
+}
+
+/** Messages with their delivery state: every message is stored undelivered until it reaches its receiver. */
+export interface MessageRepository {
+  saveDirect(message: NewDirectMessage): Promise<DirectMessage>;
+  markDirectDelivered(ids: readonly MessageId[]): Promise<void>;
+  /** The receiver's undelivered direct messages, oldest first, at most `limit`. */
+  listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]>;
+  /** Stores a group message undelivered for each of `recipientIds`. */
+  saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage>;
+  markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void>;
+}

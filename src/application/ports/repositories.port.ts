@@ -1,0 +1,30 @@
+import type { AccountRepository } from './account-repository.port';
+import type { ActivityLog } from './activity-log.port';
+import type { FriendRequestRepository } from './friend-request-repository.port';
+import type { FriendshipRepository } from './friendship-repository.port';
+import type { GroupRepository } from './group-repository.port';
+import type { MessageRepository } from './message-repository.port';
+import type { SessionRepository } from './session-repository.port';
+
+/** Every repository, as one storage engine provides them. */
+export interface Repositories {
+  readonly accounts: AccountRepository;
+  readonly friendRequests: FriendRequestRepository;
+  readonly friendships: FriendshipRepository;
+  readonly groups: GroupRepository;
+  readonly messages: MessageRepository;
+  readonly sessions: SessionRepository;
+  readonly activity: ActivityLog;
+}
+
+/** Runs work in one transaction: all its writes are stored, or none. */
+export interface UnitOfWork {
+  run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** A storage engine: its repositories, transactions over them, and how to let it go. */
+export interface Storage {
+  readonly repositories: Repositories;
+  readonly unitOfWork: UnitOfWork;
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import {
+  DomainErrors,
+  MessageContent,
+  fail,
+  ok,
+  type DomainError,
+  type MessageId,
+  type Result,
+  type UserId,
+  type UserRef,
+} from '../../domain';
+import { describeError } from '../services/describe-error';
+import type { Clock, Delivery, Logger, Repositories } from '../ports';
+
+export interface SendDirectMessageInput {
+  readonly sender: UserRef;
+  readonly receiverId: UserId;
+  readonly content: string;
+}
+
+export interface SendDirectMessageOutput {
+  readonly messageId: MessageId;
+  /** Settles once the push has reached a connection of the receiver (true) or none (false). */
+  readonly delivered: Promise<boolean>;
+}
+
+/**
+ * Stores the message undelivered (the reply waits for that), then pushes it to the
+ * receiver's connections; it is marked delivered once a push has left the server.
+ */
+export class SendDirectMessage {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly delivery: Delivery,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(input: SendDirectMessageInput): Promise<Result<SendDirectMessageOutput, DomainError>> {
+    const content = MessageContent.create(input.content);
+    if (!content.ok) return content;
+    if (input.receiverId === input.sender.id) return fail(DomainErrors.invalidInput('Cannot message yourself'));
+    const { accounts, messages } = this.repositories;
+    if (!(await accounts.findById(input.receiverId))) return fail(DomainErrors.userNotFound());
+
+    const message = await messages.saveDirect({
+      senderId: input.sender.id,
+      receiverId: input.receiverId,
+      content: content.value.value,
+      sentAt: this.clock.now(),
+    });
+    const delivered = this.delivery
+      .push(message.receiverId, {
+        kind: 'direct-message',
+        senderId: input.sender.id,
+        senderUsername: input.sender.username,
+        content: message.content,
+        sentAt: message.sentAt,
+      })
+      .then(async (reached) => {
+        if (reached) await messages.markDirectDelivered([message.id]);
+        return reached;
+      })
+      .catch((error: unknown) => {
+        // Left undelivered: the receiver gets it through GET_OFFLINE_MESSAGES.
+        this.logger.error('marking a message delivered failed', { error: describeError(error) });
+        return false;
+      });
+    return ok({ messageId: message.id, delivered });
+  }
+}

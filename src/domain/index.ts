@@ -1,0 +1,11 @@
+export * from './result';
+export * from './domain-error';
+export * from './ids';
+export * from './credentials';
+export * from './message-content';
+export * from './group-name';
+export * from './account';
+export * from './friend-request';
+export * from './group';
+export * from './message';
+export { codePointLength, utf8ByteLength } from './text-rules';
