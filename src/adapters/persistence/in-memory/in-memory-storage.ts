@@ -1,0 +1,373 @@
+import {
+  Account,
+  Username,
+  type AccountStatus,
+  type DirectMessage,
+  type FriendRequest,
+  type Group,
+  type GroupMember,
+  type GroupMessage,
+  type GroupRole,
+  type IncomingFriendRequest,
+  type NewAccount,
+  type ReceivedDirectMessage,
+  type Timestamp,
+  type UserId,
+  type UserRef,
+} from '../../../domain';
+import type {
+  AccountRepository,
+  ActivityEntry,
+  ActivityLog,
+  FriendRequestRepository,
+  FriendshipRepository,
+  GroupRepository,
+  MessageRepository,
+  NewDirectMessage,
+  NewGroupMessage,
+  NewSession,
+  Repositories,
+  SessionRepository,
+  Storage,
+  UnitOfWork,
+} from '../../../application/ports';
+
+/** The whole state of an in-memory store. */
+interface State {
+  nextId: number;
+  readonly accounts: Map<UserId, Account>;
+  readonly accountsByKey: Map<string, UserId>;
+  readonly friendRequests: Map<number, FriendRequest>;
+  readonly friendships: Map<string, Timestamp>;
+  readonly groups: Map<number, Group>;
+  /** By `groupId:userId`. */
+  readonly members: Map<string, GroupMember>;
+  readonly directMessages: Map<number, { readonly message: DirectMessage; readonly delivered: boolean }>;
+  readonly groupMessages: Map<number, GroupMessage>;
+  /** By `messageId:userId`: delivered or not. */
+  readonly groupDeliveries: Map<string, boolean>;
+  readonly sessions: Map<number, NewSession>;
+  readonly activity: ActivityEntry[];
+}
+
+const pairKey = (a: UserId, b: UserId): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+const memberKey = (groupId: number, userId: UserId): string => `${groupId}:${userId}`;
+const byUsername = (x: UserRef, y: UserRef): number => {
+  const a = x.username.toLowerCase();
+  const b = y.username.toLowerCase();
+  return a < b ? -1 : a > b ? 1 : x.id - y.id;
+};
+
+/**
+ * Every write goes through a journal. Inside a unit of work it remembers how to undo
+ * each write, so a failed unit undoes its own writes and nobody else's.
+ */
+class Journal {
+  private readonly undo: (() => void)[] = [];
+
+  constructor(private readonly recording: boolean) {}
+
+  set<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (this.recording) {
+      const had = map.has(key);
+      const previous = map.get(key);
+      this.undo.push(() => (had ? map.set(key, previous as V) : map.delete(key)));
+    }
+    map.set(key, value);
+  }
+
+  delete<K, V>(map: Map<K, V>, key: K): boolean {
+    if (!map.has(key)) return false;
+    if (this.recording) {
+      const previous = map.get(key) as V;
+      this.undo.push(() => map.set(key, previous));
+    }
+    return map.delete(key);
+  }
+
+  append<T>(list: T[], item: T): void {
+    if (this.recording) this.undo.push(() => list.splice(list.lastIndexOf(item), 1));
+    list.push(item);
+  }
+
+  rollback(): void {
+    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
+    this.undo.length = 0;
+  }
+}
+
+function emptyState(): State {
+  return {
+    nextId: 1,
+    accounts: new Map(),
+    accountsByKey: new Map(),
+    friendRequests: new Map(),
+    friendships: new Map(),
+    groups: new Map(),
+    members: new Map(),
+    directMessages: new Map(),
+    groupMessages: new Map(),
+    groupDeliveries: new Map(),
+    sessions: new Map(),
+    activity: [],
+  };
+}
+
+function repositoriesOver(state: State, journal: Journal): Repositories {
+  return {
+    accounts: new InMemoryAccountRepository(state, journal),
+    friendRequests: new InMemoryFriendRequestRepository(state, journal),
+    friendships: new InMemoryFriendshipRepository(state, journal),
+    groups: new InMemoryGroupRepository(state, journal),
+    messages: new InMemoryMessageRepository(state, journal),
+    sessions: new InMemorySessionRepository(state, journal),
+    activity: new InMemoryActivityLog(state, journal),
+  };
+}
+
+/**
+ * Storage held in process memory: the fakes the unit tests use and embedders may use.
+ * It keeps the same promises as the database adapters (uniqueness, ordering, atomic
+ * units of work), which one contract suite checks for both.
+ */
+export class InMemoryStorage implements Storage {
+  private readonly state = emptyState();
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly repositories: Repositories = repositoriesOver(this.state, new Journal(false));
+  readonly unitOfWork: UnitOfWork = { run: (work) => this.transaction(work) };
+
+  /** Units of work run one at a time; a failed one undoes its own writes. */
+  private transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const journal = new Journal(true);
+      try {
+        return await work(repositoriesOver(this.state, journal));
+      } catch (error) {
+        journal.rollback();
+        throw error;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** What the activity log holds, oldest first (for tests and embedders). */
+  activityEntries(): readonly ActivityEntry[] {
+    return this.state.activity;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** What every in-memory repository holds: the shared state and the journal its writes go through. */
+abstract class InMemoryRepository {
+  constructor(
+    protected readonly s: State,
+    protected readonly journal: Journal,
+  ) {}
+
+  protected nextId(): number {
+    return this.s.nextId++;
+  }
+}
+
+class InMemoryAccountRepository extends InMemoryRepository implements AccountRepository {
+  async create(account: NewAccount): Promise<Account | 'username-taken'> {
+    const key = Username.keyOf(account.username);
+    if (this.s.accountsByKey.has(key)) return 'username-taken';
+    const created = Account.restore({ id: this.nextId(), status: 'active', ...account });
+    this.journal.set(this.s.accounts, created.id, created);
+    this.journal.set(this.s.accountsByKey, key, created.id);
+    return created;
+  }
+
+  async findById(id: UserId): Promise<Account | null> {
+    return this.s.accounts.get(id) ?? null;
+  }
+
+  async findByUsername(username: string): Promise<Account | null> {
+    const id = this.s.accountsByKey.get(Username.keyOf(username));
+    return id === undefined ? null : (this.s.accounts.get(id) ?? null);
+  }
+
+  async setStatus(id: UserId, status: AccountStatus): Promise<void> {
+    const account = this.s.accounts.get(id);
+    if (account) this.journal.set(this.s.accounts, id, Account.restore({ ...account, status }));
+  }
+
+  async filterBanned(ids: readonly UserId[]): Promise<UserId[]> {
+    return ids.filter((id) => this.s.accounts.get(id)?.isBanned === true);
+  }
+}
+
+class InMemoryFriendRequestRepository extends InMemoryRepository implements FriendRequestRepository {
+  async createPending(senderId: UserId, receiverId: UserId, at: Timestamp): Promise<FriendRequest | 'already-pending'> {
+    if (await this.findPendingBetween(senderId, receiverId)) return 'already-pending';
+    const request: FriendRequest = { id: this.nextId(), senderId, receiverId, status: 'pending', createdAt: at };
+    this.journal.set(this.s.friendRequests, request.id, request);
+    return request;
+  }
+
+  async findPendingBetween(a: UserId, b: UserId): Promise<FriendRequest | null> {
+    const pair = pairKey(a, b);
+    for (const r of this.s.friendRequests.values()) {
+      if (r.status === 'pending' && pairKey(r.senderId, r.receiverId) === pair) return r;
+    }
+    return null;
+  }
+
+  async listPendingFor(receiverId: UserId): Promise<IncomingFriendRequest[]> {
+    return [...this.s.friendRequests.values()]
+      .filter((r) => r.status === 'pending' && r.receiverId === receiverId)
+      .sort((x, y) => x.createdAt - y.createdAt || x.id - y.id)
+      .map((r) => ({
+        id: r.id,
+        senderId: r.senderId,
+        senderUsername: this.s.accounts.get(r.senderId)?.username ?? '',
+        createdAt: r.createdAt,
+      }));
+  }
+
+  async resolve(id: number, receiverId: UserId, outcome: 'accepted' | 'rejected'): Promise<FriendRequest | null> {
+    const request = this.s.friendRequests.get(id);
+    if (!request || request.status !== 'pending' || request.receiverId !== receiverId) return null;
+    this.journal.set(this.s.friendRequests, id, { ...request, status: outcome });
+    return request;
+  }
+}
+
+class InMemoryFriendshipRepository extends InMemoryRepository implements FriendshipRepository {
+  async add(a: UserId, b: UserId, since: Timestamp): Promise<boolean> {
+    const key = pairKey(a, b);
+    if (this.s.friendships.has(key)) return false;
+    this.journal.set(this.s.friendships, key, since);
+    return true;
+  }
+
+  async remove(a: UserId, b: UserId): Promise<boolean> {
+    return this.journal.delete(this.s.friendships, pairKey(a, b));
+  }
+
+  async exists(a: UserId, b: UserId): Promise<boolean> {
+    return this.s.friendships.has(pairKey(a, b));
+  }
+
+  async listFriends(userId: UserId): Promise<UserRef[]> {
+    const friends: UserRef[] = [];
+    for (const key of this.s.friendships.keys()) {
+      const [low, high] = key.split(':').map(Number) as [number, number];
+      const other = low === userId ? high : high === userId ? low : null;
+      const account = other === null ? undefined : this.s.accounts.get(other);
+      if (account) friends.push({ id: account.id, username: account.username });
+    }
+    return friends.sort(byUsername);
+  }
+}
+
+class InMemoryGroupRepository extends InMemoryRepository implements GroupRepository {
+  async create(name: string, creatorId: UserId, at: Timestamp): Promise<Group> {
+    const group: Group = { id: this.nextId(), name, createdBy: creatorId, createdAt: at };
+    this.journal.set(this.s.groups, group.id, group);
+    await this.addMember({ groupId: group.id, userId: creatorId, role: 'admin', joinedAt: at });
+    return group;
+  }
+
+  async findById(id: number): Promise<Group | null> {
+    return this.s.groups.get(id) ?? null;
+  }
+
+  async findMember(groupId: number, userId: UserId): Promise<GroupMember | null> {
+    return this.s.members.get(memberKey(groupId, userId)) ?? null;
+  }
+
+  async addMember(member: GroupMember): Promise<boolean> {
+    const key = memberKey(member.groupId, member.userId);
+    if (this.s.members.has(key)) return false;
+    this.journal.set(this.s.members, key, member);
+    return true;
+  }
+
+  async removeMember(groupId: number, userId: UserId): Promise<boolean> {
+    return this.journal.delete(this.s.members, memberKey(groupId, userId));
+  }
+
+  async listMembers(groupId: number): Promise<GroupMember[]> {
+    return [...this.s.members.values()]
+      .filter((m) => m.groupId === groupId)
+      .sort((a, b) => a.joinedAt - b.joinedAt || a.userId - b.userId);
+  }
+
+  async setRole(groupId: number, userId: UserId, role: GroupRole): Promise<void> {
+    const member = this.s.members.get(memberKey(groupId, userId));
+    if (member) this.journal.set(this.s.members, memberKey(groupId, userId), { ...member, role });
+  }
+}
+
+class InMemoryMessageRepository extends InMemoryRepository implements MessageRepository {
+  async saveDirect(message: NewDirectMessage): Promise<DirectMessage> {
+    const stored: DirectMessage = { id: this.nextId(), ...message };
+    this.journal.set(this.s.directMessages, stored.id, { message: stored, delivered: false });
+    return stored;
+  }
+
+  async markDirectDelivered(ids: readonly number[]): Promise<void> {
+    for (const id of ids) {
+      const row = this.s.directMessages.get(id);
+      if (row && !row.delivered) this.journal.set(this.s.directMessages, id, { message: row.message, delivered: true });
+    }
+  }
+
+  async listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]> {
+    const found: ReceivedDirectMessage[] = [];
+    // Ids only grow, so ascending ids are the order of sending.
+    const ids = [...this.s.directMessages.keys()].sort((a, b) => a - b);
+    for (const id of ids) {
+      if (found.length >= limit) break;
+      const { message, delivered } = this.s.directMessages.get(id)!;
+      if (delivered || message.receiverId !== receiverId) continue;
+      found.push({ ...message, senderUsername: this.s.accounts.get(message.senderId)?.username ?? '' });
+    }
+    return found;
+  }
+
+  async saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage> {
+    const stored: GroupMessage = { id: this.nextId(), ...message };
+    this.journal.set(this.s.groupMessages, stored.id, stored);
+    for (const userId of recipientIds) this.journal.set(this.s.groupDeliveries, `${stored.id}:${userId}`, false);
+    return stored;
+  }
+
+  async markGroupDelivered(messageId: number, recipientId: UserId): Promise<void> {
+    const key = `${messageId}:${recipientId}`;
+    if (this.s.groupDeliveries.has(key)) this.journal.set(this.s.groupDeliveries, key, true);
+  }
+}
+
+class InMemorySessionRepository extends InMemoryRepository implements SessionRepository {
+  async open(session: NewSession): Promise<number> {
+    const id = this.nextId();
+    this.journal.set(this.s.sessions, id, session);
+    return id;
+  }
+
+  async close(sessionId: number): Promise<void> {
+    this.journal.delete(this.s.sessions, sessionId);
+  }
+
+  async closeAllOfNode(nodeId: string): Promise<UserId[]> {
+    const users: UserId[] = [];
+    for (const [id, session] of [...this.s.sessions]) {
+      if (session.nodeId !== nodeId) continue;
+      this.journal.delete(this.s.sessions, id);
+      users.push(session.userId);
+    }
+    return users;
+  }
+}
+
+class InMemoryActivityLog extends InMemoryRepository implements ActivityLog {
+  async record(entry: ActivityEntry): Promise<void> {
+    this.journal.append(this.s.activity, entry);
+  }
+}
