@@ -1,0 +1,12 @@
+export { createDataSource, SQLITE_MIGRATIONS, type SqliteDataSourceOptions, type SqliteSynchronous } from './data-source';
+export { isUniqueViolation } from './unique-violation';
+export type { Executor } from './executor';
+export { SqliteExecutor } from './sqlite-executor';
+export { TypeOrmStorage, type TypeOrmStorageOptions } from './typeorm-storage';
+export { TypeOrmAccountRepository } from './repositories/typeorm-account.repository';
+export { TypeOrmActivityLog } from './repositories/typeorm-activity-log.repository';
+export { TypeOrmFriendRequestRepository } from './repositories/typeorm-friend-request.repository';
+export { TypeOrmFriendshipRepository } from './repositories/typeorm-friendship.repository';
+export { TypeOrmGroupRepository } from './repositories/typeorm-group.repository';
+export { TypeOrmMessageRepository } from './repositories/typeorm-message.repository';
+export { TypeOrmSessionRepository } from './repositories/typeorm-session.repository';

@@ -1,0 +1,80 @@
+import type { MessageRepository, NewDirectMessage, NewGroupMessage } from '../../../../application/ports';
+import type { DirectMessage, GroupMessage, MessageId, ReceivedDirectMessage, UserId } from '../../../../domain';
+import type { Executor } from '../executor';
+import { MessageMapper, type ReceivedDirectMessageRow } from '../mappers';
+import { chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
+import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from '../schemas';
+
+/*
+ * Direct messages are the hot path, so they are plain parameterized SQL: the
+ * query builder costs several times the statement itself. The names are unquoted
+ * (none is reserved in SQLite or MySQL), so the text serves both. `delivered = 0`
+ * is a literal because SQLite uses the partial index only for a condition it can
+ * see in the statement.
+ */
+const INSERT_DIRECT =
+  'INSERT INTO messages (sender_id, receiver_id, content, created_at, delivered) VALUES (?, ?, ?, ?, ?)';
+const MARK_DIRECT_DELIVERED = (count: number): string =>
+  `UPDATE messages SET delivered = 1 WHERE id IN (${placeholders(count)}) AND delivered = 0`;
+const LIST_UNDELIVERED_DIRECT = `
+  SELECT m.id AS id, m.sender_id AS senderId, a.username AS senderUsername, m.receiver_id AS receiverId,
+         m.content AS content, m.created_at AS createdAt
+  FROM messages m JOIN accounts a ON a.id = m.sender_id
+  WHERE m.receiver_id = ? AND m.delivered = 0
+  ORDER BY m.id
+  LIMIT ?`;
+
+/** Rows per multi-row INSERT of group deliveries: 3 bound parameters each. */
+const DELIVERY_CHUNK = 300;
+/** Ids per `IN (...)` list. */
+const ID_CHUNK = 500;
+
+export class TypeOrmMessageRepository implements MessageRepository {
+  constructor(private readonly db: Executor) {}
+
+  async saveDirect(message: NewDirectMessage): Promise<DirectMessage> {
+    const record = MessageMapper.directToPersistence(message);
+    const values = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered];
+    const id = await this.db.run(async (manager) =>
+      generatedId(manager, DirectMessageSchema, await manager.query(INSERT_DIRECT, values)),
+    );
+    return MessageMapper.directToDomain({ id, ...record });
+  }
+
+  async markDirectDelivered(ids: readonly MessageId[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.run(async (manager) => {
+      for (const chunk of chunksOf(ids, ID_CHUNK)) await manager.query(MARK_DIRECT_DELIVERED(chunk.length), chunk);
+    });
+  }
+
+  listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]> {
+    const count = Math.floor(limit);
+    if (!(count > 0)) return Promise.resolve([]);
+    return this.db.run(async (manager) => {
+      const rows: ReceivedDirectMessageRow[] = await manager.query(LIST_UNDELIVERED_DIRECT, [receiverId, count]);
+      return rows.map((row) => MessageMapper.receivedToDomain(row));
+    });
+  }
+
+  saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage> {
+    const record = MessageMapper.groupToPersistence(message);
+    return this.db.atomically(async (manager) => {
+      const id = await insertReturningId(manager, GroupMessageSchema, record);
+      const deliveries = MessageMapper.deliveriesToPersistence(id, recipientIds);
+      await insertInChunks(manager, GroupMessageDeliverySchema, deliveries, DELIVERY_CHUNK);
+      return MessageMapper.groupToDomain({ id, ...record });
+    });
+  }
+
+  async markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void> {
+    await this.db.run((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(GroupMessageDeliverySchema)
+        .set({ delivered: true })
+        .where({ messageId, userId: recipientId, delivered: false })
+        .execute(),
+    );
+  }
+}
