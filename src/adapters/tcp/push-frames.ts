@@ -1,0 +1,27 @@
+import type { PushEvent } from '../../application/ports';
+import { encodeFrame } from './frame-encoder';
+import { joinFields } from './fields';
+import { ServerMessage } from './message-types';
+
+/** The frame a push event travels in. */
+export function pushFrame(event: PushEvent): Buffer {
+  switch (event.kind) {
+    case 'direct-message':
+      return encodeFrame(
+        ServerMessage.MESSAGE_RECEIVED,
+        joinFields([event.senderId, event.senderUsername, event.content, event.sentAt]),
+      );
+    case 'group-message':
+      return encodeFrame(
+        ServerMessage.GROUP_MESSAGE_RECEIVED,
+        joinFields([event.groupId, event.groupName, event.senderId, event.senderUsername, event.content, event.sentAt]),
+      );
+    case 'friend-request':
+      return encodeFrame(
+        ServerMessage.FRIEND_REQUEST_RECEIVED,
+        joinFields([event.senderId, event.senderUsername, event.sentAt, event.requestId]),
+      );
+    case 'presence':
+      return encodeFrame(ServerMessage.USER_STATUS_UPDATE, joinFields([event.userId, event.username, event.status]));
+  }
+}
