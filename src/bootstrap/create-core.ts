@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import type { ChatUseCases, Clock, Logger, Storage } from '../application';
+import { describeError } from '../application';
+import { DEFAULT_SCRYPT_COST, ScryptPasswordHasher, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
+import { LocalConnectionRegistry } from '../adapters/delivery/local-connection-registry';
+import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-storage';
+import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage';
+import { InMemoryLoginThrottle } from '../adapters/security/in-memory-login-throttle';
+import { JsonLogger } from '../adapters/system/json-logger';
+import { SystemClock } from '../adapters/system/system-clock';
+import { DEFAULT_CONFIG } from './config';
+import { localDeliveryModule, storageModule, systemModule, useCaseModule } from './container-modules';
+import { TOKENS } from './tokens';
+
+export interface CoreOptions {
+  /**
+   * Where data lives: a SQLite file path or `:memory:` (default `./data/chat.sqlite`),
+   * `'in-memory'` for the in-process fakes, or a Storage you opened yourself.
+   */
+  readonly storage?: string | 'in-memory' | Storage;
+  readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** scrypt cost; lower it only for tests and benchmarks. */
+  readonly passwordCost?: ScryptCost;
+  readonly loginMaxFailures?: number;
+  readonly loginWindowMs?: number;
+  /** How often banned users' connections are looked for and closed; 0 turns it off. */
+  readonly banCheckMs?: number;
+  readonly nodeId?: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/** The chat's use-cases wired to their adapters, without any transport. */
+export interface ChatCore {
+  readonly useCases: ChatUseCases;
+  /** Connections and presence: a transport registers its connections here. */
+  readonly connections: LocalConnectionRegistry;
+  readonly storage: Storage;
+  readonly logger: Logger;
+  /** Stops background work and closes the storage (close transports first). */
+  close(): Promise<void>;
+}
+
+async function openStorage(option: CoreOptions['storage'], synchronous: 'FULL' | 'NORMAL'): Promise<Storage> {
+  if (option === 'in-memory') return new InMemoryStorage();
+  if (typeof option === 'object') return option;
+  return TypeOrmStorage.open({ database: option ?? DEFAULT_CONFIG.database, synchronous });
+}
+
+/** Builds the core: opens storage (applying migrations), clears sessions a crash left behind. */
+export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
+  const clock = options.clock ?? new SystemClock();
+  const logger = options.logger ?? new JsonLogger({ level: DEFAULT_CONFIG.logLevel });
+  const storage = await openStorage(options.storage, options.sqliteSynchronous ?? DEFAULT_CONFIG.sqliteSynchronous);
+
+  const container = new Container();
+  container.load(
+    storageModule(storage),
+    systemModule({
+      clock,
+      logger,
+      hasher: new ScryptPasswordHasher({ cost: options.passwordCost ?? DEFAULT_SCRYPT_COST }),
+      throttle: new InMemoryLoginThrottle({
+        maxFailures: options.loginMaxFailures ?? DEFAULT_CONFIG.loginMaxFailures,
+        windowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
+        clock,
+      }),
+      nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
+    }),
+    localDeliveryModule,
+    useCaseModule,
+  );
+  const useCases = container.get<ChatUseCases>(TOKENS.UseCases);
+  const connections = container.get(LocalConnectionRegistry);
+
+  const cleared = await useCases.clearStaleSessions.execute();
+  if (cleared > 0) logger.info('cleared sessions left by an earlier run', { sessions: cleared });
+
+  const banCheckMs = options.banCheckMs ?? DEFAULT_CONFIG.banCheckMs;
+  let checking = false;
+  const banTimer =
+    banCheckMs > 0
+      ? setInterval(() => {
+          if (checking) return;
+          checking = true;
+          useCases.enforceBans
+            .execute()
+            .then((closed) => closed > 0 && logger.info('closed connections of banned users', { users: closed }))
+            .catch((error: unknown) => logger.error('ban check failed', { error: describeError(error) }))
+            .finally(() => (checking = false));
+        }, banCheckMs)
+      : null;
+  banTimer?.unref();
+
+  return {
+    useCases,
+    connections,
+    storage,
+    logger,
+    async close() {
+      if (banTimer) clearInterval(banTimer);
+      await storage.close();
+    },
+  };
+}

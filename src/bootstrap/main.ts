@@ -1,0 +1,37 @@
+import { JsonLogger } from '../adapters/system/json-logger';
+import { ConfigError, loadConfig } from './config';
+import { startServer } from './start-server';
+import { describeError } from '../application';
+
+/** `npm start`: the TCP server configured from CHAT_* variables. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = new JsonLogger({ level: config.logLevel });
+  const server = await startServer({ ...config, storage: config.database, logger });
+  logger.info('chat server listening', { host: server.host, port: server.port, database: config.database });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: describeError(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : describeError(error);
+  process.stderr.write(`chat server failed to start: ${message}\n`);
+  process.exit(1);
+});

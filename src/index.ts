@@ -1,0 +1,28 @@
+/**
+ * The public surface: embed the chat core in another Node service, run the TCP
+ * server, or unit-test against the in-memory adapters.
+ */
+import 'reflect-metadata';
+
+export * from './domain';
+export * from './application';
+export { createCore, type ChatCore, type CoreOptions } from './bootstrap/create-core';
+export { startServer, type RunningServer, type ServerOptions } from './bootstrap/start-server';
+export { loadConfig, DEFAULT_CONFIG, ConfigError, type ServerConfig } from './bootstrap/config';
+export { InMemoryStorage } from './adapters/persistence/in-memory/in-memory-storage';
+export { TypeOrmStorage } from './adapters/persistence/typeorm/typeorm-storage';
+export { LocalConnectionRegistry, type ClientConnection } from './adapters/delivery/local-connection-registry';
+export { InMemoryLoginThrottle } from './adapters/security/in-memory-login-throttle';
+export {
+  ScryptPasswordHasher,
+  DEFAULT_SCRYPT_COST,
+  TEST_SCRYPT_COST,
+  type ScryptCost,
+} from './adapters/crypto/scrypt-password-hasher';
+export { SystemClock } from './adapters/system/system-clock';
+export { JsonLogger, parseLogLevel, type LogLevel } from './adapters/system/json-logger';
+export { TcpChatServer } from './adapters/tcp/tcp-chat-server';
+export { Command, ServerMessage } from './adapters/tcp/message-types';
+export { FrameDecoder } from './adapters/tcp/frame-decoder';
+export { encodeFrame } from './adapters/tcp/frame-encoder';
+export { escapeField, joinFields, splitFields } from './adapters/tcp/fields';
