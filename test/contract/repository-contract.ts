@@ -1,0 +1,642 @@
+import type { Repositories, Storage } from '../../src/application/ports';
+import type { Account, UserId } from '../../src/domain';
+
+/** Epoch milliseconds; tests add small offsets so order by time is visible. */
+const T0 = 1_764_201_600_000;
+const at = (offset: number): number => T0 + offset;
+
+/**
+ * One suite for every storage engine: each test runs on a fresh storage through
+ * the `Storage` interface alone, so the in-memory fake and the real adapters
+ * cannot drift apart.
+ */
+export function describeRepositoryContract(engineName: string, openStorage: () => Promise<Storage>): void {
+  describe(`repository contract: ${engineName}`, () => {
+    let storage: Storage;
+    let repos: Repositories;
+
+    beforeEach(async () => {
+      storage = await openStorage();
+      repos = storage.repositories;
+    });
+
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    async function register(username: string, createdAt = at(0)): Promise<Account> {
+      const created = await repos.accounts.create({ username, passwordHash: `hash-of-${username}`, createdAt });
+      if (created === 'username-taken') throw new Error(`test setup: ${username} is taken`);
+      return created;
+    }
+
+    async function registerMany(...usernames: string[]): Promise<Account[]> {
+      const accounts: Account[] = [];
+      for (const username of usernames) accounts.push(await register(username));
+      return accounts;
+    }
+
+    describe('accounts', () => {
+      it('creates an account with a new id, active, as registered', async () => {
+        const alice = await repos.accounts.create({ username: 'Alice', passwordHash: 'h1', createdAt: at(5) });
+        const bob = await repos.accounts.create({ username: 'bob', passwordHash: 'h2', createdAt: at(6) });
+
+        expect(alice).toMatchObject({ username: 'Alice', passwordHash: 'h1', status: 'active', createdAt: at(5) });
+        expect(bob).toMatchObject({ username: 'bob', status: 'active' });
+        if (alice === 'username-taken' || bob === 'username-taken') throw new Error('unexpected');
+        expect(alice.id).toBeGreaterThan(0);
+        expect(bob.id).not.toBe(alice.id);
+        expect(alice.isBanned).toBe(false);
+      });
+
+      it('finds an account by id, and null for an unknown id', async () => {
+        const alice = await register('Alice', at(7));
+
+        expect(await repos.accounts.findById(alice.id)).toEqual(alice);
+        expect(await repos.accounts.findById(alice.id + 1000)).toBeNull();
+      });
+
+      it('finds an account by username in any letter case, shown as registered', async () => {
+        const alice = await register('Alice');
+
+        expect(await repos.accounts.findByUsername('Alice')).toEqual(alice);
+        expect(await repos.accounts.findByUsername('alice')).toEqual(alice);
+        expect(await repos.accounts.findByUsername('ALICE')).toEqual(alice);
+        expect((await repos.accounts.findByUsername('aLiCe'))?.username).toBe('Alice');
+        expect(await repos.accounts.findByUsername('alicia')).toBeNull();
+      });
+
+      it("answers 'username-taken' for a name that exists in another letter case", async () => {
+        await register('Alice');
+
+        expect(await repos.accounts.create({ username: 'alice', passwordHash: 'h', createdAt: at(1) })).toBe(
+          'username-taken',
+        );
+        expect(await repos.accounts.create({ username: 'Alice', passwordHash: 'h', createdAt: at(1) })).toBe(
+          'username-taken',
+        );
+        expect((await repos.accounts.findByUsername('alice'))?.username).toBe('Alice');
+      });
+
+      it('bans and unbans an account', async () => {
+        const alice = await register('alice');
+
+        await repos.accounts.setStatus(alice.id, 'banned');
+        const banned = await repos.accounts.findById(alice.id);
+        expect(banned?.status).toBe('banned');
+        expect(banned?.isBanned).toBe(true);
+
+        await repos.accounts.setStatus(alice.id, 'active');
+        expect((await repos.accounts.findByUsername('ALICE'))?.status).toBe('active');
+      });
+
+      it('filters the banned ones out of a list of users', async () => {
+        const [a, b, c, d] = await registerMany('anna', 'bert', 'cleo', 'dora');
+        await repos.accounts.setStatus(b!.id, 'banned');
+        await repos.accounts.setStatus(d!.id, 'banned');
+
+        const banned = await repos.accounts.filterBanned([a!.id, b!.id, c!.id, d!.id, d!.id + 1000]);
+        expect([...banned].sort((x, y) => x - y)).toEqual([b!.id, d!.id]);
+        expect(await repos.accounts.filterBanned([a!.id, c!.id])).toEqual([]);
+        expect(await repos.accounts.filterBanned([])).toEqual([]);
+      });
+
+      it('lets exactly one of twenty parallel registrations of one name win', async () => {
+        const attempts = Array.from({ length: 20 }, (_, i) =>
+          repos.accounts.create({ username: i % 2 === 0 ? 'racer' : 'RACER', passwordHash: `h${i}`, createdAt: at(i) }),
+        );
+        const results = await Promise.all(attempts);
+
+        const winners = results.filter((result): result is Account => result !== 'username-taken');
+        expect(winners).toHaveLength(1);
+        expect(results.filter((result) => result === 'username-taken')).toHaveLength(19);
+        expect(await repos.accounts.findByUsername('racer')).toEqual(winners[0]);
+      });
+    });
+
+    describe('friend requests', () => {
+      it('stores a pending request', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+
+        const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(10));
+
+        expect(request).toMatchObject({
+          senderId: alice!.id,
+          receiverId: bob!.id,
+          status: 'pending',
+          createdAt: at(10),
+        });
+        if (request === 'already-pending') throw new Error('unexpected');
+        expect(request.id).toBeGreaterThan(0);
+      });
+
+      it("answers 'already-pending' for a second request between the same two, either way", async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+
+        expect(await repos.friendRequests.createPending(alice!.id, bob!.id, at(2))).toBe('already-pending');
+        expect(await repos.friendRequests.createPending(bob!.id, alice!.id, at(3))).toBe('already-pending');
+        expect(await repos.friendRequests.createPending(carol!.id, bob!.id, at(4))).toMatchObject({
+          status: 'pending',
+        });
+      });
+
+      it('finds the pending request between two users in either order', async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+
+        expect(await repos.friendRequests.findPendingBetween(alice!.id, bob!.id)).toEqual(request);
+        expect(await repos.friendRequests.findPendingBetween(bob!.id, alice!.id)).toEqual(request);
+        expect(await repos.friendRequests.findPendingBetween(alice!.id, carol!.id)).toBeNull();
+      });
+
+      it("lists the pending requests addressed to a user, oldest first, with the senders' names", async () => {
+        const [alice, bob, carol, dave] = await registerMany('alice', 'Bob', 'carol', 'dave');
+        const fromCarol = await repos.friendRequests.createPending(carol!.id, alice!.id, at(20));
+        const fromBob = await repos.friendRequests.createPending(bob!.id, alice!.id, at(10));
+        const toDave = await repos.friendRequests.createPending(alice!.id, dave!.id, at(5));
+        const fromDaveToBob = await repos.friendRequests.createPending(dave!.id, bob!.id, at(1));
+        if (fromCarol === 'already-pending' || fromBob === 'already-pending') throw new Error('unexpected');
+        expect(toDave).not.toBe('already-pending');
+        expect(fromDaveToBob).not.toBe('already-pending');
+
+        expect(await repos.friendRequests.listPendingFor(alice!.id)).toEqual([
+          { id: fromBob.id, senderId: bob!.id, senderUsername: 'Bob', createdAt: at(10) },
+          { id: fromCarol.id, senderId: carol!.id, senderUsername: 'carol', createdAt: at(20) },
+        ]);
+        expect(await repos.friendRequests.listPendingFor(carol!.id)).toEqual([]);
+      });
+
+      it('orders requests sent at the same time by id', async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        const first = await repos.friendRequests.createPending(carol!.id, alice!.id, at(10));
+        const second = await repos.friendRequests.createPending(bob!.id, alice!.id, at(10));
+        if (first === 'already-pending' || second === 'already-pending') throw new Error('unexpected');
+
+        const listed = await repos.friendRequests.listPendingFor(alice!.id);
+        expect(listed.map((request) => request.id)).toEqual([first.id, second.id]);
+      });
+
+      it('resolves a request only by its receiver, only once, returning it as it was', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+        if (request === 'already-pending') throw new Error('unexpected');
+
+        expect(await repos.friendRequests.resolve(request.id, alice!.id, 'accepted', at(2))).toBeNull();
+        expect(await repos.friendRequests.resolve(request.id, bob!.id, 'accepted', at(3))).toEqual({
+          id: request.id,
+          senderId: alice!.id,
+          receiverId: bob!.id,
+          status: 'pending',
+          createdAt: at(1),
+        });
+        expect(await repos.friendRequests.resolve(request.id, bob!.id, 'accepted', at(4))).toBeNull();
+        expect(await repos.friendRequests.resolve(request.id, bob!.id, 'rejected', at(5))).toBeNull();
+
+        expect(await repos.friendRequests.findPendingBetween(alice!.id, bob!.id)).toBeNull();
+        expect(await repos.friendRequests.listPendingFor(bob!.id)).toEqual([]);
+      });
+
+      it('resolves nothing for an unknown request', async () => {
+        const [bob] = await registerMany('bob');
+
+        expect(await repos.friendRequests.resolve(4242, bob!.id, 'rejected', at(1))).toBeNull();
+      });
+
+      it('allows a new request, either way, once the last one was rejected', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const first = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+        if (first === 'already-pending') throw new Error('unexpected');
+        expect(await repos.friendRequests.resolve(first.id, bob!.id, 'rejected', at(2))).not.toBeNull();
+
+        const again = await repos.friendRequests.createPending(alice!.id, bob!.id, at(3));
+        expect(again).toMatchObject({ senderId: alice!.id, receiverId: bob!.id, status: 'pending' });
+        if (again === 'already-pending') throw new Error('unexpected');
+        expect(again.id).not.toBe(first.id);
+        expect(await repos.friendRequests.resolve(again.id, bob!.id, 'rejected', at(4))).not.toBeNull();
+
+        const reverse = await repos.friendRequests.createPending(bob!.id, alice!.id, at(5));
+        expect(reverse).toMatchObject({ senderId: bob!.id, receiverId: alice!.id, status: 'pending' });
+      });
+
+      it('lets exactly one of two racing answers win', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+        if (request === 'already-pending') throw new Error('unexpected');
+
+        const answers = await Promise.all([
+          repos.friendRequests.resolve(request.id, bob!.id, 'accepted', at(2)),
+          repos.friendRequests.resolve(request.id, bob!.id, 'rejected', at(2)),
+          repos.friendRequests.resolve(request.id, bob!.id, 'accepted', at(3)),
+        ]);
+
+        expect(answers.filter((answer) => answer !== null)).toHaveLength(1);
+      });
+    });
+
+    describe('friendships', () => {
+      it('adds a friendship once per pair, whichever way round', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+
+        expect(await repos.friendships.add(alice!.id, bob!.id, at(1))).toBe(true);
+        expect(await repos.friendships.add(alice!.id, bob!.id, at(2))).toBe(false);
+        expect(await repos.friendships.add(bob!.id, alice!.id, at(3))).toBe(false);
+      });
+
+      it('is symmetric: exists and remove work from both sides', async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        await repos.friendships.add(bob!.id, alice!.id, at(1));
+
+        expect(await repos.friendships.exists(alice!.id, bob!.id)).toBe(true);
+        expect(await repos.friendships.exists(bob!.id, alice!.id)).toBe(true);
+        expect(await repos.friendships.exists(alice!.id, carol!.id)).toBe(false);
+
+        expect(await repos.friendships.remove(alice!.id, bob!.id)).toBe(true);
+        expect(await repos.friendships.exists(bob!.id, alice!.id)).toBe(false);
+        expect(await repos.friendships.remove(bob!.id, alice!.id)).toBe(false);
+        expect(await repos.friendships.add(bob!.id, alice!.id, at(2))).toBe(true);
+      });
+
+      it("lists a user's friends by username case-insensitively, from both sides", async () => {
+        const [me, dave, alice, carol, bob, stranger] = await registerMany(
+          'me',
+          'Dave',
+          'alice',
+          'Carol',
+          'bob',
+          'stranger',
+        );
+        await repos.friendships.add(me!.id, dave!.id, at(1));
+        await repos.friendships.add(alice!.id, me!.id, at(2));
+        await repos.friendships.add(me!.id, carol!.id, at(3));
+        await repos.friendships.add(bob!.id, me!.id, at(4));
+        await repos.friendships.add(stranger!.id, alice!.id, at(5));
+
+        expect(await repos.friendships.listFriends(me!.id)).toEqual([
+          { id: alice!.id, username: 'alice' },
+          { id: bob!.id, username: 'bob' },
+          { id: carol!.id, username: 'Carol' },
+          { id: dave!.id, username: 'Dave' },
+        ]);
+        expect(await repos.friendships.listFriends(dave!.id)).toEqual([{ id: me!.id, username: 'me' }]);
+        expect(await repos.friendships.listFriends(alice!.id)).toEqual([
+          { id: me!.id, username: 'me' },
+          { id: stranger!.id, username: 'stranger' },
+        ]);
+      });
+
+      it('lists no friends for a user without any', async () => {
+        const [loner] = await registerMany('loner');
+
+        expect(await repos.friendships.listFriends(loner!.id)).toEqual([]);
+      });
+    });
+
+    describe('groups', () => {
+      it('creates a group with its creator as first admin', async () => {
+        const [alice] = await registerMany('alice');
+
+        const group = await repos.groups.create('Book club', alice!.id, at(30));
+
+        expect(group).toMatchObject({ name: 'Book club', createdBy: alice!.id, createdAt: at(30) });
+        expect(group.id).toBeGreaterThan(0);
+        expect(await repos.groups.findById(group.id)).toEqual(group);
+        expect(await repos.groups.findMember(group.id, alice!.id)).toEqual({
+          groupId: group.id,
+          userId: alice!.id,
+          role: 'admin',
+          joinedAt: at(30),
+        });
+        expect(await repos.groups.listMembers(group.id)).toHaveLength(1);
+      });
+
+      it('keeps names as given, emoji included', async () => {
+        const [alice] = await registerMany('alice');
+
+        const group = await repos.groups.create('Café 🎉 | club', alice!.id, at(1));
+
+        expect((await repos.groups.findById(group.id))?.name).toBe('Café 🎉 | club');
+      });
+
+      it('finds no group for an unknown id and no membership for a non-member', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+
+        expect(await repos.groups.findById(group.id + 1000)).toBeNull();
+        expect(await repos.groups.findMember(group.id, bob!.id)).toBeNull();
+      });
+
+      it('adds a member once', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        const member = { groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) } as const;
+
+        expect(await repos.groups.addMember(member)).toBe(true);
+        expect(await repos.groups.addMember({ ...member, joinedAt: at(3) })).toBe(false);
+        expect(await repos.groups.findMember(group.id, bob!.id)).toEqual(member);
+      });
+
+      it('removes a member, and answers false when they were not one', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+
+        expect(await repos.groups.removeMember(group.id, bob!.id)).toBe(true);
+        expect(await repos.groups.findMember(group.id, bob!.id)).toBeNull();
+        expect(await repos.groups.removeMember(group.id, bob!.id)).toBe(false);
+        expect(await repos.groups.findMember(group.id, alice!.id)).not.toBeNull();
+      });
+
+      it('lists members longest-standing first, ties by user id', async () => {
+        const [alice, bob, carol, dave] = await registerMany('alice', 'bob', 'carol', 'dave');
+        const group = await repos.groups.create('g', carol!.id, at(10));
+        const other = await repos.groups.create('other', bob!.id, at(0));
+        await repos.groups.addMember({ groupId: group.id, userId: dave!.id, role: 'member', joinedAt: at(20) });
+        await repos.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(20) });
+        await repos.groups.addMember({ groupId: group.id, userId: alice!.id, role: 'member', joinedAt: at(30) });
+
+        const members = await repos.groups.listMembers(group.id);
+
+        expect(members.map((member) => member.userId)).toEqual([carol!.id, bob!.id, dave!.id, alice!.id]);
+        expect(members[0]).toEqual({ groupId: group.id, userId: carol!.id, role: 'admin', joinedAt: at(10) });
+        expect(members[1]).toEqual({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(20) });
+        expect((await repos.groups.listMembers(other.id)).map((member) => member.userId)).toEqual([bob!.id]);
+      });
+
+      it("changes a member's role", async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+
+        await repos.groups.setRole(group.id, bob!.id, 'admin');
+        await repos.groups.setRole(group.id, alice!.id, 'member');
+
+        expect((await repos.groups.findMember(group.id, bob!.id))?.role).toBe('admin');
+        expect((await repos.groups.listMembers(group.id)).map((member) => member.role)).toEqual(['member', 'admin']);
+      });
+    });
+
+    describe('messages', () => {
+      it('stores a direct message undelivered', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+
+        const message = await repos.messages.saveDirect({
+          senderId: alice!.id,
+          receiverId: bob!.id,
+          content: 'hi | there \\ 🎉',
+          sentAt: at(40),
+        });
+
+        expect(message).toMatchObject({
+          senderId: alice!.id,
+          receiverId: bob!.id,
+          content: 'hi | there \\ 🎉',
+          sentAt: at(40),
+        });
+        expect(message.id).toBeGreaterThan(0);
+        expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toEqual([
+          { ...message, senderUsername: 'alice' },
+        ]);
+      });
+
+      it("lists a receiver's undelivered messages oldest first with senders' names, at most `limit`", async () => {
+        const [alice, bob, carol] = await registerMany('Alice', 'bob', 'carol');
+        const sent = [];
+        for (let i = 0; i < 5; i++) {
+          const sender = i % 2 === 0 ? alice! : carol!;
+          sent.push(
+            await repos.messages.saveDirect({ senderId: sender.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) }),
+          );
+        }
+        await repos.messages.saveDirect({ senderId: bob!.id, receiverId: alice!.id, content: 'other', sentAt: at(9) });
+
+        const all = await repos.messages.listUndeliveredDirect(bob!.id, 100);
+        expect(all.map((message) => message.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+        expect(all.map((message) => message.senderUsername)).toEqual(['Alice', 'carol', 'Alice', 'carol', 'Alice']);
+        expect(all[1]).toEqual({ ...sent[1], senderUsername: 'carol' });
+
+        const firstTwo = await repos.messages.listUndeliveredDirect(bob!.id, 2);
+        expect(firstTwo.map((message) => message.id)).toEqual([sent[0]!.id, sent[1]!.id]);
+        expect(await repos.messages.listUndeliveredDirect(carol!.id, 100)).toEqual([]);
+      });
+
+      it('hides messages once marked delivered', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const sent = [];
+        for (let i = 0; i < 4; i++) {
+          sent.push(
+            await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) }),
+          );
+        }
+
+        await repos.messages.markDirectDelivered([sent[0]!.id, sent[2]!.id]);
+        expect((await repos.messages.listUndeliveredDirect(bob!.id, 100)).map((message) => message.id)).toEqual([
+          sent[1]!.id,
+          sent[3]!.id,
+        ]);
+
+        await repos.messages.markDirectDelivered([]);
+        await repos.messages.markDirectDelivered([sent[0]!.id, sent[1]!.id, sent[3]!.id]);
+        expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toEqual([]);
+      });
+
+      it('pages through undelivered messages: list, mark, list the next ones', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        for (let i = 0; i < 5; i++) {
+          await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) });
+        }
+
+        const pages: string[][] = [];
+        for (;;) {
+          const page = await repos.messages.listUndeliveredDirect(bob!.id, 2);
+          if (page.length === 0) break;
+          pages.push(page.map((message) => message.content));
+          await repos.messages.markDirectDelivered(page.map((message) => message.id));
+        }
+
+        expect(pages).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
+      });
+
+      it('stores a group message for its recipients and marks it delivered per recipient', async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+        await repos.groups.addMember({ groupId: group.id, userId: carol!.id, role: 'member', joinedAt: at(3) });
+
+        const message = await repos.messages.saveGroup(
+          { groupId: group.id, senderId: alice!.id, content: 'hello all', sentAt: at(50) },
+          [bob!.id, carol!.id],
+        );
+
+        expect(message).toMatchObject({ groupId: group.id, senderId: alice!.id, content: 'hello all', sentAt: at(50) });
+        expect(message.id).toBeGreaterThan(0);
+        await expect(repos.messages.markGroupDelivered(message.id, bob!.id)).resolves.toBeUndefined();
+        await expect(repos.messages.markGroupDelivered(message.id, bob!.id)).resolves.toBeUndefined();
+        await expect(repos.messages.markGroupDelivered(message.id, carol!.id)).resolves.toBeUndefined();
+
+        const second = await repos.messages.saveGroup(
+          { groupId: group.id, senderId: bob!.id, content: 'to nobody', sentAt: at(51) },
+          [],
+        );
+        expect(second.id).not.toBe(message.id);
+      });
+    });
+
+    describe('sessions', () => {
+      it('opens sessions with distinct ids', async () => {
+        const [alice] = await registerMany('alice');
+
+        const first = await repos.sessions.open({ userId: alice!.id, connectionId: 'c1', nodeId: 'n1', createdAt: at(1) });
+        const second = await repos.sessions.open({ userId: alice!.id, connectionId: 'c2', nodeId: 'n1', createdAt: at(2) });
+
+        expect(first).not.toBe(second);
+      });
+
+      it("closes all of a node's sessions, returning only that node's users", async () => {
+        const [alice, bob, carol, dave] = await registerMany('alice', 'bob', 'carol', 'dave');
+        const open = (userId: UserId, connectionId: string, nodeId: string): Promise<number> =>
+          repos.sessions.open({ userId, connectionId, nodeId, createdAt: at(1) });
+        await open(alice!.id, 'c1', 'node-a');
+        await open(alice!.id, 'c2', 'node-a');
+        await open(bob!.id, 'c3', 'node-a');
+        const carolsOnA = await open(carol!.id, 'c4', 'node-a');
+        await open(dave!.id, 'c5', 'node-b');
+        await repos.sessions.close(carolsOnA);
+
+        const users = await repos.sessions.closeAllOfNode('node-a');
+
+        expect([...new Set(users)].sort((x, y) => x - y)).toEqual([alice!.id, bob!.id].sort((x, y) => x - y));
+        expect(await repos.sessions.closeAllOfNode('node-a')).toEqual([]);
+        expect(await repos.sessions.closeAllOfNode('node-b')).toEqual([dave!.id]);
+        expect(await repos.sessions.closeAllOfNode('node-c')).toEqual([]);
+      });
+
+      it('closing an unknown session is harmless', async () => {
+        await expect(repos.sessions.close(4242)).resolves.toBeUndefined();
+      });
+    });
+
+    describe('activity log', () => {
+      it('records entries with and without a user', async () => {
+        const [alice] = await registerMany('alice');
+
+        await expect(
+          repos.activity.record({ userId: alice!.id, action: 'login', detail: null, at: at(1) }),
+        ).resolves.toBeUndefined();
+        await expect(
+          repos.activity.record({ userId: null, action: 'login_failed', detail: 'username=ghost', at: at(2) }),
+        ).resolves.toBeUndefined();
+        await expect(
+          repos.activity.record({ userId: alice!.id, action: 'group_create', detail: 'x'.repeat(300), at: at(3) }),
+        ).resolves.toBeUndefined();
+      });
+    });
+
+    describe('unit of work', () => {
+      it("stores every write of work that succeeds and returns the work's value", async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+        if (request === 'already-pending') throw new Error('unexpected');
+
+        const result = await storage.unitOfWork.run(async (tx) => {
+          const answered = await tx.friendRequests.resolve(request.id, bob!.id, 'accepted', at(2));
+          if (!answered) return 'lost';
+          await tx.friendships.add(answered.senderId, answered.receiverId, at(2));
+          return 'accepted';
+        });
+
+        expect(result).toBe('accepted');
+        expect(await repos.friendships.exists(alice!.id, bob!.id)).toBe(true);
+        expect(await repos.friendRequests.findPendingBetween(alice!.id, bob!.id)).toBeNull();
+      });
+
+      it('rolls back every write of work that throws, and rethrows', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));
+        if (request === 'already-pending') throw new Error('unexpected');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        const failure = new Error('boom');
+        let otherGroupId = 0;
+
+        await expect(
+          storage.unitOfWork.run(async (tx) => {
+            await tx.friendRequests.resolve(request.id, bob!.id, 'accepted', at(2));
+            await tx.friendships.add(alice!.id, bob!.id, at(2));
+            await tx.accounts.create({ username: 'carol', passwordHash: 'h', createdAt: at(2) });
+            await tx.accounts.setStatus(alice!.id, 'banned');
+            await tx.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+            await tx.groups.setRole(group.id, alice!.id, 'member');
+            await tx.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'x', sentAt: at(2) });
+            await tx.sessions.open({ userId: bob!.id, connectionId: 'c', nodeId: 'n', createdAt: at(2) });
+            const other = await tx.groups.create('other', bob!.id, at(2));
+            otherGroupId = other.id;
+            await tx.messages.saveGroup({ groupId: group.id, senderId: alice!.id, content: 'y', sentAt: at(2) }, [
+              bob!.id,
+            ]);
+            expect(await tx.groups.findById(other.id)).toEqual(other);
+            throw failure;
+          }),
+        ).rejects.toBe(failure);
+
+        expect(await repos.friendRequests.findPendingBetween(alice!.id, bob!.id)).toEqual(request);
+        expect(await repos.friendships.exists(alice!.id, bob!.id)).toBe(false);
+        expect(await repos.accounts.findByUsername('carol')).toBeNull();
+        expect((await repos.accounts.findById(alice!.id))?.status).toBe('active');
+        expect(await repos.groups.findMember(group.id, bob!.id)).toBeNull();
+        expect((await repos.groups.findMember(group.id, alice!.id))?.role).toBe('admin');
+        expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toEqual([]);
+        expect(await repos.sessions.closeAllOfNode('n')).toEqual([]);
+        expect(await repos.groups.findById(otherGroupId)).toBeNull();
+      });
+
+      it("sees its own writes before it commits", async () => {
+        const seen = await storage.unitOfWork.run(async (tx) => {
+          await tx.accounts.create({ username: 'Inside', passwordHash: 'h', createdAt: at(1) });
+          return tx.accounts.findByUsername('inside');
+        });
+
+        expect(seen?.username).toBe('Inside');
+      });
+
+      it('does not roll back a write made outside it while it was open', async () => {
+        let reachedMiddle = (): void => undefined;
+        const middle = new Promise<void>((resolve) => {
+          reachedMiddle = resolve;
+        });
+
+        const work = storage.unitOfWork.run(async (tx) => {
+          await tx.accounts.create({ username: 'inside', passwordHash: 'h', createdAt: at(1) });
+          reachedMiddle();
+          // Give the other caller's write every chance to run before this work fails.
+          for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+          throw new Error('boom');
+        });
+        await middle;
+        // Another caller (another connection's request) writes while the unit of work is open.
+        const outside = repos.accounts.create({ username: 'outside', passwordHash: 'h', createdAt: at(2) });
+
+        await expect(work).rejects.toThrow('boom');
+        await expect(outside).resolves.toMatchObject({ username: 'outside' });
+        expect(await repos.accounts.findByUsername('outside')).not.toBeNull();
+        expect(await repos.accounts.findByUsername('inside')).toBeNull();
+      });
+
+      it('runs one unit of work after another', async () => {
+        const names = ['one', 'two', 'three'];
+
+        await Promise.all(
+          names.map((username, i) =>
+            storage.unitOfWork.run(async (tx) => {
+              await tx.accounts.create({ username, passwordHash: 'h', createdAt: at(i) });
+              if (username === 'two') throw new Error('only two fails');
+            }).catch((error: unknown) => error),
+          ),
+        );
+
+        expect(await repos.accounts.findByUsername('one')).not.toBeNull();
+        expect(await repos.accounts.findByUsername('two')).toBeNull();
+        expect(await repos.accounts.findByUsername('three')).not.toBeNull();
+      });
+    });
+  });
+}
