@@ -89,7 +89,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     },
     loginMaxFailures: integer(env, 'CHAT_LOGIN_MAX_FAILURES', DEFAULT_CONFIG.loginMaxFailures, 1, 1_000_000),
     loginWindowMs: integer(env, 'CHAT_LOGIN_WINDOW_S', DEFAULT_CONFIG.loginWindowMs / 1000, 1, 86_400) * 1000,
-    banCheckMs: integer(env, 'CHAT_BAN_CHECK_MS', DEFAULT_CONFIG.banCheckMs, 100, 5_000),
+    // At most 4 s, so a ban always takes effect within the 5 s the protocol promises.
+    banCheckMs: integer(env, 'CHAT_BAN_CHECK_MS', DEFAULT_CONFIG.banCheckMs, 100, 4_000),
     nodeId: text(env, 'CHAT_NODE_ID', DEFAULT_CONFIG.nodeId),
     sqliteSynchronous: synchronous,
   };

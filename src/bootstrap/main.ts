@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  // A bug in one connection's handling must not take the others down with it.
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -54,6 +54,14 @@ describe('framing and errors over TCP (PROTOCOL §1, §3)', () => {
     }
   });
 
+  it('answers PING with 200|PONG, before and after LOGIN', async () => {
+    const client = await t.connect();
+    expect(await client.call(1019)).toEqual(['200', 'PONG']);
+    await client.call(1000, ['pinger', 'password123']);
+    await client.call(1001, ['pinger', 'password123']);
+    expect(await client.call(1019)).toEqual(['200', 'PONG']);
+  });
+
   it('reads frames split byte by byte and many frames in one write, replying in request order', async () => {
     const client = await t.connect();
     const frames = Buffer.concat([

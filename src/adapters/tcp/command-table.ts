@@ -251,6 +251,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
         return [encodeFrame(ServerMessage.OFFLINE_MESSAGES_DATA, joinFields(fields))];
       }),
     ],
+    [Command.PING, { requiresLogin: false, handle: async () => ok('PONG') }],
   ];
   return new Map(table);
 }

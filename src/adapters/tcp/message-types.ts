@@ -15,6 +15,8 @@ export const Command = {
   REMOVE_FROM_GROUP: 1012,
   LEAVE_GROUP: 1013,
   GET_OFFLINE_MESSAGES: 1014,
+  /** Extension (PROTOCOL §6): allowed before LOGIN, keeps an idle connection open. */
+  PING: 1019,
 } as const;
 
 export const ServerMessage = {

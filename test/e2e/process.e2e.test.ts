@@ -1,0 +1,130 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { befriend } from '../support/e2e-server';
+import { TestClient } from '../support/test-client';
+
+/**
+ * The built server as `npm start` runs it (`npm test` builds first): a real process
+ * configured through CHAT_* variables.
+ */
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'bootstrap', 'main.js');
+const ADMIN = join(ROOT, 'dist', 'src', 'bootstrap', 'admin-cli.js');
+
+interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+function startProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, CHAT_HOST: '127.0.0.1', CHAT_PORT: '0', CHAT_SCRYPT_N: '1024', CHAT_SCRYPT_P: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /"msg":"chat server listening".*"port":(\d+)/.exec(output);
+      if (match) resolve({ child, port: Number(match[1]), exited, output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+async function loggedIn(port: number, name: string): Promise<{ client: TestClient; id: number; name: string }> {
+  const client = await TestClient.connect(port);
+  await client.call(1000, [name, 'password123']);
+  const [status, id] = await client.call(1001, [name, 'password123']);
+  expect(status).toBe('200');
+  return { client, id: Number(id), name };
+}
+
+describe('the server process', () => {
+  let dir: string;
+  let running: ServerProcess[] = [];
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-process-'));
+  });
+  afterEach(() => {
+    for (const server of running) server.child.kill('SIGKILL');
+    running = [];
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the database folder, logs its real port, and on SIGTERM tells friends and exits 0', async () => {
+    const database = join(dir, 'nested', 'folder', 'chat.sqlite');
+    const server = await startProcess({ CHAT_DB: database });
+    running.push(server);
+    expect(existsSync(database)).toBe(true);
+    const alice = await loggedIn(server.port, 'alice');
+    const bob = await loggedIn(server.port, 'bob');
+    await befriend(alice, bob);
+    const bobSees = bob.client.nextPush(2006);
+    server.child.kill('SIGTERM');
+    expect(await bobSees).toEqual([String(alice.id), 'alice', 'offline']);
+    expect(await server.exited).toBe(0);
+    await Promise.all([alice.client.closed, bob.client.closed]);
+  });
+
+  it('clears sessions a crash left behind when it starts again', async () => {
+    const database = join(dir, 'chat.sqlite');
+    const first = await startProcess({ CHAT_DB: database });
+    running.push(first);
+    const alice = await loggedIn(first.port, 'alice');
+    const countSessions = (): number => {
+      const db = new Database(database);
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    expect(countSessions()).toBe(1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await alice.client.closed;
+    const second = await startProcess({ CHAT_DB: database });
+    running.push(second);
+    expect(countSessions()).toBe(0);
+    // The account survived the crash.
+    const again = await TestClient.connect(second.port);
+    expect((await again.call(1001, ['alice', 'password123']))[0]).toBe('200');
+    await again.destroy();
+  });
+
+  it('bans through the admin command while the server runs', async () => {
+    const database = join(dir, 'chat.sqlite');
+    const server = await startProcess({ CHAT_DB: database });
+    running.push(server);
+    const bob = await loggedIn(server.port, 'bob');
+    const ban = spawnSync(process.execPath, [ADMIN, 'ban', 'bob'], { env: { ...process.env, CHAT_DB: database }, encoding: 'utf8' });
+    expect(ban.status).toBe(0);
+    expect(ban.stdout).toMatch(/banned bob/);
+    await bob.client.closed;
+    const unknown = spawnSync(process.execPath, [ADMIN, 'ban', 'nobody'], { env: { ...process.env, CHAT_DB: database }, encoding: 'utf8' });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/no user named "nobody"/);
+  });
+
+  it('refuses to start with a clear message when a variable is wrong', async () => {
+    const result = spawnSync(process.execPath, [MAIN], {
+      env: { ...process.env, CHAT_PORT: 'ninety', CHAT_DB: join(dir, 'x.sqlite') },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/CHAT_PORT must be a whole number/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
