@@ -1,23 +1,6 @@
 import { ContainerModule } from 'inversify';
 import {
-  AddToGroup,
-  AnswerFriendRequest,
-  ClearStaleSessions,
-  CreateGroup,
-  EndSession,
-  EnforceBans,
-  GetFriendList,
-  GetOfflineMessages,
-  LeaveGroup,
-  LogIn,
-  PresenceAnnouncer,
-  RegisterUser,
-  RemoveFromGroup,
-  SendDirectMessage,
-  SendFriendRequest,
-  SendGroupMessage,
-  SetAccountStatus,
-  Unfriend,
+  createUseCases,
   type ChatUseCases,
   type Clock,
   type Delivery,
@@ -69,14 +52,6 @@ export const localDeliveryModule = new ContainerModule(({ bind }) => {
 
 /** Every use-case, built from the ports the other modules bind. */
 export const useCaseModule = new ContainerModule(({ bind }) => {
-  const { Repositories: R, UnitOfWork: U, Clock: C, Logger: L, Delivery: D, Presence: P } = TOKENS;
-  bind(PresenceAnnouncer)
-    .toResolvedValue(
-      (repositories: Repositories, presence: Presence, delivery: Delivery, logger: Logger) =>
-        new PresenceAnnouncer(repositories.friendships, presence, delivery, logger),
-      [R, P, D, L],
-    )
-    .inSingletonScope();
   bind<ChatUseCases>(TOKENS.UseCases)
     .toResolvedValue(
       (
@@ -88,28 +63,19 @@ export const useCaseModule = new ContainerModule(({ bind }) => {
         presence: Presence,
         hasher: PasswordHasher,
         throttle: LoginThrottle,
-        announcer: PresenceAnnouncer,
         nodeId: string,
-      ): ChatUseCases => ({
-        registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
-        logIn: new LogIn(repositories, unitOfWork, hasher, throttle, presence, announcer, clock, nodeId),
-        endSession: new EndSession(unitOfWork, presence, announcer, clock),
-        sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger),
-        sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger),
-        getOfflineMessages: new GetOfflineMessages(unitOfWork),
-        sendFriendRequest: new SendFriendRequest(repositories, unitOfWork, delivery, clock, logger),
-        answerFriendRequest: new AnswerFriendRequest(unitOfWork, clock),
-        unfriend: new Unfriend(unitOfWork, clock),
-        getFriendList: new GetFriendList(repositories, presence),
-        createGroup: new CreateGroup(unitOfWork, clock),
-        addToGroup: new AddToGroup(unitOfWork, clock),
-        removeFromGroup: new RemoveFromGroup(unitOfWork, clock),
-        leaveGroup: new LeaveGroup(unitOfWork, clock),
-        setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
-        enforceBans: new EnforceBans(repositories, presence, delivery),
-        clearStaleSessions: new ClearStaleSessions(unitOfWork, clock, nodeId),
-      }),
-      [R, U, C, L, D, P, TOKENS.PasswordHasher, TOKENS.LoginThrottle, PresenceAnnouncer, TOKENS.NodeId],
+      ) => createUseCases({ repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId }),
+      [
+        TOKENS.Repositories,
+        TOKENS.UnitOfWork,
+        TOKENS.Clock,
+        TOKENS.Logger,
+        TOKENS.Delivery,
+        TOKENS.Presence,
+        TOKENS.PasswordHasher,
+        TOKENS.LoginThrottle,
+        TOKENS.NodeId,
+      ],
     )
     .inSingletonScope();
 });

@@ -10,24 +10,7 @@ import {
 import { InMemoryStorage } from '../../src/adapters/persistence/in-memory/in-memory-storage';
 import { InMemoryLoginThrottle } from '../../src/adapters/security/in-memory-login-throttle';
 import {
-  AddToGroup,
-  AnswerFriendRequest,
-  ClearStaleSessions,
-  CreateGroup,
-  EndSession,
-  EnforceBans,
-  GetFriendList,
-  GetOfflineMessages,
-  LeaveGroup,
-  LogIn,
-  PresenceAnnouncer,
-  RegisterUser,
-  RemoveFromGroup,
-  SendDirectMessage,
-  SendFriendRequest,
-  SendGroupMessage,
-  SetAccountStatus,
-  Unfriend,
+  createUseCases,
   type ActivityAction,
   type ActivityEntry,
   type ChatUseCases,
@@ -260,26 +243,17 @@ export class UseCaseFixture {
     this.groupDeliveries = new GroupDeliveryLedger(this.storage.repositories.messages);
     const repositories: Repositories = { ...this.storage.repositories, messages: this.groupDeliveries };
     this.repositories = repositories;
-    const announcer = new PresenceAnnouncer(repositories.friendships, registry, registry, logger);
-    this.useCases = {
-      registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
-      logIn: new LogIn(repositories, unitOfWork, hasher, throttle, registry, announcer, clock, nodeId),
-      endSession: new EndSession(unitOfWork, registry, announcer, clock),
-      sendDirectMessage: new SendDirectMessage(repositories, registry, clock, logger),
-      sendGroupMessage: new SendGroupMessage(repositories, registry, clock, logger),
-      getOfflineMessages: new GetOfflineMessages(unitOfWork),
-      sendFriendRequest: new SendFriendRequest(repositories, unitOfWork, registry, clock, logger),
-      answerFriendRequest: new AnswerFriendRequest(unitOfWork, clock),
-      unfriend: new Unfriend(unitOfWork, clock),
-      getFriendList: new GetFriendList(repositories, registry),
-      createGroup: new CreateGroup(unitOfWork, clock),
-      addToGroup: new AddToGroup(unitOfWork, clock),
-      removeFromGroup: new RemoveFromGroup(unitOfWork, clock),
-      leaveGroup: new LeaveGroup(unitOfWork, clock),
-      setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
-      enforceBans: new EnforceBans(repositories, registry, registry),
-      clearStaleSessions: new ClearStaleSessions(unitOfWork, clock, nodeId),
-    };
+    this.useCases = createUseCases({
+      repositories,
+      unitOfWork,
+      clock,
+      logger,
+      delivery: registry,
+      presence: registry,
+      hasher,
+      throttle,
+      nodeId,
+    });
   }
 
   /** A new connection, open but not logged in. */

@@ -1,6 +1,6 @@
 import type { UserRef } from '../../domain';
 import { PresenceAnnouncer } from '../services/presence-announcer';
-import type { Clock, Presence, Repositories, UnitOfWork } from '../ports';
+import type { Clock, Presence, UnitOfWork } from '../ports';
 
 export type SessionEndReason = 'logout' | 'disconnect';
 

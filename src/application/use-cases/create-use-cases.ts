@@ -1,0 +1,85 @@
+import { PresenceAnnouncer } from '../services/presence-announcer';
+import type {
+  Clock,
+  Delivery,
+  Logger,
+  LoginThrottle,
+  PasswordHasher,
+  Presence,
+  Repositories,
+  UnitOfWork,
+} from '../ports';
+import { AnswerFriendRequest } from './answer-friend-request.use-case';
+import { CreateGroup } from './create-group.use-case';
+import { EndSession } from './end-session.use-case';
+import { GetFriendList } from './get-friend-list.use-case';
+import { GetOfflineMessages } from './get-offline-messages.use-case';
+import { LeaveGroup } from './leave-group.use-case';
+import { LogIn } from './log-in.use-case';
+import { AddToGroup, RemoveFromGroup } from './manage-group-members.use-case';
+import { ClearStaleSessions, EnforceBans, SetAccountStatus } from './moderate-accounts.use-case';
+import { RegisterUser } from './register-user.use-case';
+import { SendDirectMessage } from './send-direct-message.use-case';
+import { SendFriendRequest } from './send-friend-request.use-case';
+import { SendGroupMessage } from './send-group-message.use-case';
+import { Unfriend } from './unfriend.use-case';
+
+/** Every use-case of the chat, ready to call: what a transport drives and what embedders get. */
+export interface ChatUseCases {
+  readonly registerUser: RegisterUser;
+  readonly logIn: LogIn;
+  readonly endSession: EndSession;
+  readonly sendDirectMessage: SendDirectMessage;
+  readonly sendGroupMessage: SendGroupMessage;
+  readonly getOfflineMessages: GetOfflineMessages;
+  readonly sendFriendRequest: SendFriendRequest;
+  readonly answerFriendRequest: AnswerFriendRequest;
+  readonly unfriend: Unfriend;
+  readonly getFriendList: GetFriendList;
+  readonly createGroup: CreateGroup;
+  readonly addToGroup: AddToGroup;
+  readonly removeFromGroup: RemoveFromGroup;
+  readonly leaveGroup: LeaveGroup;
+  readonly setAccountStatus: SetAccountStatus;
+  readonly enforceBans: EnforceBans;
+  readonly clearStaleSessions: ClearStaleSessions;
+}
+
+/** The ports every use-case is built from. */
+export interface UseCaseDependencies {
+  readonly repositories: Repositories;
+  readonly unitOfWork: UnitOfWork;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly delivery: Delivery;
+  readonly presence: Presence;
+  readonly hasher: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  /** This server process's name in the sessions it stores. */
+  readonly nodeId: string;
+}
+
+/** Builds every use-case over the given ports: the one place that knows each constructor. */
+export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
+  const { repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId } = deps;
+  const announcer = new PresenceAnnouncer(repositories.friendships, presence, delivery, logger);
+  return {
+    registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
+    logIn: new LogIn(repositories, unitOfWork, hasher, throttle, presence, announcer, clock, nodeId),
+    endSession: new EndSession(unitOfWork, presence, announcer, clock),
+    sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger),
+    sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger),
+    getOfflineMessages: new GetOfflineMessages(unitOfWork),
+    sendFriendRequest: new SendFriendRequest(repositories, unitOfWork, delivery, clock, logger),
+    answerFriendRequest: new AnswerFriendRequest(unitOfWork, clock),
+    unfriend: new Unfriend(unitOfWork, clock),
+    getFriendList: new GetFriendList(repositories, presence),
+    createGroup: new CreateGroup(unitOfWork, clock),
+    addToGroup: new AddToGroup(unitOfWork, clock),
+    removeFromGroup: new RemoveFromGroup(unitOfWork, clock),
+    leaveGroup: new LeaveGroup(unitOfWork, clock),
+    setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
+    enforceBans: new EnforceBans(repositories, presence, delivery),
+    clearStaleSessions: new ClearStaleSessions(unitOfWork, clock, nodeId),
+  };
+}
