@@ -9,6 +9,21 @@ export interface Group {
   readonly createdAt: Timestamp;
 }
 
+/** A member as the other members see them. */
+export interface GroupMemberView {
+  readonly userId: UserId;
+  readonly username: string;
+  readonly role: GroupRole;
+}
+
+/** One of a user's groups, with the user's role in it. */
+export interface Membership {
+  readonly groupId: GroupId;
+  readonly groupName: string;
+  readonly role: GroupRole;
+  readonly memberCount: number;
+}
+
 export interface GroupMember {
   readonly groupId: GroupId;
   readonly userId: UserId;

@@ -20,3 +20,9 @@ export interface GroupMessage {
   readonly content: string;
   readonly sentAt: Timestamp;
 }
+
+/** A stored group message with its group's and sender's names, as handed to one member. */
+export interface ReceivedGroupMessage extends GroupMessage {
+  readonly groupName: string;
+  readonly senderUsername: string;
+}

@@ -34,6 +34,7 @@ import type {
   GroupMessage,
   MessageId,
   ReceivedDirectMessage,
+  ReceivedGroupMessage,
   Result,
   Timestamp,
   UserId,
@@ -192,6 +193,15 @@ export class GroupDeliveryLedger implements MessageRepository {
     this.waiting.get(messageId)?.delete(recipientId);
   }
 
+  listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
+    return this.inner.listUndeliveredGroup(recipientId, limit);
+  }
+
+  async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
+    await this.inner.markGroupDeliveredTo(recipientId, messageIds);
+    for (const id of messageIds) this.waiting.get(id)?.delete(recipientId);
+  }
+
   /** Recipients the group message has not reached yet, by id. */
   undeliveredRecipients(messageId: MessageId): UserId[] {
     return [...(this.waiting.get(messageId) ?? [])].sort((a, b) => a - b);
@@ -301,7 +311,7 @@ export class UseCaseFixture {
     const { requestId } = unwrap(
       await this.useCases.sendFriendRequest.execute({ sender: from, targetUsername: to.username }),
     );
-    unwrap(await this.useCases.answerFriendRequest.execute({ userId: to.id, requestId, answer: 'accept' }));
+    unwrap(await this.useCases.answerFriendRequest.execute({ user: to, requestId, answer: 'accept' }));
   }
 
   async friendNames(user: UserRef): Promise<string[]> {

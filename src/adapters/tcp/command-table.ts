@@ -1,4 +1,4 @@
-import type { ReceivedDirectMessage, UserRef } from '../../domain';
+import type { ReceivedDirectMessage, ReceivedGroupMessage, UserRef } from '../../domain';
 import type { ChatUseCases } from '../../application';
 import { encodeFrame } from './frame-encoder';
 import { escapeField, joinFields, splitFieldsWithFreeText } from './fields';
@@ -61,23 +61,41 @@ function singleField(payload: string): string {
 
 const ok = (...fields: (string | number)[]): Frames => [response(200, ...fields)];
 
-/** How many of a batch of offline messages fit in one 2005 payload. */
-function offlineBatchFit(maxPayload: number): (batch: readonly ReceivedDirectMessage[]) => number {
+type Field = string | number;
+
+/** Bytes a field takes on the wire after escaping. */
+function fieldBytes(field: Field): number {
+  return typeof field === 'number' ? String(field).length : Buffer.byteLength(escapeField(field));
+}
+
+/** A list reply: the count, then each record's fields, all in one flat payload. */
+function listFrame<R>(type: number, records: readonly R[], fieldsOf: (record: R) => readonly Field[]): Buffer {
+  const fields: Field[] = [records.length];
+  for (const record of records) fields.push(...fieldsOf(record));
+  return encodeFrame(type, joinFields(fields));
+}
+
+/** How many of a batch fit in one list reply within the payload limit (the limit binds the server too). */
+function fitWithin<R>(maxPayload: number, fieldsOf: (record: R) => readonly Field[]): (batch: readonly R[]) => number {
   return (batch) => {
     let bytes = String(batch.length).length;
     for (let i = 0; i < batch.length; i++) {
-      const m = batch[i]!;
-      bytes +=
-        4 +
-        String(m.senderId).length +
-        Buffer.byteLength(escapeField(m.senderUsername)) +
-        Buffer.byteLength(escapeField(m.content)) +
-        String(m.sentAt).length;
+      for (const field of fieldsOf(batch[i]!)) bytes += 1 + fieldBytes(field);
       if (bytes > maxPayload) return i;
     }
     return batch.length;
   };
 }
+
+const offlineDirectFields = (m: ReceivedDirectMessage): Field[] => [m.senderId, m.senderUsername, m.content, m.sentAt];
+const offlineGroupFields = (m: ReceivedGroupMessage): Field[] => [
+  m.groupId,
+  m.groupName,
+  m.senderId,
+  m.senderUsername,
+  m.content,
+  m.sentAt,
+];
 
 /**
  * TYPE → how to parse the payload, which use-case to call and how to encode its outcome.
@@ -174,7 +192,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       loggedIn(async (_context, user, payload) => {
         const requestId = parseId(singleField(payload));
         if (requestId === null) return [badRequest('Invalid request id')];
-        const result = await useCases.answerFriendRequest.execute({ userId: user.id, requestId, answer: 'accept' });
+        const result = await useCases.answerFriendRequest.execute({ user, requestId, answer: 'accept' });
         return result.ok ? ok('Friend added') : [errorReply(result.error)];
       }),
     ],
@@ -183,7 +201,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       loggedIn(async (_context, user, payload) => {
         const requestId = parseId(singleField(payload));
         if (requestId === null) return [badRequest('Invalid request id')];
-        const result = await useCases.answerFriendRequest.execute({ userId: user.id, requestId, answer: 'reject' });
+        const result = await useCases.answerFriendRequest.execute({ user, requestId, answer: 'reject' });
         return result.ok ? ok('Request rejected') : [errorReply(result.error)];
       }),
     ],
@@ -200,9 +218,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       Command.GET_FRIEND_LIST,
       loggedIn(async (_context, user) => {
         const friends = await useCases.getFriendList.execute({ userId: user.id });
-        const fields: (string | number)[] = [friends.length];
-        for (const f of friends) fields.push(f.id, f.username, f.status);
-        return [encodeFrame(ServerMessage.FRIEND_LIST_DATA, joinFields(fields))];
+        return [listFrame(ServerMessage.FRIEND_LIST_DATA, friends, (f) => [f.id, f.username, f.status])];
       }),
     ],
     [
@@ -235,7 +251,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       loggedIn(async (_context, user, payload) => {
         const groupId = parseId(singleField(payload));
         if (groupId === null) return [badRequest('Invalid group id')];
-        const result = await useCases.leaveGroup.execute({ userId: user.id, groupId });
+        const result = await useCases.leaveGroup.execute({ user, groupId });
         return result.ok ? ok('Left group') : [errorReply(result.error)];
       }),
     ],
@@ -244,14 +260,55 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       loggedIn(async (context, user) => {
         const messages = await useCases.getOfflineMessages.execute({
           userId: user.id,
-          fit: offlineBatchFit(context.maxPayload),
+          fit: fitWithin(context.maxPayload, offlineDirectFields),
         });
-        const fields: (string | number)[] = [messages.length];
-        for (const m of messages) fields.push(m.senderId, m.senderUsername, m.content, m.sentAt);
-        return [encodeFrame(ServerMessage.OFFLINE_MESSAGES_DATA, joinFields(fields))];
+        return [listFrame(ServerMessage.OFFLINE_MESSAGES_DATA, messages, offlineDirectFields)];
+      }),
+    ],
+    [
+      Command.GET_FRIEND_REQUESTS,
+      loggedIn(async (_context, user) => {
+        const requests = await useCases.getFriendRequests.execute({ userId: user.id });
+        return [
+          listFrame(ServerMessage.FRIEND_REQUESTS_DATA, requests, (r) => [r.id, r.senderId, r.senderUsername, r.createdAt]),
+        ];
+      }),
+    ],
+    [
+      Command.GET_GROUPS,
+      loggedIn(async (_context, user) => {
+        const groups = await useCases.getGroups.execute({ userId: user.id });
+        return [listFrame(ServerMessage.GROUP_LIST_DATA, groups, (g) => [g.groupId, g.groupName, g.role, g.memberCount])];
+      }),
+    ],
+    [
+      Command.GET_GROUP_MEMBERS,
+      loggedIn(async (_context, user, payload) => {
+        const groupId = parseId(singleField(payload));
+        if (groupId === null) return [badRequest('Invalid group id')];
+        const result = await useCases.getGroupMembers.execute({ userId: user.id, groupId });
+        if (!result.ok) return [errorReply(result.error)];
+        return [listFrame(ServerMessage.GROUP_MEMBERS_DATA, result.value, (m) => [m.userId, m.username, m.role, m.status])];
+      }),
+    ],
+    [
+      Command.GET_OFFLINE_GROUP_MESSAGES,
+      loggedIn(async (context, user) => {
+        const messages = await useCases.getOfflineGroupMessages.execute({
+          userId: user.id,
+          fit: fitWithin(context.maxPayload, offlineGroupFields),
+        });
+        return [listFrame(ServerMessage.OFFLINE_GROUP_MESSAGES_DATA, messages, offlineGroupFields)];
       }),
     ],
     [Command.PING, { requiresLogin: false, handle: async () => ok('PONG') }],
+    [
+      Command.FIND_USER,
+      loggedIn(async (_context, _user, payload) => {
+        const result = await useCases.findUser.execute({ username: singleField(payload) });
+        return result.ok ? ok(result.value.id, result.value.username) : [errorReply(result.error)];
+      }),
+    ],
   ];
   return new Map(table);
 }

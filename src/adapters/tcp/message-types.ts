@@ -15,8 +15,14 @@ export const Command = {
   REMOVE_FROM_GROUP: 1012,
   LEAVE_GROUP: 1013,
   GET_OFFLINE_MESSAGES: 1014,
-  /** Extension (PROTOCOL §6): allowed before LOGIN, keeps an idle connection open. */
+  // Extensions (PROTOCOL §6).
+  GET_FRIEND_REQUESTS: 1015,
+  GET_GROUPS: 1016,
+  GET_GROUP_MEMBERS: 1017,
+  GET_OFFLINE_GROUP_MESSAGES: 1018,
+  /** Allowed before LOGIN; keeps an idle connection open. */
   PING: 1019,
+  FIND_USER: 1020,
 } as const;
 
 export const ServerMessage = {
@@ -27,4 +33,11 @@ export const ServerMessage = {
   FRIEND_LIST_DATA: 2004,
   OFFLINE_MESSAGES_DATA: 2005,
   USER_STATUS_UPDATE: 2006,
+  // Extensions (PROTOCOL §6).
+  FRIEND_REQUESTS_DATA: 2007,
+  GROUP_LIST_DATA: 2008,
+  GROUP_MEMBERS_DATA: 2009,
+  OFFLINE_GROUP_MESSAGES_DATA: 2010,
+  FRIEND_REQUEST_ACCEPTED: 2011,
+  GROUP_MEMBERSHIP_CHANGED: 2012,
 } as const;

@@ -23,5 +23,15 @@ export function pushFrame(event: PushEvent): Buffer {
       );
     case 'presence':
       return encodeFrame(ServerMessage.USER_STATUS_UPDATE, joinFields([event.userId, event.username, event.status]));
+    case 'friend-request-accepted':
+      return encodeFrame(
+        ServerMessage.FRIEND_REQUEST_ACCEPTED,
+        joinFields([event.requestId, event.userId, event.username, event.acceptedAt]),
+      );
+    case 'membership-changed':
+      return encodeFrame(
+        ServerMessage.GROUP_MEMBERSHIP_CHANGED,
+        joinFields([event.groupId, event.groupName, event.userId, event.username, event.change]),
+      );
   }
 }

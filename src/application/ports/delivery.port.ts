@@ -1,5 +1,7 @@
 import type { FriendRequestId, GroupId, PresenceStatus, Timestamp, UserId } from '../../domain';
 
+export type MembershipChange = 'added' | 'removed' | 'left';
+
 /** What the server pushes to a user's connections. */
 export type PushEvent =
   | {
@@ -30,6 +32,23 @@ export type PushEvent =
       readonly userId: UserId;
       readonly username: string;
       readonly status: PresenceStatus;
+    }
+  | {
+      readonly kind: 'friend-request-accepted';
+      readonly requestId: FriendRequestId;
+      /** The user who accepted. */
+      readonly userId: UserId;
+      readonly username: string;
+      readonly acceptedAt: Timestamp;
+    }
+  | {
+      readonly kind: 'membership-changed';
+      readonly groupId: GroupId;
+      readonly groupName: string;
+      /** The member concerned. */
+      readonly userId: UserId;
+      readonly username: string;
+      readonly change: MembershipChange;
     };
 
 /** Pushes events to the connections where a user is logged in. */

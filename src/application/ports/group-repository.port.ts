@@ -1,4 +1,4 @@
-import type { Group, GroupId, GroupMember, GroupRole, Timestamp, UserId } from '../../domain';
+import type { Group, GroupId, GroupMember, GroupMemberView, GroupRole, Membership, Timestamp, UserId } from '../../domain';
 
 export interface GroupRepository {
   /** Creates the group with its creator as first admin. */
@@ -12,4 +12,8 @@ export interface GroupRepository {
   /** Members, longest-standing first. */
   listMembers(groupId: GroupId): Promise<GroupMember[]>;
   setRole(groupId: GroupId, userId: UserId, role: GroupRole): Promise<void>;
+  /** Members with their names, ordered by username case-insensitively. */
+  listMembersByName(groupId: GroupId): Promise<GroupMemberView[]>;
+  /** The groups a user belongs to, ordered by group id, with the user's role and the member count. */
+  listMembershipsOf(userId: UserId): Promise<Membership[]>;
 }

@@ -4,6 +4,7 @@ import type {
   GroupMessage,
   MessageId,
   ReceivedDirectMessage,
+  ReceivedGroupMessage,
   Timestamp,
   UserId,
 } from '../../domain';
@@ -31,4 +32,7 @@ export interface MessageRepository {
   /** Stores a group message undelivered for each of `recipientIds`. */
   saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage>;
   markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void>;
+  /** Group messages not yet delivered to the member, oldest first, at most `limit`. */
+  listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]>;
+  markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void>;
 }

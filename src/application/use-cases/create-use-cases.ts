@@ -1,3 +1,4 @@
+import { MembershipAnnouncer } from '../services/membership-announcer';
 import { PresenceAnnouncer } from '../services/presence-announcer';
 import type {
   Clock,
@@ -12,8 +13,11 @@ import type {
 import { AnswerFriendRequest } from './answer-friend-request.use-case';
 import { CreateGroup } from './create-group.use-case';
 import { EndSession } from './end-session.use-case';
+import { FindUser } from './find-user.use-case';
 import { GetFriendList } from './get-friend-list.use-case';
-import { GetOfflineMessages } from './get-offline-messages.use-case';
+import { GetFriendRequests } from './get-friend-requests.use-case';
+import { GetOfflineGroupMessages, GetOfflineMessages } from './get-offline-messages.use-case';
+import { GetGroupMembers, GetGroups } from './group-listings.use-case';
 import { LeaveGroup } from './leave-group.use-case';
 import { LogIn } from './log-in.use-case';
 import { AddToGroup, RemoveFromGroup } from './manage-group-members.use-case';
@@ -43,6 +47,11 @@ export interface ChatUseCases {
   readonly setAccountStatus: SetAccountStatus;
   readonly enforceBans: EnforceBans;
   readonly clearStaleSessions: ClearStaleSessions;
+  readonly getFriendRequests: GetFriendRequests;
+  readonly getGroups: GetGroups;
+  readonly getGroupMembers: GetGroupMembers;
+  readonly getOfflineGroupMessages: GetOfflineGroupMessages;
+  readonly findUser: FindUser;
 }
 
 /** The ports every use-case is built from. */
@@ -63,6 +72,7 @@ export interface UseCaseDependencies {
 export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
   const { repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId } = deps;
   const announcer = new PresenceAnnouncer(repositories.friendships, presence, delivery, logger);
+  const memberships = new MembershipAnnouncer(repositories.groups, delivery, logger);
   return {
     registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
     logIn: new LogIn(repositories, unitOfWork, hasher, throttle, presence, announcer, clock, nodeId),
@@ -71,15 +81,20 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger),
     getOfflineMessages: new GetOfflineMessages(unitOfWork),
     sendFriendRequest: new SendFriendRequest(repositories, unitOfWork, delivery, clock, logger),
-    answerFriendRequest: new AnswerFriendRequest(unitOfWork, clock),
+    answerFriendRequest: new AnswerFriendRequest(unitOfWork, delivery, clock, logger),
     unfriend: new Unfriend(unitOfWork, clock),
     getFriendList: new GetFriendList(repositories, presence),
     createGroup: new CreateGroup(unitOfWork, clock),
-    addToGroup: new AddToGroup(unitOfWork, clock),
-    removeFromGroup: new RemoveFromGroup(unitOfWork, clock),
-    leaveGroup: new LeaveGroup(unitOfWork, clock),
+    addToGroup: new AddToGroup(unitOfWork, memberships, clock),
+    removeFromGroup: new RemoveFromGroup(unitOfWork, memberships, clock),
+    leaveGroup: new LeaveGroup(unitOfWork, memberships, clock),
     setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
     enforceBans: new EnforceBans(repositories, presence, delivery),
     clearStaleSessions: new ClearStaleSessions(unitOfWork, clock, nodeId),
+    getFriendRequests: new GetFriendRequests(repositories),
+    getGroups: new GetGroups(repositories),
+    getGroupMembers: new GetGroupMembers(repositories, presence),
+    getOfflineGroupMessages: new GetOfflineGroupMessages(unitOfWork),
+    findUser: new FindUser(repositories),
   };
 }

@@ -8,11 +8,13 @@ import {
   type GroupId,
   type Result,
   type UserId,
+  type UserRef,
 } from '../../domain';
+import type { MembershipAnnouncer } from '../services/membership-announcer';
 import type { Clock, UnitOfWork } from '../ports';
 
 export interface LeaveGroupInput {
-  readonly userId: UserId;
+  readonly user: UserRef;
   readonly groupId: GroupId;
 }
 
@@ -26,15 +28,16 @@ export interface LeaveGroupOutput {
 export class LeaveGroup {
   constructor(
     private readonly unitOfWork: UnitOfWork,
+    private readonly announcer: MembershipAnnouncer,
     private readonly clock: Clock,
   ) {}
 
   async execute(input: LeaveGroupInput): Promise<Result<LeaveGroupOutput, DomainError>> {
-    return this.unitOfWork.run(async (tx) => {
+    const outcome = await this.unitOfWork.run(async (tx): Promise<Result<LeaveGroupOutput, DomainError>> => {
       const group = await tx.groups.findById(input.groupId);
-      if (!group || !(await tx.groups.removeMember(group.id, input.userId))) return fail(DomainErrors.groupNotFound());
+      if (!group || !(await tx.groups.removeMember(group.id, input.user.id))) return fail(DomainErrors.groupNotFound());
       const now = this.clock.now();
-      await tx.activity.record({ userId: input.userId, action: 'group_leave', detail: `group=${group.id}`, at: now });
+      await tx.activity.record({ userId: input.user.id, action: 'group_leave', detail: `group=${group.id}`, at: now });
       const successor = successorAfterLeaving(await tx.groups.listMembers(group.id));
       if (successor) {
         await tx.groups.setRole(group.id, successor.userId, 'admin');
@@ -42,5 +45,7 @@ export class LeaveGroup {
       }
       return ok({ group, newAdminId: successor?.userId ?? null });
     });
+    if (outcome.ok) await this.announcer.announce(outcome.value.group, input.user, 'left');
+    return outcome;
   }
 }

@@ -1,3 +1,4 @@
+import type { UserRef } from '../../../src/domain';
 import { codeOf, makeFixture, unwrap } from '../../support/use-case-fixtures';
 
 /** alice has asked bob; carol is a bystander. */
@@ -8,8 +9,8 @@ async function makeSut() {
   const carol = await fx.register('carol');
   const { requestId } = unwrap(await fx.useCases.sendFriendRequest.execute({ sender: alice, targetUsername: 'bob' }));
   const sut = fx.useCases.answerFriendRequest;
-  const answer = (answer: 'accept' | 'reject', userId = bob.id, id = requestId) =>
-    sut.execute({ userId, requestId: id, answer });
+  const answer = (answer: 'accept' | 'reject', user: UserRef = bob, id = requestId) =>
+    sut.execute({ user, requestId: id, answer });
   return { sut, fx, alice, bob, carol, requestId, answer };
 }
 
@@ -53,7 +54,7 @@ describe('AnswerFriendRequest', () => {
     async (verb) => {
       const { carol, answer } = await makeSut();
 
-      expect(codeOf(await answer(verb, carol.id))).toBe('REQUEST_NOT_FOUND');
+      expect(codeOf(await answer(verb, carol))).toBe('REQUEST_NOT_FOUND');
       expect(codeOf(await answer('accept'))).toBe('OK');
     },
   );
@@ -61,14 +62,14 @@ describe('AnswerFriendRequest', () => {
   it('refuses to let the sender answer their own request with REQUEST_NOT_FOUND', async () => {
     const { fx, alice, bob, answer } = await makeSut();
 
-    expect(codeOf(await answer('accept', alice.id))).toBe('REQUEST_NOT_FOUND');
+    expect(codeOf(await answer('accept', alice))).toBe('REQUEST_NOT_FOUND');
     expect(await fx.storage.repositories.friendships.exists(alice.id, bob.id)).toBe(false);
   });
 
   it('refuses an unknown request id with REQUEST_NOT_FOUND', async () => {
     const { bob, answer } = await makeSut();
 
-    expect(codeOf(await answer('accept', bob.id, 999_999))).toBe('REQUEST_NOT_FOUND');
+    expect(codeOf(await answer('accept', bob, 999_999))).toBe('REQUEST_NOT_FOUND');
   });
 
   it.each([
@@ -116,7 +117,7 @@ describe('AnswerFriendRequest', () => {
     const fromCarol = unwrap(await fx.useCases.sendFriendRequest.execute({ sender: carol, targetUsername: 'bob' }));
 
     unwrap(await answer('accept'));
-    unwrap(await answer('reject', bob.id, fromCarol.requestId));
+    unwrap(await answer('reject', bob, fromCarol.requestId));
 
     expect(fx.activity().filter((e) => e.action === 'friend_accept' || e.action === 'friend_reject')).toEqual([
       { userId: bob.id, action: 'friend_accept', detail: `request=${requestId} from=${alice.id}`, at: fx.clock.now() },

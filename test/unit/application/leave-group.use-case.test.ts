@@ -9,7 +9,7 @@ async function makeSut() {
   const carol = await fx.register('carol');
   const dave = await fx.register('dave');
   const sut = fx.useCases.leaveGroup;
-  const leave = (user: UserRef, groupId: number) => sut.execute({ userId: user.id, groupId });
+  const leave = (user: UserRef, groupId: number) => sut.execute({ user, groupId });
   const roles = async (groupId: number) =>
     Object.fromEntries((await fx.members(groupId)).map((m) => [m.userId, m.role]));
   return { sut, fx, alice, bob, carol, dave, leave, roles };

@@ -44,7 +44,7 @@ describe('LogIn', () => {
     const fromBob = unwrap(await send(bob, 'dave'));
     fx.clock.advance(1_000);
     const fromErin = unwrap(await send(erin, 'dave'));
-    unwrap(await fx.useCases.answerFriendRequest.execute({ userId: dave.id, requestId: fromErin.requestId, answer: 'reject' }));
+    unwrap(await fx.useCases.answerFriendRequest.execute({ user: dave, requestId: fromErin.requestId, answer: 'reject' }));
     unwrap(await send(dave, 'frank')); // outgoing: not for dave to answer
 
     const { pendingRequests } = unwrap(await attempt('dave', PASSWORD));

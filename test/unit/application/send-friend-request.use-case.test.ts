@@ -96,7 +96,7 @@ describe('SendFriendRequest', () => {
   it('allows a new request after a rejection', async () => {
     const { fx, bob, ask } = await makeSut();
     const { requestId } = unwrap(await ask('bob'));
-    unwrap(await fx.useCases.answerFriendRequest.execute({ userId: bob.user.id, requestId, answer: 'reject' }));
+    unwrap(await fx.useCases.answerFriendRequest.execute({ user: bob.user, requestId, answer: 'reject' }));
 
     expect(codeOf(await ask('bob'))).toBe('OK');
   });

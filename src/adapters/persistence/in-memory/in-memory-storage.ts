@@ -6,6 +6,10 @@ import {
   type FriendRequest,
   type Group,
   type GroupMember,
+  type GroupMemberView,
+  type Membership,
+  type MessageId,
+  type ReceivedGroupMessage,
   type GroupMessage,
   type GroupRole,
   type IncomingFriendRequest,
@@ -302,6 +306,25 @@ class InMemoryGroupRepository extends InMemoryRepository implements GroupReposit
     const member = this.s.members.get(memberKey(groupId, userId));
     if (member) this.journal.set(this.s.members, memberKey(groupId, userId), { ...member, role });
   }
+
+  async listMembersByName(groupId: number): Promise<GroupMemberView[]> {
+    const members = await this.listMembers(groupId);
+    return members
+      .map((m) => ({ userId: m.userId, username: this.s.accounts.get(m.userId)?.username ?? '', role: m.role }))
+      .sort((a, b) => byUsername({ id: a.userId, username: a.username }, { id: b.userId, username: b.username }));
+  }
+
+  async listMembershipsOf(userId: UserId): Promise<Membership[]> {
+    const memberships: Membership[] = [];
+    for (const member of this.s.members.values()) {
+      if (member.userId !== userId) continue;
+      const group = this.s.groups.get(member.groupId);
+      if (!group) continue;
+      const memberCount = (await this.listMembers(group.id)).length;
+      memberships.push({ groupId: group.id, groupName: group.name, role: member.role, memberCount });
+    }
+    return memberships.sort((a, b) => a.groupId - b.groupId);
+  }
 }
 
 class InMemoryMessageRepository extends InMemoryRepository implements MessageRepository {
@@ -341,6 +364,26 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
   async markGroupDelivered(messageId: number, recipientId: UserId): Promise<void> {
     const key = `${messageId}:${recipientId}`;
     if (this.s.groupDeliveries.has(key)) this.journal.set(this.s.groupDeliveries, key, true);
+  }
+
+  async listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
+    const found: ReceivedGroupMessage[] = [];
+    const ids = [...this.s.groupMessages.keys()].sort((a, b) => a - b);
+    for (const id of ids) {
+      if (found.length >= limit) break;
+      if (this.s.groupDeliveries.get(`${id}:${recipientId}`) !== false) continue;
+      const message = this.s.groupMessages.get(id)!;
+      found.push({
+        ...message,
+        groupName: this.s.groups.get(message.groupId)?.name ?? '',
+        senderUsername: this.s.accounts.get(message.senderId)?.username ?? '',
+      });
+    }
+    return found;
+  }
+
+  async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
+    for (const id of messageIds) await this.markGroupDelivered(id, recipientId);
   }
 }
 

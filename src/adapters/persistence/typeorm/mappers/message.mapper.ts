@@ -1,4 +1,11 @@
-import type { DirectMessage, GroupMessage, MessageId, ReceivedDirectMessage, UserId } from '../../../../domain';
+import type {
+  DirectMessage,
+  GroupMessage,
+  MessageId,
+  ReceivedDirectMessage,
+  ReceivedGroupMessage,
+  UserId,
+} from '../../../../domain';
 import type { NewDirectMessage, NewGroupMessage } from '../../../../application/ports';
 import type {
   DirectMessageRecord,
@@ -13,6 +20,17 @@ export interface ReceivedDirectMessageRow {
   senderId: number;
   senderUsername: string;
   receiverId: number;
+  content: string;
+  createdAt: StoredBigInt;
+}
+
+/** A stored group message joined with its group's and sender's names. */
+export interface ReceivedGroupMessageRow {
+  id: number;
+  groupId: number;
+  groupName: string;
+  senderId: number;
+  senderUsername: string;
   content: string;
   createdAt: StoredBigInt;
 }
@@ -57,6 +75,18 @@ export const MessageMapper = {
       senderId: record.senderId,
       content: record.content,
       sentAt: Number(record.createdAt),
+    };
+  },
+
+  receivedGroupToDomain(row: ReceivedGroupMessageRow): ReceivedGroupMessage {
+    return {
+      id: row.id,
+      groupId: row.groupId,
+      groupName: row.groupName,
+      senderId: row.senderId,
+      senderUsername: row.senderUsername,
+      content: row.content,
+      sentAt: Number(row.createdAt),
     };
   },
 

@@ -1,10 +1,32 @@
 import type { GroupRepository } from '../../../../application/ports';
-import type { Group, GroupId, GroupMember, GroupRole, Timestamp, UserId } from '../../../../domain';
+import type {
+  Group,
+  GroupId,
+  GroupMember,
+  GroupMemberView,
+  GroupRole,
+  Membership,
+  Timestamp,
+  UserId,
+} from '../../../../domain';
 import type { Executor } from '../executor';
 import { GroupMapper } from '../mappers';
 import { insertReturningId, insertRow } from '../query-helpers';
 import { GroupMemberSchema, GroupSchema } from '../schemas';
 import { isUniqueViolation } from '../unique-violation';
+
+const LIST_MEMBERS_BY_NAME = `
+  SELECT gm.user_id AS userId, a.username AS username, gm.role AS role
+  FROM group_members gm JOIN accounts a ON a.id = gm.user_id
+  WHERE gm.group_id = ?
+  ORDER BY a.username_key, a.id`;
+/** `groups` is reserved in MySQL: the driver quotes it for its dialect. */
+const LIST_MEMBERSHIPS = (groups: string): string => `
+  SELECT g.id AS groupId, g.name AS groupName, gm.role AS role,
+         (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.id) AS memberCount
+  FROM group_members gm JOIN ${groups} g ON g.id = gm.group_id
+  WHERE gm.user_id = ?
+  ORDER BY g.id`;
 
 export class TypeOrmGroupRepository implements GroupRepository {
   constructor(private readonly db: Executor) {}
@@ -75,5 +97,28 @@ export class TypeOrmGroupRepository implements GroupRepository {
     await this.db.run((manager) =>
       manager.createQueryBuilder().update(GroupMemberSchema).set({ role }).where({ groupId, userId }).execute(),
     );
+  }
+
+  listMembersByName(groupId: GroupId): Promise<GroupMemberView[]> {
+    return this.db.run(async (manager) => {
+      const rows: { userId: number; username: string; role: GroupRole }[] = await manager.query(LIST_MEMBERS_BY_NAME, [
+        groupId,
+      ]);
+      return rows.map((row) => ({ userId: Number(row.userId), username: row.username, role: row.role }));
+    });
+  }
+
+  listMembershipsOf(userId: UserId): Promise<Membership[]> {
+    return this.db.run(async (manager) => {
+      const sql = LIST_MEMBERSHIPS(manager.connection.driver.escape('groups'));
+      const rows: { groupId: number; groupName: string; role: GroupRole; memberCount: number | string }[] =
+        await manager.query(sql, [userId]);
+      return rows.map((row) => ({
+        groupId: Number(row.groupId),
+        groupName: row.groupName,
+        role: row.role,
+        memberCount: Number(row.memberCount),
+      }));
+    });
   }
 }

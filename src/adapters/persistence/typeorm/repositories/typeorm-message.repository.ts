@@ -1,7 +1,14 @@
 import type { MessageRepository, NewDirectMessage, NewGroupMessage } from '../../../../application/ports';
-import type { DirectMessage, GroupMessage, MessageId, ReceivedDirectMessage, UserId } from '../../../../domain';
+import type {
+  DirectMessage,
+  GroupMessage,
+  MessageId,
+  ReceivedDirectMessage,
+  ReceivedGroupMessage,
+  UserId,
+} from '../../../../domain';
 import type { Executor } from '../executor';
-import { MessageMapper, type ReceivedDirectMessageRow } from '../mappers';
+import { MessageMapper, type ReceivedDirectMessageRow, type ReceivedGroupMessageRow } from '../mappers';
 import { chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from '../schemas';
 
@@ -22,6 +29,21 @@ const LIST_UNDELIVERED_DIRECT = `
   FROM messages m JOIN accounts a ON a.id = m.sender_id
   WHERE m.receiver_id = ? AND m.delivered = 0
   ORDER BY m.id
+  LIMIT ?`;
+
+const MARK_GROUP_DELIVERED = (count: number): string =>
+  `UPDATE group_message_deliveries SET delivered = 1
+   WHERE user_id = ? AND message_id IN (${placeholders(count)}) AND delivered = 0`;
+/** `groups` is reserved in MySQL: the driver quotes it for its dialect. */
+const LIST_UNDELIVERED_GROUP = (groups: string): string => `
+  SELECT m.id AS id, m.group_id AS groupId, g.name AS groupName, m.sender_id AS senderId,
+         a.username AS senderUsername, m.content AS content, m.created_at AS createdAt
+  FROM group_message_deliveries d
+  JOIN group_messages m ON m.id = d.message_id
+  JOIN ${groups} g ON g.id = m.group_id
+  JOIN accounts a ON a.id = m.sender_id
+  WHERE d.user_id = ? AND d.delivered = 0
+  ORDER BY d.message_id
   LIMIT ?`;
 
 /** Rows per multi-row INSERT of group deliveries: 3 bound parameters each. */
@@ -76,5 +98,24 @@ export class TypeOrmMessageRepository implements MessageRepository {
         .where({ messageId, userId: recipientId, delivered: false })
         .execute(),
     );
+  }
+
+  listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
+    const count = Math.floor(limit);
+    if (!(count > 0)) return Promise.resolve([]);
+    return this.db.run(async (manager) => {
+      const sql = LIST_UNDELIVERED_GROUP(manager.connection.driver.escape('groups'));
+      const rows: ReceivedGroupMessageRow[] = await manager.query(sql, [recipientId, count]);
+      return rows.map((row) => MessageMapper.receivedGroupToDomain(row));
+    });
+  }
+
+  async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.db.run(async (manager) => {
+      for (const chunk of chunksOf(messageIds, ID_CHUNK)) {
+        await manager.query(MARK_GROUP_DELIVERED(chunk.length), [recipientId, ...chunk]);
+      }
+    });
   }
 }
