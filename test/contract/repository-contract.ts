@@ -374,6 +374,98 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         expect((await repos.groups.findMember(group.id, bob!.id))?.role).toBe('admin');
         expect((await repos.groups.listMembers(group.id)).map((member) => member.role)).toEqual(['member', 'admin']);
       });
+
+      it("lists a group's members with their names as registered and roles, by username case-insensitively", async () => {
+        const [dave, carol, alice, bob, xray, xavier, eve] = await registerMany(
+          'dave',
+          'Carol',
+          'alice',
+          'Bob',
+          'x_ray',
+          'Xavier',
+          'eve',
+        );
+        const group = await repos.groups.create('g', dave!.id, at(1));
+        const other = await repos.groups.create('other', eve!.id, at(1));
+        for (const [i, user] of [carol, xavier, alice, bob, xray].entries()) {
+          await repos.groups.addMember({ groupId: group.id, userId: user!.id, role: 'member', joinedAt: at(2 + i) });
+        }
+        await repos.groups.addMember({ groupId: other.id, userId: alice!.id, role: 'member', joinedAt: at(9) });
+        await repos.groups.setRole(group.id, bob!.id, 'admin');
+
+        expect(await repos.groups.listMembersByName(group.id)).toEqual([
+          { userId: alice!.id, username: 'alice', role: 'member' },
+          { userId: bob!.id, username: 'Bob', role: 'admin' },
+          { userId: carol!.id, username: 'Carol', role: 'member' },
+          { userId: dave!.id, username: 'dave', role: 'admin' },
+          { userId: xray!.id, username: 'x_ray', role: 'member' },
+          { userId: xavier!.id, username: 'Xavier', role: 'member' },
+        ]);
+        expect(await repos.groups.listMembersByName(other.id)).toEqual([
+          { userId: alice!.id, username: 'alice', role: 'member' },
+          { userId: eve!.id, username: 'eve', role: 'admin' },
+        ]);
+      });
+
+      it('lists members by name as they are now: without the removed, and none for an unknown group', async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+        await repos.groups.addMember({ groupId: group.id, userId: carol!.id, role: 'member', joinedAt: at(3) });
+
+        await repos.groups.removeMember(group.id, bob!.id);
+
+        expect((await repos.groups.listMembersByName(group.id)).map((member) => member.username)).toEqual([
+          'alice',
+          'carol',
+        ]);
+        expect(await repos.groups.listMembersByName(group.id + 1000)).toEqual([]);
+      });
+
+      it("lists a user's groups by group id, with the group's name, the user's role and the member count", async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        const one = await repos.groups.create('One', bob!.id, at(1));
+        const two = await repos.groups.create('Café 🎉 | two', alice!.id, at(2));
+        const three = await repos.groups.create('Three', carol!.id, at(3));
+        const carolsOwn = await repos.groups.create('Carol only', carol!.id, at(4));
+        // alice joins three before one: the list follows the group id, not the joining order.
+        await repos.groups.addMember({ groupId: three.id, userId: alice!.id, role: 'admin', joinedAt: at(5) });
+        await repos.groups.addMember({ groupId: three.id, userId: bob!.id, role: 'member', joinedAt: at(6) });
+        await repos.groups.addMember({ groupId: one.id, userId: alice!.id, role: 'member', joinedAt: at(7) });
+
+        expect(await repos.groups.listMembershipsOf(alice!.id)).toEqual([
+          { groupId: one.id, groupName: 'One', role: 'member', memberCount: 2 },
+          { groupId: two.id, groupName: 'Café 🎉 | two', role: 'admin', memberCount: 1 },
+          { groupId: three.id, groupName: 'Three', role: 'admin', memberCount: 3 },
+        ]);
+        expect(await repos.groups.listMembershipsOf(bob!.id)).toEqual([
+          { groupId: one.id, groupName: 'One', role: 'admin', memberCount: 2 },
+          { groupId: three.id, groupName: 'Three', role: 'member', memberCount: 3 },
+        ]);
+        expect((await repos.groups.listMembershipsOf(carol!.id)).map((m) => m.groupId)).toEqual([
+          three.id,
+          carolsOwn.id,
+        ]);
+      });
+
+      it('lists memberships as they are now: counts and roles follow changes, a group left is gone', async () => {
+        const [alice, bob, carol, loner] = await registerMany('alice', 'bob', 'carol', 'loner');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: group.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+        await repos.groups.addMember({ groupId: group.id, userId: carol!.id, role: 'member', joinedAt: at(3) });
+
+        await repos.groups.removeMember(group.id, alice!.id);
+        await repos.groups.setRole(group.id, bob!.id, 'admin');
+
+        expect(await repos.groups.listMembershipsOf(alice!.id)).toEqual([]);
+        expect(await repos.groups.listMembershipsOf(bob!.id)).toEqual([
+          { groupId: group.id, groupName: 'g', role: 'admin', memberCount: 2 },
+        ]);
+        expect(await repos.groups.listMembershipsOf(carol!.id)).toEqual([
+          { groupId: group.id, groupName: 'g', role: 'member', memberCount: 2 },
+        ]);
+        expect(await repos.groups.listMembershipsOf(loner!.id)).toEqual([]);
+      });
     });
 
     describe('messages', () => {
@@ -479,6 +571,172 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
           [],
         );
         expect(second.id).not.toBe(message.id);
+      });
+
+      describe('group deliveries', () => {
+        /** "Team" (Alice, bob, carol) and "Café 🎉" (carol, bob). */
+        async function twoGroups() {
+          const [alice, bob, carol, dave] = await registerMany('Alice', 'bob', 'carol', 'dave');
+          const team = await repos.groups.create('Team', alice!.id, at(1));
+          const cafe = await repos.groups.create('Café 🎉', carol!.id, at(1));
+          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          await repos.groups.addMember({ groupId: team.id, userId: carol!.id, role: 'member', joinedAt: at(2) });
+          await repos.groups.addMember({ groupId: cafe.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, team, cafe };
+        }
+
+        it("lists a member's undelivered group messages oldest first, with group and sender names, at most `limit`", async () => {
+          const { alice, bob, carol, dave, team, cafe } = await twoGroups();
+          const m0 = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice.id, content: 'hi | all \\ 🎉', sentAt: at(10) },
+            [bob.id, carol.id],
+          );
+          const m1 = await repos.messages.saveGroup(
+            { groupId: cafe.id, senderId: carol.id, content: 'coffee?', sentAt: at(11) },
+            [bob.id],
+          );
+          const m2 = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: carol.id, content: 'me too', sentAt: at(12) },
+            [alice.id, bob.id],
+          );
+          const m3 = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice.id, content: 'not for bob', sentAt: at(13) },
+            [carol.id],
+          );
+
+          expect(await repos.messages.listUndeliveredGroup(bob.id, 100)).toEqual([
+            { ...m0, groupName: 'Team', senderUsername: 'Alice' },
+            { ...m1, groupName: 'Café 🎉', senderUsername: 'carol' },
+            { ...m2, groupName: 'Team', senderUsername: 'carol' },
+          ]);
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 2)).map((m) => m.id)).toEqual([m0.id, m1.id]);
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 1)).map((m) => m.id)).toEqual([m0.id]);
+          expect((await repos.messages.listUndeliveredGroup(carol.id, 100)).map((m) => m.id)).toEqual([m0.id, m3.id]);
+          expect((await repos.messages.listUndeliveredGroup(alice.id, 100)).map((m) => m.id)).toEqual([m2.id]);
+          expect(await repos.messages.listUndeliveredGroup(dave.id, 100)).toEqual([]);
+        });
+
+        it('hides a message from a recipient once marked delivered to them, and only from them', async () => {
+          const { alice, bob, carol, team } = await twoGroups();
+          const message = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice.id, content: 'hello', sentAt: at(10) },
+            [bob.id, carol.id],
+          );
+
+          await repos.messages.markGroupDelivered(message.id, bob.id);
+
+          expect(await repos.messages.listUndeliveredGroup(bob.id, 100)).toEqual([]);
+          expect((await repos.messages.listUndeliveredGroup(carol.id, 100)).map((m) => m.id)).toEqual([message.id]);
+        });
+
+        it("marks delivered only the given recipient's rows of the given messages", async () => {
+          const { alice, bob, carol, team } = await twoGroups();
+          const sent = [];
+          for (let i = 0; i < 5; i++) {
+            sent.push(
+              await repos.messages.saveGroup(
+                { groupId: team.id, senderId: alice.id, content: `m${i}`, sentAt: at(10 + i) },
+                [bob.id, carol.id],
+              ),
+            );
+          }
+          const ids = sent.map((m) => m.id);
+
+          await repos.messages.markGroupDeliveredTo(bob.id, [ids[0]!, ids[2]!, ids[4]!]);
+
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 100)).map((m) => m.id)).toEqual([ids[1], ids[3]]);
+          expect((await repos.messages.listUndeliveredGroup(carol.id, 100)).map((m) => m.id)).toEqual(ids);
+        });
+
+        it('marks nothing for an empty list, and takes ids again, or ids not meant for the recipient, harmlessly', async () => {
+          const { alice, bob, carol, team } = await twoGroups();
+          const forBoth = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice.id, content: 'both', sentAt: at(10) },
+            [bob.id, carol.id],
+          );
+          const forCarol = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice.id, content: 'carol', sentAt: at(11) },
+            [carol.id],
+          );
+
+          await repos.messages.markGroupDeliveredTo(bob.id, []);
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 100)).map((m) => m.id)).toEqual([forBoth.id]);
+
+          await repos.messages.markGroupDeliveredTo(bob.id, [forCarol.id, forCarol.id + 1000]);
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 100)).map((m) => m.id)).toEqual([forBoth.id]);
+          expect((await repos.messages.listUndeliveredGroup(carol.id, 100)).map((m) => m.id)).toEqual([
+            forBoth.id,
+            forCarol.id,
+          ]);
+
+          await repos.messages.markGroupDeliveredTo(bob.id, [forBoth.id]);
+          await repos.messages.markGroupDeliveredTo(bob.id, [forBoth.id]);
+          expect(await repos.messages.listUndeliveredGroup(bob.id, 100)).toEqual([]);
+          expect((await repos.messages.listUndeliveredGroup(carol.id, 100)).map((m) => m.id)).toEqual([
+            forBoth.id,
+            forCarol.id,
+          ]);
+        });
+
+        it('pages through undelivered group messages: list, mark, list the next ones', async () => {
+          const { alice, bob, team } = await twoGroups();
+          for (let i = 0; i < 5; i++) {
+            await repos.messages.saveGroup(
+              { groupId: team.id, senderId: alice.id, content: `m${i}`, sentAt: at(10 + i) },
+              [bob.id],
+            );
+          }
+
+          const pages: string[][] = [];
+          for (;;) {
+            const page = await repos.messages.listUndeliveredGroup(bob.id, 2);
+            if (page.length === 0) break;
+            pages.push(page.map((message) => message.content));
+            await repos.messages.markGroupDeliveredTo(bob.id, page.map((message) => message.id));
+          }
+
+          expect(pages).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
+        });
+
+        it('marks more messages at once than one statement takes', async () => {
+          const { alice, bob, carol, team } = await twoGroups();
+          const ids = await storage.unitOfWork.run(async (tx) => {
+            const saved = [];
+            for (let i = 0; i < 1_100; i++) {
+              const message = await tx.messages.saveGroup(
+                { groupId: team.id, senderId: alice.id, content: `m${i}`, sentAt: at(10 + i) },
+                [bob.id, carol.id],
+              );
+              saved.push(message.id);
+            }
+            return saved;
+          });
+
+          await repos.messages.markGroupDeliveredTo(bob.id, ids.slice(0, 1_099));
+
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 100)).map((m) => m.id)).toEqual([ids[1_099]]);
+          expect(await repos.messages.listUndeliveredGroup(carol.id, 2_000)).toHaveLength(1_100);
+        });
+
+        it('keeps marks made in a unit of work that fails from being stored', async () => {
+          const { alice, bob, team } = await twoGroups();
+          const message = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice.id, content: 'still waiting', sentAt: at(10) },
+            [bob.id],
+          );
+
+          await expect(
+            storage.unitOfWork.run(async (tx) => {
+              await tx.messages.markGroupDeliveredTo(bob.id, [message.id]);
+              expect(await tx.messages.listUndeliveredGroup(bob.id, 100)).toEqual([]);
+              throw new Error('boom');
+            }),
+          ).rejects.toThrow('boom');
+
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 100)).map((m) => m.content)).toEqual([
+            'still waiting',
+          ]);
+        });
       });
     });
 

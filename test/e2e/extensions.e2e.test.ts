@@ -180,3 +180,25 @@ describe('protocol extensions over TCP (PROTOCOL §6)', () => {
     expect(await alice.client.call(1010, 'g')).toEqual(['201', expect.any(String), 'g']);
   });
 });
+
+describe('offline group messages and membership changes', () => {
+  let t: TestServer;
+  beforeEach(async () => {
+    t = await startTestServer();
+  });
+  afterEach(() => t.stop());
+
+  it('a removed member no longer gets what was sent while away, nor, once back, what came before', async () => {
+    const alice = await t.user('alice');
+    const bob = await t.user('bob');
+    const [, groupId] = await alice.client.call(1010, 'g');
+    await alice.client.call(1011, [groupId!, bob.id]);
+    await bob.client.call(1002);
+    await alice.client.call(1004, [groupId!, 'while bob was away']);
+    await alice.client.call(1012, [groupId!, bob.id]);
+    await bob.client.call(1001, ['bob', 'password123']);
+    expect(await bob.client.call(1018)).toEqual(['0']);
+    await alice.client.call(1011, [groupId!, bob.id]);
+    expect(await bob.client.call(1018)).toEqual(['0']);
+  });
+});

@@ -32,7 +32,10 @@ export interface MessageRepository {
   /** Stores a group message undelivered for each of `recipientIds`. */
   saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage>;
   markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void>;
-  /** Group messages not yet delivered to the member, oldest first, at most `limit`. */
+  /**
+   * Group messages not yet delivered to the member, oldest first, at most `limit`:
+   * only of groups the user is a member of now, sent since that membership began.
+   */
   listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]>;
   markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void>;
 }

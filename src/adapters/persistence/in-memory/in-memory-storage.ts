@@ -373,6 +373,9 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
       if (found.length >= limit) break;
       if (this.s.groupDeliveries.get(`${id}:${recipientId}`) !== false) continue;
       const message = this.s.groupMessages.get(id)!;
+      // Only while a member, and only since the current membership began.
+      const membership = this.s.members.get(memberKey(message.groupId, recipientId));
+      if (!membership || membership.joinedAt > message.sentAt) continue;
       found.push({
         ...message,
         groupName: this.s.groups.get(message.groupId)?.name ?? '',

@@ -34,7 +34,12 @@ const LIST_UNDELIVERED_DIRECT = `
 const MARK_GROUP_DELIVERED = (count: number): string =>
   `UPDATE group_message_deliveries SET delivered = 1
    WHERE user_id = ? AND message_id IN (${placeholders(count)}) AND delivered = 0`;
-/** `groups` is reserved in MySQL: the driver quotes it for its dialect. */
+/**
+ * Only while the recipient is a member, and only messages since their current
+ * membership began: a removed member loses access, and a re-joined one does not
+ * get what was sent before they came back. `groups` is reserved in MySQL: the
+ * driver quotes it for its dialect.
+ */
 const LIST_UNDELIVERED_GROUP = (groups: string): string => `
   SELECT m.id AS id, m.group_id AS groupId, g.name AS groupName, m.sender_id AS senderId,
          a.username AS senderUsername, m.content AS content, m.created_at AS createdAt
@@ -42,6 +47,7 @@ const LIST_UNDELIVERED_GROUP = (groups: string): string => `
   JOIN group_messages m ON m.id = d.message_id
   JOIN ${groups} g ON g.id = m.group_id
   JOIN accounts a ON a.id = m.sender_id
+  JOIN group_members gm ON gm.group_id = m.group_id AND gm.user_id = d.user_id AND gm.joined_at <= m.created_at
   WHERE d.user_id = ? AND d.delivered = 0
   ORDER BY d.message_id
   LIMIT ?`;
