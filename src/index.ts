@@ -26,3 +26,16 @@ export { Command, ServerMessage } from './adapters/tcp/message-types';
 export { FrameDecoder } from './adapters/tcp/frame-decoder';
 export { encodeFrame } from './adapters/tcp/frame-encoder';
 export { escapeField, joinFields, splitFields } from './adapters/tcp/fields';
+export {
+  ChatClient,
+  ChatError,
+  ConnectionClosedError,
+  ProtocolError,
+  RequestTimeoutError,
+  runTerminalClient,
+  type ChatClientOptions,
+  type ChatClientEvents,
+  type TerminalClientOptions,
+} from './client';
+/** The client's data types by name (some share a name with domain types): `client.DirectMessage`. */
+export * as client from './client';

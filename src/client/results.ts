@@ -1,0 +1,45 @@
+/** What the ChatClient's requests resolve with. Ids are numbers, timestamps epoch milliseconds. */
+
+export type UserStatus = 'online' | 'offline';
+export type GroupRole = 'admin' | 'member';
+
+/** REGISTER's reply. */
+export interface RegisteredUser {
+  readonly userId: number;
+}
+
+/** LOGIN's and FIND_USER's reply: the name as registered. */
+export interface UserIdentity {
+  readonly userId: number;
+  readonly username: string;
+}
+
+/** One record of GET_FRIEND_LIST (2004), ordered by username. */
+export interface Friend {
+  readonly id: number;
+  readonly username: string;
+  readonly status: UserStatus;
+}
+
+/** CREATE_GROUP's reply: the name as stored (trimmed). */
+export interface CreatedGroup {
+  readonly groupId: number;
+  readonly name: string;
+}
+
+/** One record of GET_GROUPS (2008, extension), ordered by group id. */
+export interface GroupSummary {
+  readonly groupId: number;
+  readonly name: string;
+  /** The caller's role in the group. */
+  readonly role: GroupRole;
+  readonly memberCount: number;
+}
+
+/** One record of GET_GROUP_MEMBERS (2009, extension), ordered by username. */
+export interface GroupMember {
+  readonly id: number;
+  readonly username: string;
+  readonly role: GroupRole;
+  readonly status: UserStatus;
+}

@@ -1,0 +1,97 @@
+import { HELP_TEXT, parseCommand, parseUserTarget } from '../../../src/client/terminal/command-parser';
+import { parseTerminalArgs } from '../../../src/client/terminal/main';
+
+describe('parseCommand', () => {
+  it.each([
+    ['/register alice password123', { kind: 'register', username: 'alice', password: 'password123' }],
+    ['/login alice correct horse  battery', { kind: 'login', username: 'alice', password: 'correct horse  battery' }],
+    ['/login alice pass|word\\x', { kind: 'login', username: 'alice', password: 'pass|word\\x' }],
+    ['/logout', { kind: 'logout' }],
+    ['/msg bob hello   there | you', { kind: 'msg', target: { kind: 'name', name: 'bob' }, text: 'hello   there | you' }],
+    ['/msg 42 hi', { kind: 'msg', target: { kind: 'id', id: 42 }, text: 'hi' }],
+    ['/gmsg 7 hello all', { kind: 'gmsg', groupId: 7, text: 'hello all' }],
+    ['/friends', { kind: 'friends' }],
+    ['/requests', { kind: 'requests' }],
+    ['/add Bob', { kind: 'add', username: 'Bob' }],
+    ['/accept 12', { kind: 'accept', requestId: 12 }],
+    ['/reject 12', { kind: 'reject', requestId: 12 }],
+    ['/unfriend bob', { kind: 'unfriend', target: { kind: 'name', name: 'bob' } }],
+    ['/unfriend 3', { kind: 'unfriend', target: { kind: 'id', id: 3 } }],
+    ['/groups', { kind: 'groups' }],
+    ['/members 7', { kind: 'members', groupId: 7 }],
+    ['/create  Team | One  ', { kind: 'create', name: 'Team | One' }],
+    ['/invite 7 bob', { kind: 'invite', groupId: 7, target: { kind: 'name', name: 'bob' } }],
+    ['/kick 7 3', { kind: 'kick', groupId: 7, target: { kind: 'id', id: 3 } }],
+    ['/leave 7', { kind: 'leave', groupId: 7 }],
+    ['/offline', { kind: 'offline' }],
+    ['/help', { kind: 'help' }],
+    ['/quit', { kind: 'quit' }],
+    ['/exit', { kind: 'quit' }],
+    ['  /QUIT  ', { kind: 'quit' }],
+    ['/friends\r', { kind: 'friends' }],
+    ['', { kind: 'nothing' }],
+    ['   ', { kind: 'nothing' }],
+    ['# a comment in a script', { kind: 'nothing' }],
+  ])('%j', (line, command) => {
+    expect(parseCommand(line)).toEqual({ ok: true, command });
+  });
+
+  it.each([
+    ['/register alice', 'usage: /register NAME PASSWORD'],
+    ['/login', 'usage: /login NAME PASSWORD'],
+    ['/msg bob', 'usage: /msg NAME-or-ID TEXT'],
+    ['/msg 0 hi', 'not a user id: 0'],
+    ['/msg 99999999999999999 hi', 'not a user id: 99999999999999999'],
+    ['/gmsg x hi', 'not a group id: x'],
+    ['/gmsg 7', 'usage: /gmsg GROUP-ID TEXT'],
+    ['/add', 'usage: /add NAME'],
+    ['/add two words', 'usage: /add NAME'],
+    ['/accept abc', 'not a request id: abc'],
+    ['/reject', 'usage: /reject REQUEST-ID'],
+    ['/members', 'usage: /members GROUP-ID'],
+    ['/leave 007', 'not a group id: 007'],
+    ['/create    ', 'usage: /create GROUP-NAME'],
+    ['/invite 7', 'usage: /invite GROUP-ID NAME-or-ID'],
+    ['/kick x bob', 'not a group id: x'],
+    ['/friends now', 'usage: /friends'],
+    ['/dance', 'unknown command /dance (type /help)'],
+    ['hello', 'commands start with / (type /help)'],
+  ])('%j is refused', (line, error) => {
+    expect(parseCommand(line)).toEqual({ ok: false, error });
+  });
+
+  it('takes digits-only as an id and anything else as a name', () => {
+    expect(parseUserTarget('17')).toEqual({ kind: 'id', id: 17 });
+    expect(parseUserTarget('bob17')).toEqual({ kind: 'name', name: 'bob17' });
+    expect(parseUserTarget('0')).toBeNull();
+  });
+
+  it('documents every command in /help', () => {
+    for (const name of ['register', 'login', 'logout', 'msg', 'gmsg', 'friends', 'requests', 'add', 'accept', 'reject', 'unfriend', 'groups', 'members', 'create', 'invite', 'kick', 'leave', 'offline', 'help', 'quit']) {
+      expect(HELP_TEXT).toContain(`/${name}`);
+    }
+  });
+});
+
+describe('parseTerminalArgs', () => {
+  it('defaults to 127.0.0.1:9000 without TLS', () => {
+    expect(parseTerminalArgs([])).toEqual({ kind: 'run', args: { host: '127.0.0.1', port: 9000, tls: false } });
+  });
+
+  it('reads --host and --port, spaced or with =', () => {
+    expect(parseTerminalArgs(['--host', 'chat.example', '--port', '7000'])).toEqual({
+      kind: 'run',
+      args: { host: 'chat.example', port: 7000, tls: false },
+    });
+    expect(parseTerminalArgs(['--port=1', '--host=::1', '--tls'])).toEqual({ kind: 'run', args: { host: '::1', port: 1, tls: true } });
+  });
+
+  it('refuses bad input and answers --help', () => {
+    expect(parseTerminalArgs(['--port', '0'])).toMatchObject({ kind: 'error' });
+    expect(parseTerminalArgs(['--port', '65536'])).toMatchObject({ kind: 'error' });
+    expect(parseTerminalArgs(['--port', 'x'])).toMatchObject({ kind: 'error', error: '--port must be 1–65535, got "x"' });
+    expect(parseTerminalArgs(['--host'])).toEqual({ kind: 'error', error: '--host needs a value' });
+    expect(parseTerminalArgs(['--verbose'])).toEqual({ kind: 'error', error: 'unknown argument "--verbose"' });
+    expect(parseTerminalArgs(['--port', '1', '-h'])).toEqual({ kind: 'help' });
+  });
+});
