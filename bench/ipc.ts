@@ -1,0 +1,111 @@
+/** The messages between the orchestrator (bench/run.ts) and its load workers (bench/load-worker.ts). */
+import type { HistogramData } from './histogram';
+
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Running totals of one worker, since its last `collect`. */
+export interface Counters {
+  /** Requests sent by the workload's senders (SEND_MESSAGE / SEND_GROUP_MESSAGE). */
+  sent: number;
+  /** Of those, acknowledged with 200. */
+  acked: number;
+  /** Of those, answered with an error or lost with the connection. */
+  failed: number;
+  /** Pushes (2001 / 2002) received by the workload's receivers. */
+  received: number;
+  /** Of those, received inside the measured window [startUs, endUs). */
+  receivedInWindow: number;
+  /** Acks inside the measured window. */
+  ackedInWindow: number;
+  /** Generic progress of setup phases (registrations, connections, logins). */
+  done: number;
+  /** Connections that closed without being asked to. */
+  unexpectedCloses: number;
+  /** The first error text seen, if any. */
+  firstError: string | null;
+}
+
+export interface Collected {
+  readonly counters: Counters;
+  /** Send (by the sender) → receipt (by the receiver), µs. */
+  readonly latency: HistogramData;
+  /** Send → acknowledgement, at the sender, µs. */
+  readonly ack: HistogramData;
+}
+
+export interface PhaseTiming {
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly count: number;
+}
+
+export interface OfflineFetch extends PhaseTiming {
+  readonly batches: number;
+  /** Every message arrived once, in the order it was sent. */
+  readonly inOrder: boolean;
+  readonly largestBatch: number;
+}
+
+/** Requests from the orchestrator; each gets one WorkerReply with the same id. */
+export type WorkerRequest =
+  | { op: 'init'; target: Target; password: string; requestTimeoutMs: number }
+  | { op: 'setTarget'; target: Target }
+  /** Registers and logs in the pairs' senders and receivers (names: [sender, receiver] per pair). */
+  | { op: 'dm.setup'; pairs: [string, string][] }
+  /** Registers users over a few pipelined connections; answers their ids, in order. */
+  | { op: 'register'; names: string[]; concurrency: number }
+  /** Logs the admin in, creates the group and adds the members (by id); answers the group id. */
+  | { op: 'fanout.group'; admin: string; memberIds: number[] }
+  /** Logs members in on their own connections; `senders` of them will send to the group. */
+  | { op: 'fanout.login'; names: string[]; senders: string[]; groupId: number; concurrency: number }
+  /** Sends from the prepared senders from startUs until endUs, keeping `window` requests in flight each. */
+  | { op: 'run'; startUs: number; endUs: number; window: number; size: number }
+  | { op: 'counters' }
+  /** Answers Collected and starts the counters and histograms afresh. */
+  | { op: 'collect' }
+  /** Opens one connection per name (not logged in yet), from the given local addresses. */
+  | { op: 'idle.connect'; names: string[]; localAddresses: string[]; concurrency: number }
+  /** Logs every opened idle connection in, `concurrency` at a time; answers the phase timing. */
+  | { op: 'idle.login'; concurrency: number; startUs: number }
+  /** Sends `count` messages from `sender` to the (offline) `receiver`, `window` in flight. */
+  | { op: 'offline.store'; sender: string; receiver: string; count: number; window: number; size: number }
+  /** Logs the receiver in and calls GET_OFFLINE_MESSAGES until it answers 0. */
+  | { op: 'offline.fetch'; receiver: string; expected: number }
+  /** Closes every connection of the worker and forgets the workload. */
+  | { op: 'closeAll' };
+
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: string };
+
+export type WorkerMessage = { id: number; request: WorkerRequest };
+
+export function emptyCounters(): Counters {
+  return {
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    received: 0,
+    receivedInWindow: 0,
+    ackedInWindow: 0,
+    done: 0,
+    unexpectedCloses: 0,
+    firstError: null,
+  };
+}
+
+export function addCounters(into: Counters, from: Counters): Counters {
+  into.sent += from.sent;
+  into.acked += from.acked;
+  into.failed += from.failed;
+  into.received += from.received;
+  into.receivedInWindow += from.receivedInWindow;
+  into.ackedInWindow += from.ackedInWindow;
+  into.done += from.done;
+  into.unexpectedCloses += from.unexpectedCloses;
+  into.firstError ??= from.firstError;
+  return into;
+}

@@ -1,0 +1,383 @@
+/**
+ * A load process of the benchmark, forked by bench/run.ts. It drives its slice of the
+ * connections with the SDK's ChatClient and answers the orchestrator's requests
+ * (bench/ipc.ts) with counts and histograms, never with raw samples.
+ *
+ * Latency: the sender writes `t=<µs>` (CLOCK_MONOTONIC, see nowUs) at the start of
+ * each message's content just before sending it; the receiver subtracts it from its
+ * own nowUs() when the push arrives. Both ends read the same system-wide clock, so
+ * the sender and the receiver may be different processes.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { ChatClient, type ChatClientOptions } from '../src/client';
+import { Histogram, nowUs } from './histogram';
+import {
+  emptyCounters,
+  type Collected,
+  type Counters,
+  type OfflineFetch,
+  type PhaseTiming,
+  type Target,
+  type WorkerMessage,
+  type WorkerReply,
+  type WorkerRequest,
+} from './ipc';
+
+interface Sender {
+  readonly send: (content: string) => Promise<void>;
+}
+
+let target: Target = { host: '127.0.0.1', port: 0 };
+let password = 'bench-password';
+let requestTimeoutMs = 120_000;
+
+let counters: Counters = emptyCounters();
+const latency = new Histogram();
+const ackLatency = new Histogram();
+/** The measured window; pushes and acks inside it count towards the rates. */
+let windowStartUs = Infinity;
+let windowEndUs = -Infinity;
+
+/** Every connection this worker opened for the current workload. */
+let clients: ChatClient[] = [];
+let senders: Sender[] = [];
+/** Idle workload: connections opened and waiting for their LOGIN. */
+let idle: { name: string; client: ChatClient }[] = [];
+/** Fanout: connections already logged in, by name (the admin's, from fanout.group). */
+const loggedIn = new Map<string, ChatClient>();
+let sequence = 0;
+
+function noteError(error: unknown): void {
+  counters.firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function clientOptions(): ChatClientOptions {
+  return { host: target.host, port: target.port, requestTimeoutMs, connectTimeoutMs: 30_000 };
+}
+
+function track(client: ChatClient): ChatClient {
+  clients.push(client);
+  client.on('close', (error) => {
+    if (error !== undefined) {
+      counters.unexpectedCloses++;
+      noteError(error);
+    }
+  });
+  return client;
+}
+
+async function open(): Promise<ChatClient> {
+  return track(await ChatClient.connect(clientOptions()));
+}
+
+/**
+ * ChatClientOptions has no `localAddress` (needed to spread many connections over
+ * 127.0.0.x source addresses), so the socket is connected here and handed to the
+ * client's constructor, which is private to TypeScript only.
+ */
+const ChatClientOnSocket = ChatClient as unknown as new (socket: Socket, options: ChatClientOptions) => ChatClient;
+
+function openFrom(localAddress: string): Promise<ChatClient> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: target.host, port: target.port, localAddress });
+    const fail = (error: Error): void => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.off('error', fail);
+      resolve(track(new ChatClientOnSocket(socket, clientOptions())));
+    });
+  });
+}
+
+/** Runs fn over items with at most `limit` calls pending at once. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
+
+function sleepUntil(us: number): Promise<void> {
+  const ms = (us - nowUs()) / 1000;
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+// Message content: "t=<send time µs> n=<sequence> xxx…", padded to the requested size.
+let padding = '';
+function content(size: number): string {
+  const head = `t=${Math.round(nowUs())} n=${sequence++} `;
+  if (padding.length < size) padding = 'x'.repeat(size);
+  return head.length >= size ? head : head + padding.slice(0, size - head.length);
+}
+
+function sentAtUs(text: string): number {
+  const end = text.indexOf(' ');
+  return text.startsWith('t=') && end > 2 ? Number(text.slice(2, end)) : NaN;
+}
+
+function sequenceOf(text: string): number {
+  const start = text.indexOf(' n=');
+  return start < 0 ? NaN : Number(text.slice(start + 3, text.indexOf(' ', start + 3)));
+}
+
+function onPush(text: string): void {
+  const now = nowUs();
+  const sent = sentAtUs(text);
+  if (Number.isFinite(sent)) latency.record(now - sent);
+  counters.received++;
+  if (now >= windowStartUs && now < windowEndUs) counters.receivedInWindow++;
+}
+
+/** One sender: keeps `window` requests in flight until endUs, then waits for the last acks. */
+function drive(sender: Sender, window: number, endUs: number, size: number): Promise<void> {
+  return new Promise((resolve) => {
+    let inFlight = 0;
+    const settle = (startedUs: number, ok: boolean, error?: unknown): void => {
+      inFlight--;
+      if (ok) {
+        const now = nowUs();
+        ackLatency.record(now - startedUs);
+        counters.acked++;
+        if (now >= windowStartUs && now < windowEndUs) counters.ackedInWindow++;
+      } else {
+        counters.failed++;
+        noteError(error);
+      }
+      pump();
+    };
+    const pump = (): void => {
+      while (inFlight < window && nowUs() < endUs) {
+        inFlight++;
+        counters.sent++;
+        const startedUs = nowUs();
+        sender.send(content(size)).then(
+          () => settle(startedUs, true),
+          (error: unknown) => settle(startedUs, false, error),
+        );
+      }
+      if (inFlight === 0) resolve();
+    };
+    pump();
+  });
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'init':
+      target = request.target;
+      password = request.password;
+      requestTimeoutMs = request.requestTimeoutMs;
+      return null;
+
+    case 'setTarget':
+      target = request.target;
+      return null;
+
+    case 'dm.setup': {
+      await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
+        const [sender, receiver] = await Promise.all([open(), open()]);
+        const [, receiverUser] = await Promise.all([
+          sender.register(senderName, password),
+          receiver.register(receiverName, password),
+        ]);
+        await Promise.all([sender.login(senderName, password), receiver.login(receiverName, password)]);
+        receiver.on('message', (m) => onPush(m.content));
+        const to = receiverUser.userId;
+        senders.push({ send: (text) => sender.sendMessage(to, text) });
+        counters.done++;
+      });
+      return null;
+    }
+
+    case 'register': {
+      const lanes = Math.max(1, Math.min(8, Math.ceil(request.names.length / 16)));
+      const connections = await Promise.all(Array.from({ length: lanes }, open));
+      const ids: number[] = new Array<number>(request.names.length);
+      await eachLimited(request.names, request.concurrency, async (name, index) => {
+        ids[index] = (await connections[index % lanes]!.register(name, password)).userId;
+        counters.done++;
+      });
+      await Promise.all(connections.map((c) => c.close()));
+      clients = clients.filter((c) => !connections.includes(c));
+      return ids;
+    }
+
+    case 'fanout.group': {
+      const admin = await open();
+      await admin.login(request.admin, password);
+      const group = await admin.createGroup(`bench ${request.admin}`);
+      await eachLimited(request.memberIds, 64, async (id) => {
+        await admin.addToGroup(group.groupId, id);
+        counters.done++;
+      });
+      loggedIn.set(request.admin, admin);
+      return group.groupId;
+    }
+
+    case 'fanout.login': {
+      const sending = new Set(request.senders);
+      await eachLimited(request.names, request.concurrency, async (name) => {
+        let client = loggedIn.get(name);
+        if (client === undefined) {
+          client = await open();
+          await client.login(name, password);
+          loggedIn.set(name, client);
+        }
+        client.on('groupMessage', (m) => onPush(m.content));
+        if (sending.has(name)) {
+          const member = client;
+          senders.push({ send: (text) => member.sendGroupMessage(request.groupId, text) });
+        }
+        counters.done++;
+      });
+      return null;
+    }
+
+    case 'run': {
+      windowStartUs = request.startUs;
+      windowEndUs = request.endUs;
+      await sleepUntil(request.startUs);
+      await Promise.all(senders.map((s) => drive(s, request.window, request.endUs, request.size)));
+      return null;
+    }
+
+    case 'counters':
+      return counters;
+
+    case 'collect': {
+      const collected: Collected = { counters, latency: latency.toData(), ack: ackLatency.toData() };
+      counters = emptyCounters();
+      latency.reset();
+      ackLatency.reset();
+      windowStartUs = Infinity;
+      windowEndUs = -Infinity;
+      return collected;
+    }
+
+    case 'idle.connect': {
+      await eachLimited(request.names, request.concurrency, async (name, index) => {
+        idle.push({ name, client: await openFrom(request.localAddresses[index]!) });
+        counters.done++;
+      });
+      return null;
+    }
+
+    case 'idle.login': {
+      await sleepUntil(request.startUs);
+      const startUs = nowUs();
+      let count = 0;
+      await eachLimited(idle, request.concurrency, async ({ name, client }) => {
+        try {
+          await client.login(name, password);
+          count++;
+          counters.done++;
+        } catch (error) {
+          counters.failed++;
+          noteError(error);
+        }
+      });
+      const timing: PhaseTiming = { startUs, endUs: nowUs(), count };
+      return timing;
+    }
+
+    case 'offline.store': {
+      const sender = await open();
+      await sender.login(request.sender, password);
+      const to = (await sender.findUser(request.receiver)).userId;
+      let remaining = request.count;
+      const startUs = nowUs();
+      windowStartUs = startUs;
+      windowEndUs = Infinity;
+      // drive() stops at a time; here the stop is a count, so end "now" once it is reached.
+      await new Promise<void>((resolve) => {
+        let inFlight = 0;
+        const pump = (): void => {
+          while (inFlight < request.window && remaining > 0) {
+            remaining--;
+            inFlight++;
+            counters.sent++;
+            const sentUs = nowUs();
+            sender.sendMessage(to, content(request.size)).then(
+              () => {
+                ackLatency.record(nowUs() - sentUs);
+                counters.acked++;
+                inFlight--;
+                pump();
+              },
+              (error: unknown) => {
+                counters.failed++;
+                noteError(error);
+                inFlight--;
+                pump();
+              },
+            );
+          }
+          if (inFlight === 0 && remaining === 0) resolve();
+        };
+        pump();
+      });
+      const timing: PhaseTiming = { startUs, endUs: nowUs(), count: counters.acked };
+      await sender.close();
+      return timing;
+    }
+
+    case 'offline.fetch': {
+      const receiver = await open();
+      await receiver.login(request.receiver, password);
+      const startUs = nowUs();
+      let count = 0;
+      let batches = 0;
+      let largestBatch = 0;
+      let inOrder = true;
+      let last = -Infinity;
+      for (;;) {
+        const batch = await receiver.getOfflineMessages();
+        batches++;
+        if (batch.length === 0) break;
+        largestBatch = Math.max(largestBatch, batch.length);
+        for (const message of batch) {
+          const n = sequenceOf(message.content);
+          if (!(n > last)) inOrder = false;
+          last = n;
+          count++;
+          counters.received++;
+        }
+      }
+      const fetched: OfflineFetch = { startUs, endUs: nowUs(), count, batches, inOrder, largestBatch };
+      return fetched;
+    }
+
+    case 'closeAll': {
+      const all = clients;
+      clients = [];
+      senders = [];
+      idle = [];
+      loggedIn.clear();
+      for (const client of all) client.removeAllListeners('close');
+      for (const client of all) client.destroy();
+      return all.length;
+    }
+  }
+}
+
+process.on('message', (message: WorkerMessage) => {
+  handle(message.request).then(
+    (value): void => reply({ id: message.id, ok: true, value }),
+    (error: unknown): void =>
+      reply({ id: message.id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+  );
+});
+
+function reply(answer: WorkerReply): void {
+  process.send?.(answer);
+}
+
+// The orchestrator went away (Ctrl-C, crash): nothing left to do.
+process.on('disconnect', () => process.exit(0));

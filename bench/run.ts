@@ -1,0 +1,1278 @@
+/**
+ * `npm run bench`: starts the real chat server (built output, SQLite in a temporary
+ * folder, production durability) in its own process and drives it from load worker
+ * processes (bench/load-worker.ts), workload by workload, with live progress lines, a
+ * results table at the end and a JSON file under bench/results/. `--help` lists the
+ * flags. Every figure is measured in this run; none is estimated.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './cpuprofile';
+import { Histogram, nowUs, type LatencySummary } from './histogram';
+import {
+  addCounters,
+  emptyCounters,
+  type Collected,
+  type Counters,
+  type OfflineFetch,
+  type PhaseTiming,
+  type Target,
+  type WorkerReply,
+  type WorkerRequest,
+} from './ipc';
+import * as proc from './proc';
+
+// ---------------------------------------------------------------------------------
+// Flags
+
+const WORKLOADS = ['dm', 'fanout', 'idle', 'offline', 'baseline'] as const;
+type Workload = (typeof WORKLOADS)[number];
+
+interface Options {
+  only: Workload[];
+  pairs: number;
+  window: number;
+  durationS: number;
+  members: number;
+  senders: number;
+  connections: number;
+  offlineMessages: number;
+  size: number;
+  workers: number;
+  perAddress: number;
+  loginConcurrency: number;
+  scryptN: number;
+  scryptR: number;
+  scryptP: number;
+  dbDir: string;
+  keepDb: boolean;
+  serverCpuProf: boolean;
+  serverEnv: Record<string, string>;
+  settleTimeoutS: number;
+  quick: boolean;
+  out: string | null;
+}
+
+const FULL_SIZES = { pairs: 50, durationS: 15, members: 1000, connections: 20_000, offlineMessages: 10_000 };
+const QUICK_SIZES = { pairs: 10, durationS: 5, members: 200, connections: 2_000, offlineMessages: 2_000 };
+
+const HELP = `npm run bench -- [flags]
+
+Starts the chat server (dist/src/bootstrap/main.js) on a SQLite file in a temporary
+folder, with production durability (CHAT_SQLITE_SYNCHRONOUS left at FULL) and a
+lowered password-hash cost, and measures it from separate load processes. Prints
+progress every second, a results table at the end, and writes
+bench/results/<ISO timestamp>.json.
+
+Workloads (all by default, in this order):
+  dm        K sender/receiver pairs, each sender keeping W messages in flight for D s:
+            delivered messages/s, send->receipt latency p50/p95/p99/max, ack latency
+  fanout    one group of M online members, S senders keeping W in flight for D s:
+            deliveries/s and delivery latency
+  idle      N logged-in connections held open over 127.0.0.2, 127.0.0.3, ...:
+            server RSS per connection, logins/s
+  offline   X messages stored for an offline user, then fetched by
+            GET_OFFLINE_MESSAGES (1014) batches: store rate, fetch time
+  baseline  the dm workload against bench/relay.ts (a bare frame relay), and the
+            server/relay ratios of throughput and p99
+
+Flags (defaults in brackets; --quick values after the slash):
+  --only LIST            comma-separated workloads to run [all]
+  --quick                smaller sizes, finishes in under 2 minutes
+  -K, --pairs N          dm sender/receiver pairs [${FULL_SIZES.pairs} / ${QUICK_SIZES.pairs}]
+  -W, --window N         requests in flight per sender [10]
+  -D, --duration S       seconds of sending for dm, fanout, baseline [${FULL_SIZES.durationS} / ${QUICK_SIZES.durationS}]
+  -M, --members N        fanout group size [${FULL_SIZES.members} / ${QUICK_SIZES.members}]
+  -S, --senders N        fanout senders (members of the group) [5]
+  -N, --connections N    idle logged-in connections [${FULL_SIZES.connections} / ${QUICK_SIZES.connections}]
+                         (capped, with a warning, to what the open-file limits allow)
+  -X, --offline-messages N   messages stored for the offline user [${FULL_SIZES.offlineMessages} / ${QUICK_SIZES.offlineMessages}]
+  --size BYTES           message content size [100]
+  --workers N            load processes [2]
+  --per-address N        idle connections per 127.0.0.x source address [10000]
+  --login-concurrency N  LOGINs in flight per worker in the idle workload [32]
+  --scrypt-n N, --scrypt-r N, --scrypt-p N
+                         password-hash cost for the run [1024, 8, 1]
+                         (production default: 65536, 8, 2)
+  --db-dir DIR           where the temporary database folder is made [${tmpdir()}]
+  --keep-db              keep the database folder afterwards
+  --server-env K=V       extra environment for the server (repeatable), e.g.
+                         --server-env CHAT_SQLITE_SYNCHRONOUS=NORMAL
+  --server-cpu-prof      run the server under node --cpu-prof; the profile goes to
+                         bench/results/ and its top self-time functions are printed
+  --settle-timeout S     longest wait for the server to go quiet between workloads [180]
+  --out FILE             result file [bench/results/<ISO timestamp>.json]
+  -h, --help             this text
+
+Latency is measured on CLOCK_MONOTONIC (process.hrtime), which every process on
+the machine shares: the sender writes its send time (µs) into the message, the
+receiver subtracts it from its own clock on receipt.`;
+
+class UsageError extends Error {}
+
+function parseFlags(argv: readonly string[]): Options | 'help' {
+  const aliases: Record<string, string> = {
+    '-K': '--pairs',
+    '-W': '--window',
+    '-D': '--duration',
+    '-M': '--members',
+    '-S': '--senders',
+    '-N': '--connections',
+    '-X': '--offline-messages',
+    '-h': '--help',
+  };
+  const values = new Map<string, string>();
+  const serverEnv: Record<string, string> = {};
+  const booleans = new Set(['--quick', '--keep-db', '--server-cpu-prof', '--help']);
+  const known = new Set([
+    '--only',
+    '--pairs',
+    '--window',
+    '--duration',
+    '--members',
+    '--senders',
+    '--connections',
+    '--offline-messages',
+    '--size',
+    '--workers',
+    '--per-address',
+    '--login-concurrency',
+    '--scrypt-n',
+    '--scrypt-r',
+    '--scrypt-p',
+    '--db-dir',
+    '--server-env',
+    '--settle-timeout',
+    '--out',
+  ]);
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    arg = aliases[arg] ?? arg;
+    if (booleans.has(arg)) {
+      if (value !== undefined) throw new UsageError(`${arg} takes no value`);
+      values.set(arg, 'true');
+      continue;
+    }
+    if (!known.has(arg)) throw new UsageError(`unknown flag ${arg} (see --help)`);
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+    }
+    if (arg === '--server-env') {
+      const at = value.indexOf('=');
+      if (at <= 0) throw new UsageError(`--server-env needs KEY=VALUE, got "${value}"`);
+      serverEnv[value.slice(0, at)] = value.slice(at + 1);
+    } else values.set(arg, value);
+  }
+  if (values.has('--help')) return 'help';
+  const quick = values.has('--quick');
+  const sizes = quick ? QUICK_SIZES : FULL_SIZES;
+  const int = (flag: string, fallback: number, min: number, max = 10_000_000): number => {
+    const raw = values.get(flag);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    }
+    return Number(raw);
+  };
+  let only: Workload[] = [...WORKLOADS];
+  const onlyRaw = values.get('--only');
+  if (onlyRaw !== undefined) {
+    const asked = onlyRaw.split(',').map((w) => w.trim()).filter(Boolean);
+    for (const w of asked) {
+      if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (${WORKLOADS.join(', ')})`);
+    }
+    only = WORKLOADS.filter((w) => asked.includes(w));
+    if (only.length === 0) throw new UsageError('--only: no workload named');
+  }
+  const scryptN = int('--scrypt-n', 1024, 2, 2 ** 20);
+  if ((scryptN & (scryptN - 1)) !== 0) throw new UsageError('--scrypt-n must be a power of two');
+  const options: Options = {
+    only,
+    pairs: int('--pairs', sizes.pairs, 1, 100_000),
+    window: int('--window', 10, 1, 100_000),
+    durationS: int('--duration', sizes.durationS, 1, 3600),
+    members: int('--members', sizes.members, 2, 1_000_000),
+    senders: int('--senders', 5, 1, 1_000_000),
+    connections: int('--connections', sizes.connections, 1, 10_000_000),
+    offlineMessages: int('--offline-messages', sizes.offlineMessages, 1, 100_000_000),
+    size: int('--size', 100, 20, 4096),
+    workers: int('--workers', 2, 1, 64),
+    perAddress: int('--per-address', 10_000, 1, 28_000),
+    loginConcurrency: int('--login-concurrency', 32, 1, 100_000),
+    scryptN,
+    scryptR: int('--scrypt-r', 8, 1, 32),
+    scryptP: int('--scrypt-p', 1, 1, 16),
+    dbDir: resolve(values.get('--db-dir') ?? tmpdir()),
+    keepDb: values.has('--keep-db'),
+    serverCpuProf: values.has('--server-cpu-prof'),
+    serverEnv,
+    settleTimeoutS: int('--settle-timeout', 180, 0, 3600),
+    quick,
+    out: values.get('--out') ?? null,
+  };
+  if (options.senders > options.members) throw new UsageError('--senders cannot exceed --members');
+  return options;
+}
+
+// ---------------------------------------------------------------------------------
+// Output helpers
+
+/** Everything printed, kept for the result file. */
+const transcript: string[] = [];
+function say(line: string): void {
+  transcript.push(line);
+  process.stdout.write(`${line}\n`);
+}
+const warnings: string[] = [];
+function warn(text: string): void {
+  warnings.push(text);
+  say(`WARNING: ${text}`);
+}
+
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(us < 10_000 ? 2 : 1) : 'n/a');
+const pct = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(0)}%` : 'n/a');
+const mib = (kib: number): string => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : 'n/a');
+const secs = (us: number): string => `${(us / 1e6).toFixed(1)}s`;
+const sleep = (msDelay: number): Promise<void> => new Promise((r) => setTimeout(r, msDelay));
+const sleepUntil = (us: number): Promise<void> => sleep(Math.max(0, (us - nowUs()) / 1000));
+const latencyText = (s: LatencySummary): string =>
+  `${ms(s.p50Us)} / ${ms(s.p95Us)} / ${ms(s.p99Us)} / ${ms(s.maxUs)}`;
+
+// ---------------------------------------------------------------------------------
+// Child processes
+
+let stopping = false;
+const children = new Set<ChildProcess>();
+/** Children we are stopping on purpose: their exit is no failure. */
+const expectedExits = new WeakSet<ChildProcess>();
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function killAll(signal: NodeJS.Signals): void {
+  for (const child of children) {
+    if (alive(child) && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function fatal(text: string, tail?: readonly string[]): never {
+  stopping = true;
+  process.stderr.write(`\nbench failed: ${text}\n`);
+  if (tail !== undefined && tail.length > 0) process.stderr.write(`last output:\n${tail.map((l) => `  ${l}`).join('\n')}\n`);
+  killAll('SIGKILL');
+  process.exit(1);
+}
+
+/** The temporary database folder, removed at exit unless --keep-db. */
+let tempFolder: string | null = null;
+process.on('exit', () => {
+  killAll('SIGKILL');
+  if (tempFolder !== null) rmSync(tempFolder, { recursive: true, force: true });
+});
+process.on('SIGINT', () => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write('\ninterrupted: stopping the server, the relay and the load workers\n');
+  killAll('SIGTERM');
+  setTimeout(() => process.exit(130), 500).unref();
+});
+process.on('SIGTERM', () => {
+  stopping = true;
+  killAll('SIGTERM');
+  process.exit(143);
+});
+
+interface Served {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  readonly tail: string[];
+}
+
+/**
+ * Starts a node script that logs a JSON line {"msg": readyMsg, "port": N} when ready,
+ * with at least `nofile` open files when that is more than the current limit.
+ */
+function startServing(
+  name: string,
+  script: string,
+  nodeArgs: string[],
+  env: NodeJS.ProcessEnv,
+  readyMsg: string,
+  nofile: number | null,
+): Promise<Served> {
+  const limits = nofileWrapper(nofile);
+  const child = spawn(limits.command, [...limits.args, ...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const tail: string[] = [];
+  return new Promise((resolveReady, rejectReady) => {
+    let ready = false;
+    const timer = setTimeout(() => rejectReady(new Error(`${name} did not report ready within 120 s\n${tail.join('\n')}`)), 120_000);
+    const onLine = (line: string): void => {
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      if (ready || !line.startsWith('{')) return;
+      try {
+        const record = JSON.parse(line) as { msg?: unknown; port?: unknown };
+        if (record.msg === readyMsg && typeof record.port === 'number') {
+          ready = true;
+          clearTimeout(timer);
+          resolveReady({ name, child, pid: child.pid!, port: record.port, tail });
+        }
+      } catch {
+        // not JSON: kept in the tail only
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    child.on('exit', (code, signal) => {
+      if (!ready) {
+        clearTimeout(timer);
+        fatal(`${name} exited before it was ready (code ${code}, signal ${signal})`, tail);
+      } else if (!stopping && !expectedExits.has(child)) {
+        fatal(`${name} exited during the run (code ${code}, signal ${signal})`, tail);
+      }
+    });
+  });
+}
+
+async function stopServing(served: Served, timeoutMs = 30_000): Promise<number | null> {
+  expectedExits.add(served.child);
+  if (!alive(served.child)) return served.child.exitCode;
+  const exited = new Promise<number | null>((r) => served.child.once('exit', (code) => r(code)));
+  served.child.kill('SIGTERM');
+  const timer = setTimeout(() => served.child.kill('SIGKILL'), timeoutMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+let fd: proc.FdLimits = { soft: NaN, hard: NaN, prlimit: null };
+
+/** How to start a process with `nofile` open files (prlimit in front), or as is. */
+function nofileWrapper(nofile: number | null): { command: string; args: string[] } {
+  if (nofile === null || !(nofile > fd.soft) || fd.prlimit === null) return { command: process.execPath, args: [] };
+  return { command: fd.prlimit, args: [`--nofile=${nofile}:${nofile}`, process.execPath] };
+}
+
+/** The open-file limit to ask for when `wanted` are needed: wanted if allowed, else the most allowed. */
+function chooseNofile(wanted: number): number | null {
+  if (!(wanted > fd.soft)) return null;
+  if (fd.prlimit === null) return null;
+  if (proc.canSetNofile(fd.prlimit, wanted)) return wanted;
+  if (fd.hard > fd.soft && Number.isFinite(fd.hard) && proc.canSetNofile(fd.prlimit, fd.hard)) return fd.hard;
+  return null;
+}
+
+class LoadWorker {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(
+    readonly index: number,
+    readonly child: ChildProcess,
+  ) {
+    child.on('message', (reply: WorkerReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (waiting === undefined) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiting.resolve(reply.value);
+      else waiting.reject(new Error(`load worker ${index}: ${reply.error}`));
+    });
+    child.on('error', (error) => {
+      if (!stopping) fatal(`load worker ${index}: ${error.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      if (!stopping) fatal(`load worker ${index} exited during the run (code ${code}, signal ${signal})`);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  call<T>(request: WorkerRequest): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolveCall, rejectCall) => {
+      if (!this.child.connected) {
+        rejectCall(new Error(`load worker ${this.index} is gone`));
+        return;
+      }
+      this.pending.set(id, { resolve: resolveCall as (v: unknown) => void, reject: rejectCall });
+      this.child.send({ id, request }, (error) => {
+        if (error === null) return;
+        this.pending.delete(id);
+        rejectCall(error);
+      });
+    });
+  }
+}
+
+function startWorkers(count: number, nofile: number | null): LoadWorker[] {
+  const script = join(__dirname, 'load-worker.js');
+  const limits = nofileWrapper(nofile);
+  return Array.from({ length: count }, (_, index) => {
+    const child =
+      limits.args.length === 0
+        ? fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+        : fork(script, [], { execPath: limits.command, execArgv: limits.args, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(child);
+    return new LoadWorker(index, child);
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// /proc sampling
+
+interface Snap {
+  readonly atUs: number;
+  /** utime + stime of the process under test, in clock ticks. */
+  readonly ticks: number;
+  readonly rssKiB: number;
+  /** Sum over the load workers. */
+  readonly loadTicks: number;
+  /** The orchestrator itself. */
+  readonly selfTicks: number;
+  /** Every process on the machine. */
+  readonly machineTicks: number;
+}
+
+interface Usage {
+  /** % of one core, over the interval. */
+  readonly cpuPct: number;
+  readonly cpuSeconds: number;
+  readonly loadCpuPct: number;
+  /** Everything else on the machine (other people's processes included), % of one core. */
+  readonly otherCpuPct: number;
+  readonly rssKiB: number;
+  readonly rssStartKiB: number;
+  readonly seconds: number;
+}
+
+let workers: LoadWorker[] = [];
+
+function snap(pid: number): Snap {
+  let loadTicks = 0;
+  for (const w of workers) loadTicks += proc.cpuTicks(w.pid);
+  return {
+    atUs: nowUs(),
+    ticks: proc.cpuTicks(pid),
+    rssKiB: proc.statusKiB(pid),
+    loadTicks,
+    selfTicks: proc.cpuTicks(process.pid),
+    machineTicks: proc.machineBusyTicks(),
+  };
+}
+
+function usage(a: Snap, b: Snap): Usage {
+  const seconds = (b.atUs - a.atUs) / 1e6;
+  const tck = proc.clkTck();
+  const cpuSeconds = (b.ticks - a.ticks) / tck;
+  const ours = b.ticks - a.ticks + (b.loadTicks - a.loadTicks) + (b.selfTicks - a.selfTicks);
+  return {
+    cpuPct: (100 * cpuSeconds) / seconds,
+    cpuSeconds,
+    loadCpuPct: (100 * (b.loadTicks - a.loadTicks)) / tck / seconds,
+    otherCpuPct: Math.max(0, (100 * (b.machineTicks - a.machineTicks - ours)) / tck / seconds),
+    rssKiB: b.rssKiB,
+    rssStartKiB: a.rssKiB,
+    seconds,
+  };
+}
+
+async function totals(): Promise<Counters> {
+  const all = await Promise.all(workers.map((w) => w.call<Counters>({ op: 'counters' })));
+  return all.reduce(addCounters, emptyCounters());
+}
+
+async function collectAll(): Promise<{ counters: Counters; latency: Histogram; ack: Histogram }> {
+  const parts = await Promise.all(workers.map((w) => w.call<Collected>({ op: 'collect' })));
+  return {
+    counters: parts.map((p) => p.counters).reduce(addCounters, emptyCounters()),
+    latency: Histogram.from(parts.map((p) => p.latency)),
+    ack: Histogram.from(parts.map((p) => p.ack)),
+  };
+}
+
+async function closeAll(): Promise<void> {
+  await Promise.all(workers.map((w) => w.call({ op: 'closeAll' })));
+}
+
+/**
+ * Prints a progress line every second until stopped: the workload's counters (summed
+ * over the workers) and the CPU and RSS of the process under test.
+ */
+function progress(
+  label: string,
+  pid: number,
+  describe: (now: Counters, delta: Counters, seconds: number) => string,
+): () => void {
+  const t0 = nowUs();
+  let previous = snap(pid);
+  let before: Counters | null = null;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    totals().then(
+      (now) => {
+        busy = false;
+        const current = snap(pid);
+        const u = usage(previous, current);
+        const delta = before === null ? now : diff(now, before);
+        say(
+          `[${label} ${secs(current.atUs - t0)}] ${describe(now, delta, u.seconds)} | cpu ${pct(u.cpuPct)} rss ${mib(current.rssKiB)} | load cpu ${pct(u.loadCpuPct)} other ${pct(u.otherCpuPct)}`,
+        );
+        previous = current;
+        before = now;
+      },
+      () => void (busy = false),
+    );
+  }, 1000);
+  return () => clearInterval(timer);
+}
+
+function diff(a: Counters, b: Counters): Counters {
+  return {
+    sent: a.sent - b.sent,
+    acked: a.acked - b.acked,
+    failed: a.failed - b.failed,
+    received: a.received - b.received,
+    receivedInWindow: a.receivedInWindow - b.receivedInWindow,
+    ackedInWindow: a.ackedInWindow - b.ackedInWindow,
+    done: a.done - b.done,
+    unexpectedCloses: a.unexpectedCloses - b.unexpectedCloses,
+    firstError: a.firstError,
+  };
+}
+
+/** Waits until the process under test uses under 5 % of a core for a second (work left over from a workload). */
+async function settle(pid: number, timeoutS: number): Promise<void> {
+  const deadline = nowUs() + timeoutS * 1e6;
+  let quiet = 0;
+  let announced = false;
+  let last = snap(pid);
+  while (nowUs() < deadline) {
+    await sleep(500);
+    const current = snap(pid);
+    const u = usage(last, current);
+    last = current;
+    if (u.cpuPct < 5) {
+      if (++quiet >= 2) return;
+    } else {
+      quiet = 0;
+      if (!announced) {
+        announced = true;
+        say(`[settle] waiting for the server to go quiet (cpu ${pct(u.cpuPct)})`);
+      }
+    }
+  }
+  warn(`the server was still busy ${timeoutS} s after the previous workload; measuring anyway`);
+}
+
+function slices<T>(items: readonly T[], count: number): T[][] {
+  const out: T[][] = Array.from({ length: count }, () => []);
+  const per = Math.ceil(items.length / count);
+  items.forEach((item, i) => out[Math.floor(i / per)]!.push(item));
+  return out;
+}
+
+function checkCounters(label: string, c: Counters): void {
+  if (c.failed > 0) warn(`${label}: ${int(c.failed)} requests failed (first: ${c.firstError})`);
+  if (c.unexpectedCloses > 0) warn(`${label}: ${int(c.unexpectedCloses)} connections closed unexpectedly (first: ${c.firstError})`);
+}
+
+// ---------------------------------------------------------------------------------
+// Workloads
+
+interface Row {
+  workload: string;
+  figure: string;
+  value: string;
+  cpu: string;
+  rss: string;
+  load: string;
+  other: string;
+}
+
+const rows: Row[] = [];
+function row(workload: string, figure: string, value: string, u: Usage | null): void {
+  rows.push({
+    workload,
+    figure,
+    value,
+    cpu: u ? pct(u.cpuPct) : '',
+    rss: u ? mib(u.rssKiB) : '',
+    load: u ? pct(u.loadCpuPct) : '',
+    other: u ? pct(u.otherCpuPct) : '',
+  });
+}
+
+interface StreamResult {
+  readonly durationS: number;
+  readonly sent: number;
+  readonly acked: number;
+  readonly failed: number;
+  readonly received: number;
+  readonly receivedInWindow: number;
+  readonly ackedInWindow: number;
+  /** Acknowledged deliveries that never arrived (the drain stops after DRAIN_STALL_US without one). */
+  readonly missing: number;
+  /** From the end of sending until the last ack and delivery. */
+  readonly drainSeconds: number;
+  readonly perSecond: number;
+  readonly ackedPerSecond: number;
+  readonly latency: LatencySummary;
+  readonly ackLatency: LatencySummary;
+  readonly usage: Usage;
+  /** CPU time of the process under test per delivery in the window, µs. */
+  readonly cpuUsPerDelivery: number;
+  readonly firstError: string | null;
+}
+
+/**
+ * The timed part shared by dm, fanout and baseline: all workers send from a common
+ * start time for D seconds; then the last deliveries are awaited.
+ */
+async function stream(label: string, pid: number, o: Options, deliveriesPerAck: number): Promise<StreamResult> {
+  await collectAll(); // counters of the setup start afresh
+  const startUs = nowUs() + 500_000;
+  const endUs = startUs + o.durationS * 1e6;
+  const running = Promise.all(workers.map((w) => w.call({ op: 'run', startUs, endUs, window: o.window, size: o.size })));
+  await sleepUntil(startUs);
+  const a = snap(pid);
+  const stop = progress(label, pid, (c, d, s) =>
+    `sent ${int(c.sent)}  acked ${int(c.acked)}  received ${int(c.received)}  ${int(d.received / s)}/s`,
+  );
+  await sleepUntil(endUs);
+  const b = snap(pid);
+  say(`[${label}] sending stopped after ${o.durationS} s; waiting for the requests in flight and their deliveries`);
+  await running;
+  // Deliveries may trail the acks: wait as long as they keep coming.
+  let c = await totals();
+  let lastReceived = c.received;
+  let lastProgressUs = nowUs();
+  while (c.received < c.acked * deliveriesPerAck && nowUs() - lastProgressUs < DRAIN_STALL_US) {
+    await sleep(100);
+    c = await totals();
+    if (c.received !== lastReceived) {
+      lastReceived = c.received;
+      lastProgressUs = nowUs();
+    }
+  }
+  stop();
+  const drainS = (nowUs() - b.atUs) / 1e6;
+  const collected = await collectAll();
+  const k = collected.counters;
+  checkCounters(label, k);
+  const missing = Math.max(0, k.acked * deliveriesPerAck - k.received);
+  if (missing > 0) warn(`${label}: ${int(missing)} acknowledged deliveries had not arrived when none came for ${DRAIN_STALL_US / 1e6} s`);
+  const u = usage(a, b);
+  disturbed(label, u);
+  const durationS = (b.atUs - a.atUs) / 1e6;
+  return {
+    durationS,
+    sent: k.sent,
+    acked: k.acked,
+    failed: k.failed,
+    received: k.received,
+    receivedInWindow: k.receivedInWindow,
+    ackedInWindow: k.ackedInWindow,
+    missing,
+    drainSeconds: drainS,
+    perSecond: k.receivedInWindow / durationS,
+    ackedPerSecond: k.ackedInWindow / durationS,
+    latency: collected.latency.summary(),
+    ackLatency: collected.ack.summary(),
+    usage: u,
+    cpuUsPerDelivery: (u.cpuSeconds * 1e6) / k.receivedInWindow,
+    firstError: k.firstError,
+  };
+}
+
+let prefix = '';
+const DRAIN_STALL_US = 20e6;
+/** Requests may wait long behind a slow fanout; a stuck server still ends the run. */
+const REQUEST_TIMEOUT_MS = 600_000;
+
+/** Figures taken while other processes kept the machine busy are flagged. */
+function disturbed(label: string, u: Usage): void {
+  if (u.otherCpuPct > 20) {
+    warn(`${label}: other processes used ${pct(u.otherCpuPct)} of a core during the measurement; figures are disturbed`);
+  }
+}
+
+async function dmWorkload(label: 'dm' | 'baseline', pid: number, o: Options): Promise<StreamResult> {
+  const tag = label === 'dm' ? 'd' : 'b';
+  const pairs: [string, string][] = Array.from({ length: o.pairs }, (_, i) => [`${prefix}${tag}${i}s`, `${prefix}${tag}${i}r`]);
+  say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login)`);
+  const stop = progress(`${label} setup`, pid, (c) => `pairs ready ${int(c.done)}/${int(o.pairs)}`);
+  await Promise.all(workers.map((w, i) => w.call({ op: 'dm.setup', pairs: pairs.filter((_, p) => p % workers.length === i) })));
+  stop();
+  say(`[${label}] ${o.pairs} pairs x window ${o.window} for ${o.durationS} s, ${o.size}-byte messages`);
+  const result = await stream(label, pid, o, 1);
+  await closeAll();
+  return result;
+}
+
+function streamRows(workload: string, r: StreamResult, what: string): void {
+  row(workload, `${what}/s`, int(r.perSecond), r.usage);
+  row(workload, 'latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+  row(workload, 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
+  row(workload, `CPU per ${what.replace(/s$/, '')} (µs)`, fixed(r.cpuUsPerDelivery, 1), r.usage);
+  row(workload, 'sent / acked / received / missing', `${int(r.sent)} / ${int(r.acked)} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
+}
+
+interface FanoutResult extends StreamResult {
+  readonly members: number;
+  readonly senders: number;
+  readonly setup: { registerS: number; groupS: number; loginS: number };
+}
+
+async function fanoutWorkload(pid: number, o: Options): Promise<FanoutResult> {
+  const names = Array.from({ length: o.members }, (_, i) => `${prefix}f${i}`);
+  const parts = slices(names, workers.length);
+  say(`[fanout] registering ${int(o.members)} members`);
+  let t = nowUs();
+  let stop = progress('fanout setup', pid, (c, d, s) => `registered ${int(c.done)}/${int(o.members)} (${int(d.done / s)}/s)`);
+  const ids = (await Promise.all(workers.map((w, i) => w.call<number[]>({ op: 'register', names: parts[i]!, concurrency: 64 })))).flat();
+  stop();
+  const registerS = (nowUs() - t) / 1e6;
+  await collectAll();
+  say(`[fanout] creating the group and adding ${int(o.members - 1)} members (before they log in)`);
+  t = nowUs();
+  stop = progress('fanout setup', pid, (c) => `added ${int(c.done)}/${int(o.members - 1)}`);
+  const groupId = await workers[0]!.call<number>({ op: 'fanout.group', admin: names[0]!, memberIds: ids.slice(1) });
+  stop();
+  const groupS = (nowUs() - t) / 1e6;
+  await collectAll();
+  const step = Math.floor(o.members / o.senders);
+  const senders = Array.from({ length: o.senders }, (_, i) => names[i * step]!);
+  say(`[fanout] logging ${int(o.members)} members in; senders: ${senders.length}`);
+  t = nowUs();
+  stop = progress('fanout setup', pid, (c, d, s) => `logged in ${int(c.done)}/${int(o.members)} (${int(d.done / s)}/s)`);
+  await Promise.all(
+    workers.map((w, i) => w.call({ op: 'fanout.login', names: parts[i]!, senders, groupId, concurrency: 32 })),
+  );
+  stop();
+  const loginS = (nowUs() - t) / 1e6;
+  await settle(pid, o.settleTimeoutS);
+  say(`[fanout] ${o.senders} senders x window ${o.window} to a group of ${int(o.members)} for ${o.durationS} s`);
+  const result = await stream('fanout', pid, o, o.members - 1);
+  await closeAll();
+  return { ...result, members: o.members, senders: o.senders, setup: { registerS, groupS, loginS } };
+}
+
+interface IdleResult {
+  readonly connections: number;
+  readonly requested: number;
+  readonly sourceAddresses: string[];
+  readonly registrationsPerSecond: number;
+  readonly registerUsage: Usage;
+  readonly connectSeconds: number;
+  readonly loginsPerSecond: number;
+  readonly loginSeconds: number;
+  readonly loginUsage: Usage;
+  readonly logins: number;
+  readonly rssBeforeKiB: number;
+  readonly rssConnectedKiB: number;
+  readonly rssLoggedInKiB: number;
+  readonly rssPerConnectionKiB: number;
+  readonly rssPerConnectionBeforeLoginKiB: number;
+  readonly loginFailures: number;
+  readonly firstError: string | null;
+}
+
+/**
+ * `restart` stops the server and starts a fresh process on the same database; it
+ * answers the new pid. The idle workload measures RSS from a fresh process so the heap
+ * left over by earlier workloads does not absorb the connections' memory.
+ */
+async function idleWorkload(pid: number, o: Options, n: number, restart: () => Promise<number>): Promise<IdleResult> {
+  const names = Array.from({ length: n }, (_, i) => `${prefix}i${i}`);
+  const addresses = names.map((_, i) => `127.0.0.${2 + Math.floor(i / o.perAddress)}`);
+  const sourceAddresses = [...new Set(addresses)];
+  const nameParts = slices(names, workers.length);
+  const addressParts = slices(addresses, workers.length);
+
+  say(`[idle] registering ${int(n)} users`);
+  let a = snap(pid);
+  let stop = progress('idle register', pid, (c, d, s) => `registered ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  await Promise.all(workers.map((w, i) => w.call({ op: 'register', names: nameParts[i]!, concurrency: 64 })));
+  stop();
+  let b = snap(pid);
+  const registerUsage = usage(a, b);
+  const registrationsPerSecond = n / registerUsage.seconds;
+  await collectAll();
+  await settle(pid, o.settleTimeoutS);
+  say('[idle] restarting the server, so its RSS is measured from a fresh process');
+  pid = await restart();
+  await settle(pid, o.settleTimeoutS);
+  await sleep(1000);
+
+  const rssBeforeKiB = proc.statusKiB(pid);
+  say(`[idle] opening ${int(n)} connections from ${sourceAddresses.join(', ')} (server RSS before: ${mib(rssBeforeKiB)})`);
+  let t = nowUs();
+  stop = progress('idle connect', pid, (c, d, s) => `connected ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  await Promise.all(
+    workers.map((w, i) => w.call({ op: 'idle.connect', names: nameParts[i]!, localAddresses: addressParts[i]!, concurrency: 256 })),
+  );
+  stop();
+  const connectSeconds = (nowUs() - t) / 1e6;
+  await settle(pid, o.settleTimeoutS);
+  const rssConnectedKiB = proc.statusKiB(pid);
+  await collectAll();
+
+  say(`[idle] logging ${int(n)} connections in, ${o.loginConcurrency} at a time per worker`);
+  const startUs = nowUs() + 300_000;
+  const logins = Promise.all(workers.map((w) => w.call<PhaseTiming>({ op: 'idle.login', concurrency: o.loginConcurrency, startUs })));
+  await sleepUntil(startUs);
+  a = snap(pid);
+  stop = progress('idle login', pid, (c, d, s) => `logged in ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  const timings = await logins;
+  b = snap(pid);
+  stop();
+  const loginUsage = usage(a, b);
+  disturbed('idle login', loginUsage);
+  const loggedIn = timings.reduce((sum, x) => sum + x.count, 0);
+  const loginSeconds = (Math.max(...timings.map((x) => x.endUs)) - startUs) / 1e6;
+  const k = (await collectAll()).counters;
+  checkCounters('idle', k);
+  await settle(pid, o.settleTimeoutS);
+  await sleep(1000);
+  const rssLoggedInKiB = proc.statusKiB(pid);
+  t = nowUs();
+  say(`[idle] holding ${int(loggedIn)} logged-in connections: server RSS ${mib(rssLoggedInKiB)}; closing them`);
+  await closeAll();
+  await settle(pid, o.settleTimeoutS);
+  say(`[idle] closed; the server went quiet after ${secs(nowUs() - t)}`);
+  return {
+    connections: loggedIn,
+    requested: o.connections,
+    sourceAddresses,
+    registrationsPerSecond,
+    registerUsage,
+    connectSeconds,
+    loginsPerSecond: loggedIn / loginSeconds,
+    loginSeconds,
+    loginUsage,
+    logins: loggedIn,
+    rssBeforeKiB,
+    rssConnectedKiB,
+    rssLoggedInKiB,
+    rssPerConnectionKiB: (rssLoggedInKiB - rssBeforeKiB) / loggedIn,
+    rssPerConnectionBeforeLoginKiB: (rssConnectedKiB - rssBeforeKiB) / n,
+    loginFailures: k.failed,
+    firstError: k.firstError,
+  };
+}
+
+interface OfflineResult {
+  readonly messages: number;
+  readonly stored: number;
+  readonly storeSeconds: number;
+  readonly storePerSecond: number;
+  readonly ackLatency: LatencySummary;
+  readonly storeUsage: Usage;
+  readonly fetched: number;
+  readonly fetchSeconds: number;
+  readonly batches: number;
+  readonly largestBatch: number;
+  readonly inOrder: boolean;
+  readonly complete: boolean;
+  readonly fetchUsage: Usage;
+  readonly firstError: string | null;
+}
+
+async function offlineWorkload(pid: number, o: Options): Promise<OfflineResult> {
+  const sender = `${prefix}os`;
+  const receiver = `${prefix}or`;
+  const w = workers[0]!;
+  await w.call({ op: 'register', names: [sender, receiver], concurrency: 2 });
+  await collectAll();
+  say(`[offline] storing ${int(o.offlineMessages)} messages for an offline user, window ${o.window}`);
+  let a = snap(pid);
+  let stop = progress('offline store', pid, (c, d, s) => `stored ${int(c.acked)}/${int(o.offlineMessages)} (${int(d.acked / s)}/s)`);
+  const store = await w.call<PhaseTiming>({
+    op: 'offline.store',
+    sender,
+    receiver,
+    count: o.offlineMessages,
+    window: o.window,
+    size: o.size,
+  });
+  let b = snap(pid);
+  stop();
+  const storeUsage = usage(a, b);
+  disturbed('offline store', storeUsage);
+  const stored = await collectAll();
+  checkCounters('offline store', stored.counters);
+  say(`[offline] fetching them with GET_OFFLINE_MESSAGES`);
+  a = snap(pid);
+  stop = progress('offline fetch', pid, (c) => `fetched ${int(c.received)}/${int(store.count)}`);
+  const fetch = await w.call<OfflineFetch>({ op: 'offline.fetch', receiver, expected: store.count });
+  b = snap(pid);
+  stop();
+  const fetchUsage = usage(a, b);
+  disturbed('offline fetch', fetchUsage);
+  const fetched = await collectAll();
+  checkCounters('offline fetch', fetched.counters);
+  await closeAll();
+  const complete = fetch.count === store.count;
+  if (!complete) warn(`offline: ${int(store.count)} messages acknowledged, ${int(fetch.count)} fetched`);
+  if (!fetch.inOrder) warn('offline: the messages were not fetched in the order they were sent');
+  const storeSeconds = (store.endUs - store.startUs) / 1e6;
+  return {
+    messages: o.offlineMessages,
+    stored: store.count,
+    storeSeconds,
+    storePerSecond: store.count / storeSeconds,
+    ackLatency: stored.ack.summary(),
+    storeUsage,
+    fetched: fetch.count,
+    fetchSeconds: (fetch.endUs - fetch.startUs) / 1e6,
+    batches: fetch.batches,
+    largestBatch: fetch.largestBatch,
+    inOrder: fetch.inOrder,
+    complete,
+    fetchUsage,
+    firstError: stored.counters.firstError ?? fetched.counters.firstError,
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// The run
+
+function printTable(): void {
+  const headers: Row = {
+    workload: 'workload',
+    figure: 'figure',
+    value: 'value',
+    cpu: 'CPU',
+    rss: 'RSS',
+    load: 'load CPU',
+    other: 'other CPU',
+  };
+  const keys: (keyof Row)[] = ['workload', 'figure', 'value', 'cpu', 'rss', 'load', 'other'];
+  const width = (k: keyof Row): number => Math.max(headers[k].length, ...rows.map((r) => r[k].length));
+  const widths = keys.map(width);
+  const line = (r: Row): string =>
+    keys
+      .map((k, i) => (k !== 'workload' && k !== 'figure' ? r[k].padStart(widths[i]!) : r[k].padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  say(line(headers));
+  say(widths.map((w) => '-'.repeat(w)).join('  '));
+  let last = '';
+  for (const r of rows) {
+    if (last !== '' && r.workload !== last) say('');
+    last = r.workload;
+    say(line(r));
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed: Options | 'help';
+  try {
+    parsed = parseFlags(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  if (parsed === 'help') {
+    say(HELP);
+    return 0;
+  }
+  const o = parsed;
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/:/g, '-');
+  const resultsDir = resolve(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const outFile = o.out === null ? join(resultsDir, `${stamp}.json`) : resolve(o.out);
+  const runId = Date.now().toString(36).slice(-7);
+  prefix = `b${runId}`;
+  const runs = new Set(o.only);
+  const host = proc.machine();
+  fd = proc.fdLimits();
+
+  mkdirSync(o.dbDir, { recursive: true });
+  const dbFolder = mkdtempSync(join(o.dbDir, 'chat-bench-'));
+  if (!o.keepDb) tempFolder = dbFolder;
+  const dbFile = join(dbFolder, 'chat.sqlite');
+  const dbFilesystem = proc.filesystemOf(dbFolder);
+
+  // Open files: the idle workload needs N sockets in the server and N/workers in each worker.
+  const wantServer = runs.has('idle') ? o.connections + 1024 : 0;
+  const wantWorker = runs.has('idle') ? Math.ceil(o.connections / o.workers) + 1024 : 0;
+  const serverNofile = chooseNofile(wantServer);
+  const workerNofile = chooseNofile(wantWorker);
+
+  // Only our CHAT_* settings reach the server (plus --server-env), so a run does not
+  // depend on what the calling shell exported.
+  const baseEnv: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CHAT_')) baseEnv[k] = v;
+  const chatEnv: Record<string, string> = {
+    CHAT_HOST: '127.0.0.1',
+    CHAT_PORT: '0',
+    CHAT_DB: dbFile,
+    CHAT_LOG_LEVEL: 'info',
+    CHAT_SCRYPT_N: String(o.scryptN),
+    CHAT_SCRYPT_R: String(o.scryptR),
+    CHAT_SCRYPT_P: String(o.scryptP),
+    // Limits that would otherwise cut the load short; none of them is on the hot path's cost.
+    CHAT_IDLE_TIMEOUT_S: '86400',
+    CHAT_LOGIN_TIMEOUT_S: '86400',
+    CHAT_MAX_CONNECTIONS: '1000000',
+    CHAT_RATE_BURST: '10000000',
+    CHAT_RATE_PER_S: '10000000',
+    CHAT_LOGIN_MAX_FAILURES: '1000000',
+    CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000000',
+    ...o.serverEnv,
+  };
+  // One profile per server process (the idle workload starts a fresh one).
+  const profiles: string[] = [];
+
+  say(`chat server benchmark ${stamp} (run id ${runId})`);
+  say(`node ${process.version}, ${host.cpuModel}, ${host.cores} cores, ${host.memTotalGiB} GiB, Linux ${host.kernel}`);
+  say(`workloads: ${o.only.join(', ')}${o.quick ? ' (--quick)' : ''}; load workers: ${o.workers}`);
+  say(
+    `password hashing lowered for this run: CHAT_SCRYPT_N=${o.scryptN} CHAT_SCRYPT_R=${o.scryptR} CHAT_SCRYPT_P=${o.scryptP} (production default N=65536 r=8 p=2)`,
+  );
+  say(
+    `database: ${dbFile} (${dbFilesystem}); CHAT_SQLITE_SYNCHRONOUS=${chatEnv.CHAT_SQLITE_SYNCHRONOUS ?? 'FULL (default)'}`,
+  );
+  const shownEnv = Object.entries(chatEnv)
+    .filter(([k]) => !['CHAT_DB', 'CHAT_SCRYPT_N', 'CHAT_SCRYPT_R', 'CHAT_SCRYPT_P'].includes(k))
+    .map(([k, v]) => `${k}=${v}`);
+  say(`server environment: ${shownEnv.join(' ')}`);
+  if (runs.has('idle')) {
+    say(
+      `open files: shell soft ${fd.soft}, hard ${fd.hard}; wanted ${wantServer} for the server, ${wantWorker} per worker; ` +
+        `server gets ${serverNofile ?? fd.soft}, workers ${workerNofile ?? fd.soft}` +
+        `${serverNofile !== null || workerNofile !== null ? ' (raised with prlimit)' : ''}`,
+    );
+  }
+
+  const serverScript = resolve(__dirname, '..', 'src', 'bootstrap', 'main.js');
+  const launch = async (): Promise<Served> => {
+    const profileName = `${stamp}-server-${profiles.length + 1}.cpuprofile`;
+    const nodeArgs = o.serverCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`] : [];
+    if (o.serverCpuProf) profiles.push(join(resultsDir, profileName));
+    const started = await startServing('chat server', serverScript, nodeArgs, { ...baseEnv, ...chatEnv }, 'chat server listening', serverNofile);
+    say(`chat server pid ${started.pid} listening on 127.0.0.1:${started.port}`);
+    return started;
+  };
+  let server = await launch();
+  const serverPids = [server.pid];
+  let serverTarget: Target = { host: '127.0.0.1', port: server.port };
+  const restartServer = async (): Promise<number> => {
+    const code = await stopServing(server);
+    if (code !== 0) warn(`the chat server exited with code ${code} when stopped for a restart`);
+    server = await launch();
+    serverPids.push(server.pid);
+    serverTarget = { host: '127.0.0.1', port: server.port };
+    await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
+    return server.pid;
+  };
+
+  workers = startWorkers(o.workers, workerNofile);
+  await Promise.all(workers.map((w) => w.call({ op: 'init', target: serverTarget, password: 'bench-password-1', requestTimeoutMs: REQUEST_TIMEOUT_MS })));
+
+  // What fits: the server's and workers' actual limits, minus what they already hold.
+  let idleN = o.connections;
+  if (runs.has('idle')) {
+    const serverLimit = proc.openFilesLimit(server.pid);
+    const serverRoom = serverLimit - proc.openFileCount(server.pid) - 200;
+    const workerRoom = Math.min(...workers.map((w) => proc.openFilesLimit(w.pid) - proc.openFileCount(w.pid) - 100)) * o.workers;
+    const portRoom = 253 * o.perAddress; // 127.0.0.2 .. 127.0.0.254
+    const fits = Math.max(0, Math.min(serverRoom, workerRoom, portRoom));
+    if (idleN > fits) {
+      warn(
+        `idle: ${int(o.connections)} connections do not fit the open-file limits (server ${serverLimit}, workers ${workers
+          .map((w) => proc.openFilesLimit(w.pid))
+          .join('/')}; raising them failed: ${fd.prlimit ? 'not permitted' : 'no prlimit'}); using ${int(fits)}`,
+      );
+      idleN = fits;
+    }
+  }
+
+  const results: Record<string, unknown> = {};
+  let failures = 0;
+  let dm: StreamResult | null = null;
+  let baseline: StreamResult | null = null;
+  let relayInfo: { pid: number; port: number } | null = null;
+
+  for (const workload of o.only) {
+    say('');
+    try {
+      if (workload !== 'baseline') await settle(server.pid, o.settleTimeoutS);
+      switch (workload) {
+        case 'dm': {
+          dm = await dmWorkload('dm', server.pid, o);
+          results.dm = { pairs: o.pairs, window: o.window, ...dm };
+          streamRows('dm', dm, 'delivered msgs');
+          break;
+        }
+        case 'fanout': {
+          const r = await fanoutWorkload(server.pid, o);
+          results.fanout = { window: o.window, ...r };
+          row('fanout', 'deliveries/s', int(r.perSecond), r.usage);
+          row('fanout', 'group messages acked/s', int(r.ackedPerSecond), r.usage);
+          row('fanout', 'delivery latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+          row('fanout', 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
+          row('fanout', 'CPU per delivery (µs)', fixed(r.cpuUsPerDelivery, 1), r.usage);
+          row('fanout', 'acked x (M-1) / received / missing', `${int(r.acked * (r.members - 1))} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
+          break;
+        }
+        case 'idle': {
+          if (idleN < 1) {
+            warn('idle: skipped, no connection fits the open-file limits');
+            break;
+          }
+          const r = await idleWorkload(server.pid, o, idleN, restartServer);
+          results.idle = r;
+          row('idle', 'logged-in connections held', int(r.connections), null);
+          row('idle', 'RSS per connection (KiB)', fixed(r.rssPerConnectionKiB, 1), { ...r.loginUsage, rssKiB: r.rssLoggedInKiB });
+          row('idle', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
+          row('idle', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
+          row('idle', 'registrations/s', int(r.registrationsPerSecond), r.registerUsage);
+          break;
+        }
+        case 'offline': {
+          const r = await offlineWorkload(server.pid, o);
+          results.offline = r;
+          row('offline', 'stored msgs/s', int(r.storePerSecond), r.storeUsage);
+          row('offline', 'store ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.storeUsage);
+          row('offline', `fetch time for ${int(r.fetched)} msgs (s)`, fixed(r.fetchSeconds, 2), r.fetchUsage);
+          row('offline', 'batches / largest / complete, in order', `${r.batches} / ${r.largestBatch} / ${r.complete ? 'yes' : 'NO'}, ${r.inOrder ? 'yes' : 'NO'}`, r.fetchUsage);
+          break;
+        }
+        case 'baseline': {
+          const relay = await startServing('relay', join(__dirname, 'relay.js'), [], { ...baseEnv, RELAY_PORT: '0' }, 'relay listening', null);
+          relayInfo = { pid: relay.pid, port: relay.port };
+          say(`relay pid ${relay.pid} listening on 127.0.0.1:${relay.port}`);
+          await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: relay.port } })));
+          try {
+            baseline = await dmWorkload('baseline', relay.pid, o);
+          } finally {
+            await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
+            await stopServing(relay);
+          }
+          results.baseline = { pairs: o.pairs, window: o.window, process: 'bench/relay.ts', ...baseline };
+          streamRows('baseline', baseline, 'delivered msgs');
+          break;
+        }
+      }
+    } catch (error) {
+      failures++;
+      const text = error instanceof Error ? error.message : String(error);
+      warn(`${workload} failed: ${text}`);
+      results[workload] = { error: text };
+      await closeAll().catch(() => undefined);
+    }
+  }
+
+  let ratios: { throughput: number; p99: number } | null = null;
+  if (dm !== null && baseline !== null) {
+    ratios = { throughput: dm.perSecond / baseline.perSecond, p99: dm.latency.p99Us / baseline.latency.p99Us };
+    results.ratios = { serverOverRelay: ratios };
+    row('server÷relay', 'throughput', `${fixed(ratios.throughput, 3)}x`, null);
+    row('server÷relay', 'p99 latency', `${fixed(ratios.p99, 2)}x`, null);
+  }
+
+  // Stop the server gracefully (it closes sessions; a CPU profile is written on exit).
+  stopping = true;
+  await Promise.all(workers.map((w) => new Promise<void>((r) => (w.child.disconnect(), w.child.once('exit', () => r())))));
+  const serverRssPeakKiB = proc.statusKiB(server.pid, 'VmHWM');
+  const serverExit = await stopServing(server);
+  if (serverExit !== 0) warn(`the chat server exited with code ${serverExit} when stopped`);
+  const profileSummaries: ProfileSummary[] = [];
+  for (const file of profiles) {
+    try {
+      profileSummaries.push(summarizeProfile(file, 30));
+    } catch (error) {
+      warn(`could not read the CPU profile ${file}: ${(error as Error).message}`);
+    }
+  }
+
+  say('');
+  say(`results (${o.quick ? '--quick, ' : ''}K=${o.pairs} W=${o.window} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
+  say('CPU: the process under test (chat server; bench/relay.ts for "baseline") in % of one core over the measured phase;');
+  say('RSS: its resident memory at the end of that phase; load CPU: all load workers together; other CPU: every other');
+  say('process on the machine in that phase (not part of the benchmark). Latencies in ms.');
+  say('');
+  printTable();
+  for (const profile of profileSummaries) {
+    say('');
+    say(formatProfile(profile));
+  }
+
+  const finishedAt = new Date();
+  const record = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    runId,
+    argv: process.argv.slice(2),
+    flags: { ...o, connectionsUsed: idleN },
+    node: process.version,
+    machine: { ...host, clkTck: proc.clkTck(), fdLimits: fd, serverNofile, workerNofile },
+    clock: 'latency: CLOCK_MONOTONIC (process.hrtime) in µs, written by the sender into the message, read by the receiver',
+    server: {
+      script: 'dist/src/bootstrap/main.js',
+      env: chatEnv,
+      scrypt: { N: o.scryptN, r: o.scryptR, p: o.scryptP },
+      sqliteSynchronous: chatEnv.CHAT_SQLITE_SYNCHRONOUS ?? 'FULL (default)',
+      database: { filesystem: dbFilesystem, folder: o.keepDb ? dbFolder : '(removed)' },
+      pids: serverPids,
+      rssPeakKiB: serverRssPeakKiB,
+      exitCode: serverExit,
+      cpuProfiles: profileSummaries,
+    },
+    relay: relayInfo,
+    workloads: results,
+    table: rows,
+    warnings,
+    transcript,
+  };
+  writeFileSync(outFile, `${JSON.stringify(record, null, 2)}\n`);
+  say('');
+  say(`results written to ${outFile}`);
+  for (const file of profiles) say(`CPU profile: ${file}`);
+  say(`total time ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s`);
+  if (warnings.length > 0) say(`${warnings.length} warning(s) above.`);
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    stopping = true;
+    killAll('SIGKILL');
+    process.exit(code);
+  },
+  (error: unknown) => {
+    // After Ctrl-C, requests to the workers fail as they go: the SIGINT handler exits.
+    if (stopping) return;
+    fatal(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  },
+);
