@@ -1,5 +1,6 @@
+import { redactDatabaseUrl } from '../adapters/persistence/typeorm/database-url';
 import { JsonLogger } from '../adapters/system/json-logger';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, readTlsCredentials } from './config';
 import { startServer } from './start-server';
 import { describeError } from '../application';
 
@@ -7,8 +8,15 @@ import { describeError } from '../application';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new JsonLogger({ level: config.logLevel });
-  const server = await startServer({ ...config, storage: config.database, logger });
-  logger.info('chat server listening', { host: server.host, port: server.port, database: config.database });
+  const tls = readTlsCredentials(config);
+  const server = await startServer({ ...config, storage: config.database, logger, tls });
+  logger.info('chat server listening', {
+    host: server.host,
+    port: server.port,
+    // A mysql:// URL carries a password: log it without.
+    database: redactDatabaseUrl(config.database),
+    tls: tls !== undefined,
+  });
 
   let stopping = false;
   const stop = (signal: string): void => {

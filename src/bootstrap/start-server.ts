@@ -1,3 +1,4 @@
+import type { TlsOptions } from 'node:tls';
 import { TcpChatServer } from '../adapters/tcp/tcp-chat-server';
 import { DEFAULT_CONFIG } from './config';
 import { createCore, type ChatCore, type CoreOptions } from './create-core';
@@ -8,7 +9,20 @@ export interface ServerOptions extends CoreOptions {
   readonly port?: number;
   readonly idleTimeoutMs?: number;
   readonly maxPayload?: number;
+  /** Largest payload before LOGIN succeeds (and after LOGOUT); capped at maxPayload. */
+  readonly maxPayloadBeforeLogin?: number;
+  /** Close a connection not logged in this long after it opened (or after LOGOUT). */
+  readonly loginTimeoutMs?: number;
   readonly maxOutputBytes?: number;
+  /** Requests one connection may send in a burst, and per second sustained; past them it gets 429. */
+  readonly rateBurst?: number;
+  readonly ratePerSecond?: number;
+  /** Sockets open at once; more are closed unread as they arrive. */
+  readonly maxConnections?: number;
+  /** Failed LOGINs from one remote address within `loginWindowMs` before LOGIN answers 429 for it. */
+  readonly loginMaxFailuresPerAddress?: number;
+  /** Listen with TLS (certificate and key at least) instead of plain TCP. */
+  readonly tls?: TlsOptions;
 }
 
 export interface RunningServer {
@@ -22,19 +36,29 @@ export interface RunningServer {
 /** The core plus the TCP transport, listening. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const core = await createCore(options);
-  const server = new TcpChatServer(
-    core.useCases,
-    core.connections,
-    {
-      nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
-      maxPayload: options.maxPayload ?? DEFAULT_CONFIG.maxPayload,
-      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CONFIG.idleTimeoutMs,
-      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CONFIG.maxOutputBytes,
-    },
-    core.logger,
-  );
+  let server: TcpChatServer;
   let address;
   try {
+    server = new TcpChatServer(
+      core.useCases,
+      core.connections,
+      {
+        nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
+        maxPayload: options.maxPayload ?? DEFAULT_CONFIG.maxPayload,
+        maxPayloadBeforeLogin: options.maxPayloadBeforeLogin ?? DEFAULT_CONFIG.maxPayloadBeforeLogin,
+        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CONFIG.idleTimeoutMs,
+        loginTimeoutMs: options.loginTimeoutMs ?? DEFAULT_CONFIG.loginTimeoutMs,
+        maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CONFIG.maxOutputBytes,
+        rateBurst: options.rateBurst ?? DEFAULT_CONFIG.rateBurst,
+        ratePerSecond: options.ratePerSecond ?? DEFAULT_CONFIG.ratePerSecond,
+        maxConnections: options.maxConnections ?? DEFAULT_CONFIG.maxConnections,
+        loginMaxFailuresPerAddress: options.loginMaxFailuresPerAddress ?? DEFAULT_CONFIG.loginMaxFailuresPerAddress,
+        loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
+        tls: options.tls,
+        clock: options.clock,
+      },
+      core.logger,
+    );
     address = await server.listen(options.port ?? DEFAULT_CONFIG.port, options.host ?? DEFAULT_CONFIG.host);
   } catch (error) {
     await core.close();

@@ -17,7 +17,7 @@ describe('connection lifetime over TCP (PROTOCOL §7) and bans', () => {
     const bob = await t.user('bob');
     await befriend(alice, bob);
     // alice keeps talking; bob goes quiet.
-    const keepAlive = setInterval(() => void alice.client.call(1009), 200);
+    const keepAlive = setInterval(() => void alice.client.call(1019).catch(() => undefined), 200);
     try {
       await bob.client.closed;
       expect(await alice.client.nextPush(2006)).toEqual([String(bob.id), 'bob', 'offline']);

@@ -38,6 +38,7 @@ export class JsonLogger implements Logger {
   constructor(options: JsonLoggerOptions = {}) {
     this.minimum = SEVERITY[options.level ?? 'info'];
     this.stream = options.stream ?? process.stdout;
+    guardAgainstWriteErrors(this.stream);
   }
 
   debug(message: string, fields?: LogFields): void {
@@ -72,4 +73,13 @@ export class JsonLogger implements Logger {
     // JSON.stringify escapes newlines, so one call is always exactly one line.
     this.stream.write(`${JSON.stringify(entry)}\n`);
   }
+}
+
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/** A log pipe closed by its reader (EPIPE) must not take the server down with it. */
+function guardAgainstWriteErrors(stream: NodeJS.WritableStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', () => undefined);
 }

@@ -1,22 +1,40 @@
 import type { Socket } from 'node:net';
 import type { PushEvent, Logger } from '../../application/ports';
-import { describeError } from '../../application';
 import type { ChatUseCases } from '../../application';
 import type { ClientConnection } from '../delivery/local-connection-registry';
+import type { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
 import type { CommandContext, Frames, Session, buildCommandTable } from './command-table';
 import { FrameDecoder } from './frame-decoder';
 import { decodeUtf8Strict } from './frame-encoder';
-import { Command } from './message-types';
+import { Command, ServerMessage } from './message-types';
 import { pushFrame } from './push-frames';
 import { badRequest, notLoggedIn, response, serverError } from './replies';
+import { errorSummary } from './error-summary';
+import type { TokenBucket } from './token-bucket';
 
 export interface ConnectionLimits {
-  /** Largest payload accepted, in bytes. */
+  /** Largest payload accepted once logged in, in bytes. */
   readonly maxPayload: number;
+  /** Largest payload accepted before LOGIN succeeds and again after LOGOUT (at most maxPayload). */
+  readonly maxPayloadBeforeLogin: number;
   /** Close a connection that sends nothing for this long. */
   readonly idleTimeoutMs: number;
+  /** Close a connection not logged in this long after it opened, or after its LOGOUT. */
+  readonly loginTimeoutMs: number;
   /** Close a connection whose unsent output grows past this many bytes (a client that stopped reading). */
   readonly maxOutputBytes: number;
+}
+
+/** What a connection works with besides its socket. */
+export interface ConnectionDependencies {
+  readonly commands: ReturnType<typeof buildCommandTable>;
+  readonly useCases: ChatUseCases;
+  readonly limits: ConnectionLimits;
+  readonly logger: Logger;
+  /** This connection's own request budget: a request past it is answered 429 unprocessed. */
+  readonly requestBudget: TokenBucket;
+  /** Failed LOGINs per remote address, shared by every connection of the server. */
+  readonly loginFailures: InMemoryAddressFailureCounter;
 }
 
 type Request =
@@ -28,45 +46,86 @@ type Request =
   /** A frame announced a payload over the limit: answered, then the connection closes. */
   | { readonly type: 'oversize' };
 
-/** Stop reading from a client that pipelines more than this many unanswered requests. */
+/** Stop reading from a client that pipelines more than this many unanswered requests... */
 const MAX_QUEUED_REQUESTS = 1024;
+/** ...or more than this many characters of them (a thousand large frames would be 64 MiB). */
+const MAX_QUEUED_CHARS = 1024 * 1024;
+
+// Shared, never-mutated reply frames: a flood of refused requests allocates nothing.
+const TOO_MANY_REQUESTS = response(429, 'Too many requests');
+const TOO_MANY_ATTEMPTS = response(429, 'Too many attempts');
+
+const DIGIT_0 = 0x30;
+const PIPE = 0x7c;
+
+function digitAt(frame: Buffer, index: number): number {
+  const value = frame[index]! - DIGIT_0;
+  return value >= 0 && value <= 9 ? value : NaN;
+}
+
+/** The status code of a `2000 RESPONSE` frame, or NaN for any other frame. */
+function replyStatus(frame: Buffer | undefined): number {
+  if (frame === undefined || frame.length < 9 || frame.readUInt16BE(0) !== ServerMessage.RESPONSE) return NaN;
+  if (frame.length > 9 && frame[9] !== PIPE) return NaN;
+  return digitAt(frame, 6) * 100 + digitAt(frame, 7) * 10 + digitAt(frame, 8);
+}
 
 /**
- * One client socket: decodes frames, runs its requests one at a time in arrival
- * order (so replies keep request order and a pipelined LOGIN takes effect before what
- * follows it), writes replies and pushes, and ends the session when the socket closes.
+ * One client socket (plain TCP or TLS): decodes frames, runs its requests one at a time
+ * in arrival order (so replies keep request order and a pipelined LOGIN takes effect
+ * before what follows it), writes replies and pushes, and ends the session when the
+ * socket closes. Nothing that goes wrong here may escape to the process: every socket
+ * event handler catches, and the worst outcome is this connection closing.
  */
 export class TcpConnection implements ClientConnection, CommandContext {
   private readonly decoder: FrameDecoder;
   private readonly queue: Request[] = [];
+  /** Characters of payload waiting in the queue. */
+  private queuedChars = 0;
+  private readonly limits: ConnectionLimits;
+  private readonly logger: Logger;
   /** Whether the request loop runs, and the promise that settles when it stops. */
   private processing = false;
   private loop: Promise<void> = Promise.resolve();
+  /** The socket is gone (destroyed or closed): nothing more is written. */
   private closed = false;
+  /** A last reply is being flushed before the socket closes: nothing more is read. */
+  private ending = false;
   private finished = false;
   /** Pushes that arrive while LOGIN runs wait until its reply has been written. */
   private heldPushes: { frame: Buffer; settle: (written: boolean) => void }[] | null = null;
   private readonly idleTimer: NodeJS.Timeout;
-  private closeReason: string | undefined;
+  private loginTimer: NodeJS.Timeout | null = null;
+  /** The login deadline passed while a request was running: close once it is answered. */
+  private loginOverdue = false;
+  private reason: string | undefined;
+  private throttled = 0;
   session: Session | null = null;
   readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** Epoch milliseconds. */
+  readonly openedAt = Date.now();
 
   constructor(
     readonly id: string,
     private readonly socket: Socket,
-    private readonly commands: ReturnType<typeof buildCommandTable>,
-    private readonly useCases: ChatUseCases,
-    private readonly limits: ConnectionLimits,
-    private readonly logger: Logger,
+    private readonly dependencies: ConnectionDependencies,
     private readonly onFinished: (connection: TcpConnection) => void,
   ) {
+    this.limits = dependencies.limits;
+    this.logger = dependencies.logger;
     this.remoteAddress = socket.remoteAddress;
-    this.decoder = new FrameDecoder({ maxPayload: limits.maxPayload });
+    this.remotePort = socket.remotePort;
+    this.decoder = new FrameDecoder({ maxPayload: this.limits.maxPayloadBeforeLogin });
     socket.setNoDelay(true);
-    this.idleTimer = setTimeout(() => this.close('idle'), limits.idleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.close('idle'), this.limits.idleTimeoutMs);
     this.idleTimer.unref();
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.logger.debug('socket error', { connection: id, error: error.message }));
+    this.startLoginDeadline();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.reason ??= `socket error ${error.code ?? error.name}`;
+      this.logger.info('socket error', { connection: id, error: errorSummary(error) });
+    });
     socket.on('close', () => this.handleClose());
   }
 
@@ -78,13 +137,37 @@ export class TcpConnection implements ClientConnection, CommandContext {
     return this.limits.maxPayload;
   }
 
+  /** Why the connection closed (or is closing); 'closed by client' when it just went away. */
+  get closeReason(): string {
+    return this.reason ?? 'closed by client';
+  }
+
+  /** Requests answered 429 because this connection went over its rate. */
+  get throttledRequests(): number {
+    return this.throttled;
+  }
+
+  /** LOGIN (a session) lifts the payload limit and the login deadline; LOGOUT (null) restores both. */
   setSession(session: Session | null): void {
     this.session = session;
+    if (session) {
+      this.decoder.maxPayload = this.limits.maxPayload;
+      this.stopLoginDeadline();
+    } else {
+      this.decoder.maxPayload = this.limits.maxPayloadBeforeLogin;
+      this.startLoginDeadline();
+    }
   }
 
   deliver(event: PushEvent): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
-    const frame = pushFrame(event);
+    let frame: Buffer;
+    try {
+      frame = pushFrame(event);
+    } catch (error) {
+      this.logger.error('push failed', { connection: this.id, kind: event.kind, error: errorSummary(error) });
+      return Promise.resolve(false);
+    }
     return new Promise((settle) => {
       if (this.heldPushes) this.heldPushes.push({ frame, settle });
       else this.write(frame, settle);
@@ -93,13 +176,23 @@ export class TcpConnection implements ClientConnection, CommandContext {
 
   close(reason: string): void {
     if (this.closed) return;
-    this.logger.info('closing connection', { connection: this.id, reason });
-    this.closeReason = reason;
+    this.reason ??= reason;
     this.closed = true;
+    this.stopLoginDeadline();
     this.socket.destroy();
   }
 
+  private onData(chunk: Buffer): void {
+    try {
+      this.receive(chunk);
+    } catch (error) {
+      this.logger.error('connection failed', { connection: this.id, error: errorSummary(error) });
+      this.close('internal error');
+    }
+  }
+
   private receive(chunk: Buffer): void {
+    if (this.closed || this.ending) return;
     this.idleTimer.refresh();
     for (const item of this.decoder.push(chunk)) {
       if (item.kind === 'oversize') {
@@ -109,18 +202,24 @@ export class TcpConnection implements ClientConnection, CommandContext {
         break;
       }
       // Decode now: the payload may share memory with the chunk.
-      this.queue.push({ type: item.type, text: decodeUtf8Strict(item.payload) });
+      const text = decodeUtf8Strict(item.payload);
+      if (text !== null) this.queuedChars += text.length;
+      this.queue.push({ type: item.type, text });
     }
-    if (this.queue.length > MAX_QUEUED_REQUESTS) this.socket.pause();
+    if (this.queue.length > MAX_QUEUED_REQUESTS || this.queuedChars > MAX_QUEUED_CHARS) this.socket.pause();
     if (!this.processing && this.queue.length > 0) {
       this.processing = true;
       this.loop = this.process();
     }
   }
 
+  /** Never rejects: a bug in the loop closes this connection and nothing else. */
   private async process(): Promise<void> {
     try {
       await this.drainQueue();
+    } catch (error) {
+      this.logger.error('connection failed', { connection: this.id, error: errorSummary(error) });
+      this.close('internal error');
     } finally {
       this.processing = false;
     }
@@ -128,34 +227,71 @@ export class TcpConnection implements ClientConnection, CommandContext {
   }
 
   private async drainQueue(): Promise<void> {
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && !this.closed && !this.ending) {
       const request = this.queue.shift()!;
       if (request.type === 'oversize') {
-        this.queue.length = 0;
-        this.closeReason = 'payload too large';
-        this.socket.end(response(400, 'Payload too large'), () => this.socket.destroy());
+        this.endWith('payload too large', response(400, 'Payload too large'));
         break;
       }
-      const isLogin = request.type === Command.LOGIN;
-      if (isLogin) this.heldPushes = [];
-      const frames = await this.answer(request);
-      for (const frame of frames) this.write(frame);
-      if (isLogin) this.releaseHeldPushes();
-      if (this.queue.length <= MAX_QUEUED_REQUESTS / 2 && this.socket.isPaused() && !this.socket.writableEnded) {
+      if (request.text !== null) this.queuedChars -= request.text.length;
+      if (!this.dependencies.requestBudget.tryTake()) {
+        this.throttle();
+      } else if (request.type === Command.LOGIN) {
+        await this.logIn(request);
+      } else {
+        const frames = await this.answer(request);
+        for (const frame of frames) this.write(frame);
+      }
+      if (this.loginOverdue && !this.session) {
+        this.endWith('login timeout');
+        break;
+      }
+      if (
+        this.queue.length <= MAX_QUEUED_REQUESTS / 2 &&
+        this.queuedChars <= MAX_QUEUED_CHARS / 2 &&
+        this.socket.isPaused() &&
+        !this.socket.writableEnded
+      ) {
         this.socket.resume();
       }
     }
   }
 
+  private throttle(): void {
+    this.throttled += 1;
+    if (this.throttled === 1) {
+      this.logger.warn('request rate limit reached', { connection: this.id, remote: this.remoteAddress });
+    }
+    this.write(TOO_MANY_REQUESTS);
+  }
+
+  /**
+   * LOGIN, with the per-address limit around the use-case: a blocked address is refused
+   * without calling it, and every 401 it answers counts against the address.
+   */
+  private async logIn(request: { readonly type: number; readonly text: string | null }): Promise<void> {
+    this.heldPushes = [];
+    // Form errors (no `|` at all) keep their 400; already logged in keeps its 409.
+    const blocked =
+      this.session === null &&
+      request.text !== null &&
+      request.text.includes('|') &&
+      this.dependencies.loginFailures.isBlocked(this.remoteAddress);
+    const frames = blocked ? [TOO_MANY_ATTEMPTS] : await this.answer(request);
+    for (const frame of frames) this.write(frame);
+    this.releaseHeldPushes();
+    if (replyStatus(frames[0]) === 401) this.dependencies.loginFailures.recordFailure(this.remoteAddress);
+  }
+
   private async answer(request: { readonly type: number; readonly text: string | null }): Promise<Frames> {
     if (request.text === null) return [badRequest('Invalid encoding')];
-    const handler = this.commands.get(request.type);
+    const handler = this.dependencies.commands.get(request.type);
     if (!handler) return [badRequest('Unknown command')];
     if (handler.requiresLogin && !this.session) return [notLoggedIn()];
     try {
       return await handler.handle(this, request.text);
     } catch (error) {
-      this.logger.error('request failed', { connection: this.id, type: request.type, error: describeError(error) });
+      this.logger.error('request failed', { connection: this.id, type: request.type, error: errorSummary(error) });
       return [serverError()];
     }
   }
@@ -172,13 +308,62 @@ export class TcpConnection implements ClientConnection, CommandContext {
       settle?.(false);
       return;
     }
-    this.socket.write(frame, settle && ((error) => settle(!error)));
+    try {
+      this.socket.write(frame, settle && ((error) => settle(!error)));
+    } catch (error) {
+      // Only a bug gets here (a frame that is not a Buffer); the stream itself is intact.
+      this.logger.error('write failed', { connection: this.id, error: errorSummary(error) });
+      settle?.(false);
+      return;
+    }
     if (this.socket.writableLength > this.limits.maxOutputBytes) this.close('output limit');
+  }
+
+  /** Stops reading, sends what was written plus `last`, then closes. */
+  private endWith(reason: string, last?: Buffer): void {
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    this.reason ??= reason;
+    this.clearQueue();
+    this.stopLoginDeadline();
+    this.socket.pause();
+    const destroy = (): void => {
+      this.socket.destroy();
+    };
+    if (last) this.socket.end(last, destroy);
+    else this.socket.end(destroy);
+  }
+
+  private clearQueue(): void {
+    this.queue.length = 0;
+    this.queuedChars = 0;
+  }
+
+  private startLoginDeadline(): void {
+    if (this.closed || this.ending) return;
+    this.stopLoginDeadline();
+    this.loginTimer = setTimeout(() => this.loginDeadlinePassed(), this.limits.loginTimeoutMs);
+    this.loginTimer.unref();
+  }
+
+  private stopLoginDeadline(): void {
+    this.loginOverdue = false;
+    if (this.loginTimer) clearTimeout(this.loginTimer);
+    this.loginTimer = null;
+  }
+
+  private loginDeadlinePassed(): void {
+    this.loginTimer = null;
+    if (this.session || this.closed || this.ending) return;
+    // A request still running (a LOGIN waiting for its hash under load) gets its answer first.
+    if (this.processing) this.loginOverdue = true;
+    else this.close('login timeout');
   }
 
   private handleClose(): void {
     this.closed = true;
     clearTimeout(this.idleTimer);
+    this.stopLoginDeadline();
     for (const { settle } of this.heldPushes ?? []) settle(false);
     this.heldPushes = null;
     if (!this.processing) void this.finish();
@@ -191,10 +376,11 @@ export class TcpConnection implements ClientConnection, CommandContext {
    */
   async shutdown(): Promise<void> {
     this.socket.pause();
-    this.queue.length = 0;
+    this.clearQueue();
+    this.stopLoginDeadline();
     await this.loop;
     await this.endSession('server shutdown');
-    this.closeReason = 'server shutdown';
+    this.reason ??= 'server shutdown';
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -205,7 +391,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     if (!session) return;
     this.session = null;
     try {
-      await this.useCases.endSession.execute({
+      await this.dependencies.useCases.endSession.execute({
         user: session.user,
         connectionId: this.id,
         sessionId: session.sessionId,
@@ -213,15 +399,19 @@ export class TcpConnection implements ClientConnection, CommandContext {
         detail,
       });
     } catch (error) {
-      this.logger.error('ending a session failed', { connection: this.id, error: describeError(error) });
+      this.logger.error('ending a session failed', { connection: this.id, error: errorSummary(error) });
     }
   }
 
-  /** Once the socket has closed and no request is running. */
+  /** Once the socket has closed and no request is running. Never rejects. */
   private async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    await this.endSession(this.closeReason ?? 'closed by client');
-    this.onFinished(this);
+    await this.endSession(this.closeReason);
+    try {
+      this.onFinished(this);
+    } catch (error) {
+      this.logger.error('releasing a connection failed', { connection: this.id, error: errorSummary(error) });
+    }
   }
 }
