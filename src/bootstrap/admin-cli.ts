@@ -10,7 +10,8 @@ commands:
                    closes its open connections within 5 seconds
   unban USERNAME   lift a ban
 
-The database is the one CHAT_DB names (default ./data/chat.sqlite).`;
+The database is the one CHAT_DB names (default ./data/chat.sqlite; a
+mysql://user:password@host:port/database URL for MySQL or MariaDB).`;
 
 export interface CliOutput {
   out(line: string): void;
@@ -29,7 +30,13 @@ export async function runAdmin(args: readonly string[], env: NodeJS.ProcessEnv, 
     return 2;
   }
   const config = loadConfig(env);
-  const storage = await TypeOrmStorage.open({ database: config.database, synchronous: config.sqliteSynchronous });
+  const storage = await TypeOrmStorage.open({
+    database: config.database,
+    synchronous: config.sqliteSynchronous,
+    poolSize: Math.min(config.dbPoolSize, 2),
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+  });
   try {
     const setStatus = new SetAccountStatus(storage.repositories, storage.unitOfWork, new SystemClock());
     const result = await setStatus.execute({ username, status: command === 'ban' ? 'banned' : 'active' });

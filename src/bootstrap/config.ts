@@ -1,22 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { parseLogLevel, type LogLevel } from '../adapters/system/json-logger';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
+import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
+import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';
+import { DatabaseUrlError, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
 
 /** Everything the server reads from its environment, with the defaults of the README. */
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
-  /** A SQLite file path, or `:memory:`. */
+  /** A SQLite file path, `:memory:`, or `mysql://user:password@host:port/database`. */
   readonly database: string;
   readonly idleTimeoutMs: number;
   readonly maxPayload: number;
+  /** At least 1024, at most maxPayload. */
+  readonly maxPayloadBeforeLogin: number;
+  readonly loginTimeoutMs: number;
   readonly maxOutputBytes: number;
+  readonly rateBurst: number;
+  readonly ratePerSecond: number;
+  readonly maxConnections: number;
   readonly logLevel: LogLevel;
   readonly passwordCost: ScryptCost;
   readonly loginMaxFailures: number;
   readonly loginWindowMs: number;
+  /** Failed logins per remote address within loginWindowMs before LOGIN answers 429 for it. */
+  readonly loginMaxFailuresPerAddress: number;
   readonly banCheckMs: number;
   readonly nodeId: string;
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** MySQL only: the connection pool's size, and how long connecting and a statement may take (0: no limit). */
+  readonly dbPoolSize: number;
+  readonly dbConnectTimeoutMs: number;
+  readonly dbQueryTimeoutMs: number;
+  /** PEM files; both set means the server speaks TLS, neither means plain TCP. */
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -25,14 +45,25 @@ export const DEFAULT_CONFIG: ServerConfig = {
   database: './data/chat.sqlite',
   idleTimeoutMs: 300_000,
   maxPayload: 65_536,
+  maxPayloadBeforeLogin: TCP_HARDENING_DEFAULTS.maxPayloadBeforeLogin,
+  loginTimeoutMs: TCP_HARDENING_DEFAULTS.loginTimeoutMs,
   maxOutputBytes: 4 * 1024 * 1024,
+  rateBurst: TCP_HARDENING_DEFAULTS.rateBurst,
+  ratePerSecond: TCP_HARDENING_DEFAULTS.ratePerSecond,
+  maxConnections: TCP_HARDENING_DEFAULTS.maxConnections,
   logLevel: 'info',
   passwordCost: DEFAULT_SCRYPT_COST,
   loginMaxFailures: 10,
   loginWindowMs: 15 * 60_000,
+  loginMaxFailuresPerAddress: TCP_HARDENING_DEFAULTS.loginMaxFailuresPerAddress,
   banCheckMs: 2_000,
   nodeId: 'main',
   sqliteSynchronous: 'FULL',
+  dbPoolSize: MYSQL_POOL_DEFAULTS.poolSize,
+  dbConnectTimeoutMs: MYSQL_POOL_DEFAULTS.connectTimeoutMs,
+  dbQueryTimeoutMs: MYSQL_POOL_DEFAULTS.queryTimeoutMs,
+  tlsCertFile: null,
+  tlsKeyFile: null,
 };
 
 /** A configuration problem worth a clear message rather than a stack. */
@@ -56,12 +87,30 @@ function text(env: Env, name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
+/**
+ * A SQLite path as it is, or a mysql:// URL that can be used; any other URL is
+ * refused. The message never repeats the value: a URL may hold a password.
+ */
+function checkedDatabase(database: string): string {
+  const scheme = urlScheme(database);
+  if (scheme === null) return database;
+  if (scheme !== 'mysql') {
+    throw new ConfigError(
+      `CHAT_DB: a SQLite file path, :memory: or mysql://user:password@host:port/database is supported (got a ${scheme}:// URL)`,
+    );
+  }
+  try {
+    parseMysqlUrl(database);
+  } catch (error) {
+    if (error instanceof DatabaseUrlError) throw new ConfigError(`CHAT_DB: ${error.message}`);
+    throw error;
+  }
+  return database;
+}
+
 /** Reads `CHAT_*` variables; throws ConfigError naming the variable that is wrong. */
 export function loadConfig(env: Env = process.env): ServerConfig {
-  const database = text(env, 'CHAT_DB', DEFAULT_CONFIG.database);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database)) {
-    throw new ConfigError(`CHAT_DB: only a SQLite file path or :memory: is supported by this build (got a URL)`);
-  }
+  const database = checkedDatabase(text(env, 'CHAT_DB', DEFAULT_CONFIG.database));
   const synchronous = text(env, 'CHAT_SQLITE_SYNCHRONOUS', DEFAULT_CONFIG.sqliteSynchronous).toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
     throw new ConfigError(`CHAT_SQLITE_SYNCHRONOUS must be FULL or NORMAL (got "${synchronous}")`);
@@ -74,13 +123,33 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   }
   const scryptN = integer(env, 'CHAT_SCRYPT_N', DEFAULT_CONFIG.passwordCost.N, 2, 2 ** 20);
   if ((scryptN & (scryptN - 1)) !== 0) throw new ConfigError(`CHAT_SCRYPT_N must be a power of two (got ${scryptN})`);
+  const maxPayload = integer(env, 'CHAT_MAX_PAYLOAD', DEFAULT_CONFIG.maxPayload, 1024, 16 * 1024 * 1024);
+  // Unset, it follows a CHAT_MAX_PAYLOAD set below its default; set, it must fit under it.
+  const maxPayloadBeforeLogin = integer(
+    env,
+    'CHAT_MAX_PAYLOAD_BEFORE_LOGIN',
+    Math.min(DEFAULT_CONFIG.maxPayloadBeforeLogin, maxPayload),
+    1024,
+    maxPayload,
+  );
+  const tlsCertFile = text(env, 'CHAT_TLS_CERT', '') || null;
+  const tlsKeyFile = text(env, 'CHAT_TLS_KEY', '') || null;
+  if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
+    const only = tlsCertFile ? 'CHAT_TLS_CERT' : 'CHAT_TLS_KEY';
+    throw new ConfigError(`CHAT_TLS_CERT and CHAT_TLS_KEY must be set together (only ${only} is)`);
+  }
   return {
     host: text(env, 'CHAT_HOST', DEFAULT_CONFIG.host),
     port: integer(env, 'CHAT_PORT', DEFAULT_CONFIG.port, 0, 65_535),
     database,
     idleTimeoutMs: integer(env, 'CHAT_IDLE_TIMEOUT_S', DEFAULT_CONFIG.idleTimeoutMs / 1000, 1, 86_400) * 1000,
-    maxPayload: integer(env, 'CHAT_MAX_PAYLOAD', DEFAULT_CONFIG.maxPayload, 1024, 16 * 1024 * 1024),
+    maxPayload,
+    maxPayloadBeforeLogin,
+    loginTimeoutMs: integer(env, 'CHAT_LOGIN_TIMEOUT_S', DEFAULT_CONFIG.loginTimeoutMs / 1000, 1, 86_400) * 1000,
     maxOutputBytes: integer(env, 'CHAT_MAX_OUTPUT_BYTES', DEFAULT_CONFIG.maxOutputBytes, 64 * 1024, 2 ** 31),
+    rateBurst: integer(env, 'CHAT_RATE_BURST', DEFAULT_CONFIG.rateBurst, 1, 10_000_000),
+    ratePerSecond: integer(env, 'CHAT_RATE_PER_S', DEFAULT_CONFIG.ratePerSecond, 1, 10_000_000),
+    maxConnections: integer(env, 'CHAT_MAX_CONNECTIONS', DEFAULT_CONFIG.maxConnections, 1, 1_000_000),
     logLevel,
     passwordCost: {
       N: scryptN,
@@ -89,9 +158,62 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     },
     loginMaxFailures: integer(env, 'CHAT_LOGIN_MAX_FAILURES', DEFAULT_CONFIG.loginMaxFailures, 1, 1_000_000),
     loginWindowMs: integer(env, 'CHAT_LOGIN_WINDOW_S', DEFAULT_CONFIG.loginWindowMs / 1000, 1, 86_400) * 1000,
+    loginMaxFailuresPerAddress: integer(
+      env,
+      'CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS',
+      DEFAULT_CONFIG.loginMaxFailuresPerAddress,
+      1,
+      1_000_000_000,
+    ),
     // At most 4 s, so a ban always takes effect within the 5 s the protocol promises.
     banCheckMs: integer(env, 'CHAT_BAN_CHECK_MS', DEFAULT_CONFIG.banCheckMs, 100, 4_000),
     nodeId: text(env, 'CHAT_NODE_ID', DEFAULT_CONFIG.nodeId),
     sqliteSynchronous: synchronous,
+    dbPoolSize: integer(env, 'CHAT_DB_POOL_SIZE', DEFAULT_CONFIG.dbPoolSize, 1, 1000),
+    dbConnectTimeoutMs: integer(env, 'CHAT_DB_CONNECT_TIMEOUT_MS', DEFAULT_CONFIG.dbConnectTimeoutMs, 100, 600_000),
+    dbQueryTimeoutMs: integer(env, 'CHAT_DB_QUERY_TIMEOUT_MS', DEFAULT_CONFIG.dbQueryTimeoutMs, 0, 3_600_000),
+    tlsCertFile,
+    tlsKeyFile,
   };
+}
+
+export interface TlsCredentials {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** An error's `code` (ENOENT, ERR_OSSL_...), checked structurally: errors may come from another realm. */
+function codeOf(error: unknown, fallback: string): string {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return fallback;
+  return typeof error.code === 'string' ? error.code : fallback;
+}
+
+function readPem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`${name}: cannot read ${path} (${codeOf(error, 'unreadable')})`);
+  }
+}
+
+/**
+ * The certificate and key named by CHAT_TLS_CERT and CHAT_TLS_KEY, checked to form a
+ * usable pair; undefined for plain TCP. Throws ConfigError naming the variable.
+ */
+export function readTlsCredentials(
+  config: Pick<ServerConfig, 'tlsCertFile' | 'tlsKeyFile'>,
+): TlsCredentials | undefined {
+  if (config.tlsCertFile === null || config.tlsKeyFile === null) return undefined;
+  const credentials = {
+    cert: readPem('CHAT_TLS_CERT', config.tlsCertFile),
+    key: readPem('CHAT_TLS_KEY', config.tlsKeyFile),
+  };
+  try {
+    createSecureContext(credentials);
+  } catch (error) {
+    // OpenSSL's reason (e.g. a key that does not match the certificate), never the key itself.
+    const reason = codeOf(error, 'invalid');
+    throw new ConfigError(`CHAT_TLS_CERT / CHAT_TLS_KEY: not a usable certificate and key pair (${reason})`);
+  }
+  return credentials;
 }

@@ -16,10 +16,17 @@ import { TOKENS } from './tokens';
 export interface CoreOptions {
   /**
    * Where data lives: a SQLite file path or `:memory:` (default `./data/chat.sqlite`),
+   * `mysql://user:password@host:port/database` for MySQL or MariaDB,
    * `'in-memory'` for the in-process fakes, or a Storage you opened yourself.
    */
   readonly storage?: string | 'in-memory' | Storage;
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** MySQL connection pool: its size (default 10). */
+  readonly dbPoolSize?: number;
+  /** MySQL: how long opening a connection may take, in ms (default 10000). */
+  readonly dbConnectTimeoutMs?: number;
+  /** MySQL: how long a statement may wait for its answer, in ms; 0 for no limit (default 10000). */
+  readonly dbQueryTimeoutMs?: number;
   /** scrypt cost; lower it only for tests and benchmarks. */
   readonly passwordCost?: ScryptCost;
   readonly loginMaxFailures?: number;
@@ -42,17 +49,24 @@ export interface ChatCore {
   close(): Promise<void>;
 }
 
-async function openStorage(option: CoreOptions['storage'], synchronous: 'FULL' | 'NORMAL'): Promise<Storage> {
+async function openStorage(options: CoreOptions): Promise<Storage> {
+  const option = options.storage;
   if (option === 'in-memory') return new InMemoryStorage();
   if (typeof option === 'object') return option;
-  return TypeOrmStorage.open({ database: option ?? DEFAULT_CONFIG.database, synchronous });
+  return TypeOrmStorage.open({
+    database: option ?? DEFAULT_CONFIG.database,
+    synchronous: options.sqliteSynchronous ?? DEFAULT_CONFIG.sqliteSynchronous,
+    poolSize: options.dbPoolSize ?? DEFAULT_CONFIG.dbPoolSize,
+    connectTimeoutMs: options.dbConnectTimeoutMs ?? DEFAULT_CONFIG.dbConnectTimeoutMs,
+    queryTimeoutMs: options.dbQueryTimeoutMs ?? DEFAULT_CONFIG.dbQueryTimeoutMs,
+  });
 }
 
 /** Builds the core: opens storage (applying migrations), clears sessions a crash left behind. */
 export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   const clock = options.clock ?? new SystemClock();
   const logger = options.logger ?? new JsonLogger({ level: DEFAULT_CONFIG.logLevel });
-  const storage = await openStorage(options.storage, options.sqliteSynchronous ?? DEFAULT_CONFIG.sqliteSynchronous);
+  const storage = await openStorage(options);
 
   const container = new Container();
   container.load(
@@ -74,11 +88,20 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   const useCases = container.get<ChatUseCases>(TOKENS.UseCases);
   const connections = container.get(LocalConnectionRegistry);
 
-  const cleared = await useCases.clearStaleSessions.execute();
+  let cleared: number;
+  try {
+    cleared = await useCases.clearStaleSessions.execute();
+  } catch (error) {
+    // Do not leave a connection pool open behind a core that never started.
+    await storage.close();
+    throw error;
+  }
   if (cleared > 0) logger.info('cleared sessions left by an earlier run', { sessions: cleared });
 
   const banCheckMs = options.banCheckMs ?? DEFAULT_CONFIG.banCheckMs;
   let checking = false;
+  // While the database is away every check fails: say so once, and once more when it works again.
+  let failing = false;
   const banTimer =
     banCheckMs > 0
       ? setInterval(() => {
@@ -86,8 +109,15 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
           checking = true;
           useCases.enforceBans
             .execute()
-            .then((closed) => closed > 0 && logger.info('closed connections of banned users', { users: closed }))
-            .catch((error: unknown) => logger.error('ban check failed', { error: describeError(error) }))
+            .then((closed) => {
+              if (failing) logger.info('ban check works again');
+              failing = false;
+              if (closed > 0) logger.info('closed connections of banned users', { users: closed });
+            })
+            .catch((error: unknown) => {
+              if (!failing) logger.error('ban check failed', { error: describeError(error) });
+              failing = true;
+            })
             .finally(() => (checking = false));
         }, banCheckMs)
       : null;

@@ -9,7 +9,6 @@ import { TypeOrmMessageRepository } from '../../src/adapters/persistence/typeorm
 import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-executor';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import { isUniqueViolation } from '../../src/adapters/persistence/typeorm/unique-violation';
-import type { Repositories } from '../../src/application/ports';
 import type { Account } from '../../src/domain';
 
 const T0 = 1_764_201_600_000;
@@ -302,78 +301,9 @@ describe('TypeOrmStorage on SQLite', () => {
       expect(count('SELECT count(*) FROM group_message_deliveries WHERE message_id = ?')).toBe(700);
       expect(count('SELECT count(*) FROM group_message_deliveries WHERE message_id = ? AND delivered = 0')).toBe(699);
     });
-
-    it('stores none of a group message when one of its delivery rows fails', async () => {
-      const database = freshFile();
-      const storage = await openStorage(database);
-      const sender = await register(storage, 'sender');
-      const group = await storage.repositories.groups.create('g', sender.id, T0);
-
-      await expect(
-        storage.repositories.messages.saveGroup({ groupId: group.id, senderId: sender.id, content: 'x', sentAt: T0 }, [
-          sender.id + 1000,
-        ]),
-      ).rejects.toThrow(/FOREIGN KEY/);
-
-      expect(rawConnection(database).prepare('SELECT count(*) FROM group_messages').pluck().get()).toBe(0);
-    });
   });
 
-  describe('units of work', () => {
-    it("refuses the storage's own repositories inside a unit of work instead of waiting forever", async () => {
-      const storage = await openStorage(freshFile());
-      const alice = await register(storage, 'alice');
-
-      const misuse = storage.unitOfWork.run(async (tx) => {
-        await tx.accounts.setStatus(alice.id, 'banned');
-        return storage.repositories.accounts.findById(alice.id);
-      });
-
-      await expect(misuse).rejects.toThrow(/use the repositories the unit of work hands over/);
-      expect((await storage.repositories.accounts.findById(alice.id))?.status).toBe('active');
-    });
-
-    it('lets work started inside a unit of work use the storage once the unit is over', async () => {
-      const storage = await openStorage(freshFile());
-      let later: Promise<Account | null> | undefined;
-
-      await storage.unitOfWork.run(async (tx) => {
-        await tx.accounts.create({ username: 'alice', passwordHash: 'h', createdAt: T0 });
-        later = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
-          storage.repositories.accounts.findByUsername('alice'),
-        );
-      });
-
-      await expect(later).resolves.toMatchObject({ username: 'alice' });
-    });
-
-    it('undoes only the failed step when work catches its error and carries on', async () => {
-      const database = freshFile();
-      const storage = await openStorage(database);
-      const alice = await register(storage, 'alice');
-
-      const group = await storage.unitOfWork.run(async (tx) => {
-        const created = await tx.groups.create('kept', alice.id, T0);
-        const toNobody = { groupId: created.id, senderId: alice.id, content: 'x', sentAt: T0 };
-        await expect(tx.messages.saveGroup(toNobody, [alice.id + 1000])).rejects.toThrow(/FOREIGN KEY/);
-        return created;
-      });
-
-      expect(await storage.repositories.groups.findById(group.id)).toEqual(group);
-      expect(rawConnection(database).prepare('SELECT count(*) FROM group_messages').pluck().get()).toBe(0);
-    });
-
-    it('refuses the repositories of a unit of work once it is over', async () => {
-      const storage = await openStorage(freshFile());
-      let kept: Repositories | undefined;
-
-      await storage.unitOfWork.run(async (tx) => {
-        kept = tx;
-      });
-
-      await expect(kept!.accounts.findByUsername('alice')).rejects.toThrow(/after the unit of work ended/);
-    });
-  });
+  // Transactions (units of work, multi-row writes): test/integration/typeorm-units-of-work.test.ts, on every TypeORM engine.
 
   describe('another process on the same file', () => {
     it('waits for its write lock instead of failing at once', async () => {

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from '../../src/application';
 import { TEST_SCRYPT_COST } from '../../src/adapters/crypto/scrypt-password-hasher';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/bootstrap/start-server';
+import { freshDatabase, projectEngine, type TestEngine } from './engines';
 import { TestClient } from './test-client';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -32,18 +30,39 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a free loopback port over a fresh SQLite file, with a cheap password hash. */
-export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-e2e-'));
-  const server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    storage: join(dir, 'chat.sqlite'),
-    passwordCost: TEST_SCRYPT_COST,
-    banCheckMs: 200,
-    logger: silentLogger,
-    ...options,
-  });
+export interface TestServerOptions extends ServerOptions {
+  /**
+   * The storage engine, when `storage` is not given: by default the engine of the
+   * Jest project running the file (jest.config.js runs the protocol suite on
+   * in-memory, SQLite and, when configured, MySQL/MariaDB).
+   */
+  readonly engine?: TestEngine;
+}
+
+/**
+ * A real server on a free loopback port over a fresh, empty database of the
+ * project's engine (a new SQLite file, in-memory storage, or this worker's MySQL
+ * database emptied), with a cheap password hash.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { engine, ...serverOptions } = options;
+  // A `storage` given by the test wins: the test owns that database.
+  const database = serverOptions.storage === undefined ? await freshDatabase(engine ?? projectEngine()) : null;
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      ...(database ? { storage: database.storage } : {}),
+      passwordCost: TEST_SCRYPT_COST,
+      banCheckMs: 200,
+      logger: silentLogger,
+      ...serverOptions,
+    });
+  } catch (error) {
+    database?.dispose();
+    throw error;
+  }
   const clients: TestClient[] = [];
   const connect = async (): Promise<TestClient> => {
     const client = await TestClient.connect(server.port);
@@ -65,7 +84,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     async stop() {
       await Promise.all(clients.map((c) => c.destroy()));
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      database?.dispose();
     },
   };
 }

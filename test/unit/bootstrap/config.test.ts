@@ -1,4 +1,8 @@
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../../src/bootstrap/config';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, readTlsCredentials } from '../../../src/bootstrap/config';
 
 describe('configuration from CHAT_* variables', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -10,6 +14,17 @@ describe('configuration from CHAT_* variables', () => {
       idleTimeoutMs: 300_000,
       maxPayload: 65_536,
       logLevel: 'info',
+      maxPayloadBeforeLogin: 4096,
+      loginTimeoutMs: 60_000,
+      rateBurst: 10_000,
+      ratePerSecond: 50_000,
+      maxConnections: 10_000,
+      loginMaxFailuresPerAddress: 100,
+      tlsCertFile: null,
+      tlsKeyFile: null,
+      dbPoolSize: 10,
+      dbConnectTimeoutMs: 10_000,
+      dbQueryTimeoutMs: 10_000,
     });
     expect(DEFAULT_CONFIG.passwordCost.N).toBeGreaterThanOrEqual(2 ** 16);
   });
@@ -30,6 +45,17 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_BAN_CHECK_MS: '500',
       CHAT_SQLITE_SYNCHRONOUS: 'normal',
       CHAT_NODE_ID: 'node-b',
+      CHAT_MAX_PAYLOAD_BEFORE_LOGIN: '1024',
+      CHAT_LOGIN_TIMEOUT_S: '1',
+      CHAT_RATE_BURST: '50',
+      CHAT_RATE_PER_S: '10',
+      CHAT_MAX_CONNECTIONS: '2',
+      CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS: '7',
+      CHAT_TLS_CERT: '/etc/chat/cert.pem',
+      CHAT_TLS_KEY: '/etc/chat/key.pem',
+      CHAT_DB_POOL_SIZE: '3',
+      CHAT_DB_CONNECT_TIMEOUT_MS: '2500',
+      CHAT_DB_QUERY_TIMEOUT_MS: '0',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -37,6 +63,14 @@ describe('configuration from CHAT_* variables', () => {
       database: ':memory:',
       idleTimeoutMs: 5000,
       maxPayload: 1024,
+      maxPayloadBeforeLogin: 1024,
+      loginTimeoutMs: 1000,
+      rateBurst: 50,
+      ratePerSecond: 10,
+      maxConnections: 2,
+      loginMaxFailuresPerAddress: 7,
+      tlsCertFile: '/etc/chat/cert.pem',
+      tlsKeyFile: '/etc/chat/key.pem',
       maxOutputBytes: DEFAULT_CONFIG.maxOutputBytes,
       logLevel: 'warn',
       passwordCost: { N: 1024, r: 4, p: 1 },
@@ -45,6 +79,9 @@ describe('configuration from CHAT_* variables', () => {
       banCheckMs: 500,
       sqliteSynchronous: 'NORMAL',
       nodeId: 'node-b',
+      dbPoolSize: 3,
+      dbConnectTimeoutMs: 2500,
+      dbQueryTimeoutMs: 0,
     });
   });
 
@@ -58,12 +95,96 @@ describe('configuration from CHAT_* variables', () => {
     ['CHAT_BAN_CHECK_MS', '5001'],
     ['CHAT_SQLITE_SYNCHRONOUS', 'OFF'],
     ['CHAT_DB', 'postgres://u:secret@h/db'],
+    ['CHAT_DB', 'mysql://u:secret@h'],
+    ['CHAT_DB', 'mysql://u:secret@h:99999/db'],
+    ['CHAT_DB', 'mysql://u:secret@h/db?ssl=true'],
+    ['CHAT_DB', 'mysql://h/db'],
+    ['CHAT_DB_POOL_SIZE', '0'],
+    ['CHAT_DB_POOL_SIZE', '1001'],
+    ['CHAT_DB_CONNECT_TIMEOUT_MS', '99'],
+    ['CHAT_DB_QUERY_TIMEOUT_MS', '-1'],
+    ['CHAT_MAX_PAYLOAD_BEFORE_LOGIN', '1023'],
+    ['CHAT_MAX_PAYLOAD_BEFORE_LOGIN', '65537'],
+    ['CHAT_MAX_PAYLOAD_BEFORE_LOGIN', '4k'],
+    ['CHAT_LOGIN_TIMEOUT_S', '0'],
+    ['CHAT_LOGIN_TIMEOUT_S', '86401'],
+    ['CHAT_RATE_BURST', '0'],
+    ['CHAT_RATE_BURST', '-5'],
+    ['CHAT_RATE_PER_S', '0'],
+    ['CHAT_RATE_PER_S', '1.5'],
+    ['CHAT_MAX_CONNECTIONS', '0'],
+    ['CHAT_MAX_CONNECTIONS', '1000001'],
+    ['CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS', '0'],
+    ['CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS', 'many'],
+    ['CHAT_TLS_CERT', '/etc/chat/cert.pem'],
+    ['CHAT_TLS_KEY', '/etc/chat/key.pem'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 
   it('never repeats a database URL, which may hold a password', () => {
-    expect(() => loadConfig({ CHAT_DB: 'mysql://u:secret@h/db' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') }));
+    for (const url of ['mysql://u:secret@h', 'mysql://u:secret@h:0/db', 'mysql://u:secret@h/db?x=1', 'postgres://u:secret@h/db']) {
+      expect(() => loadConfig({ CHAT_DB: url })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') }));
+    }
+  });
+
+  it('accepts a MySQL/MariaDB URL, and a SQLite path that merely looks odd', () => {
+    expect(loadConfig({ CHAT_DB: 'mysql://chat:p%40ss@db.example:3307/chat' }).database).toBe('mysql://chat:p%40ss@db.example:3307/chat');
+    expect(loadConfig({ CHAT_DB: 'MySQL://chat@127.0.0.1/chat' }).database).toBe('MySQL://chat@127.0.0.1/chat');
+    expect(loadConfig({ CHAT_DB: './data/mysql.sqlite' }).database).toBe('./data/mysql.sqlite');
+  });
+
+  describe('the payload limit before login', () => {
+    it('accepts its bounds: 1024 and CHAT_MAX_PAYLOAD itself', () => {
+      expect(loadConfig({ CHAT_MAX_PAYLOAD_BEFORE_LOGIN: '1024' }).maxPayloadBeforeLogin).toBe(1024);
+      expect(loadConfig({ CHAT_MAX_PAYLOAD_BEFORE_LOGIN: '65536' }).maxPayloadBeforeLogin).toBe(65_536);
+      expect(loadConfig({ CHAT_MAX_PAYLOAD: '100000', CHAT_MAX_PAYLOAD_BEFORE_LOGIN: '100000' }).maxPayloadBeforeLogin).toBe(100_000);
+    });
+
+    it('follows a smaller CHAT_MAX_PAYLOAD when unset, and may not exceed one when set', () => {
+      expect(loadConfig({ CHAT_MAX_PAYLOAD: '2048' }).maxPayloadBeforeLogin).toBe(2048);
+      expect(() => loadConfig({ CHAT_MAX_PAYLOAD: '2048', CHAT_MAX_PAYLOAD_BEFORE_LOGIN: '4096' })).toThrow(
+        /CHAT_MAX_PAYLOAD_BEFORE_LOGIN must be a whole number from 1024 to 2048/,
+      );
+    });
+  });
+
+  describe('TLS files', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'chat-config-tls-'));
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      ], { stdio: 'ignore' });
+      execFileSync('openssl', ['genrsa', '-out', join(dir, 'other-key.pem'), '2048'], { stdio: 'ignore' });
+      writeFileSync(join(dir, 'garbage.pem'), 'not a certificate');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const config = (cert: string, key: string) => loadConfig({ CHAT_TLS_CERT: join(dir, cert), CHAT_TLS_KEY: join(dir, key) });
+
+    it('means plain TCP when neither variable is set', () => {
+      expect(readTlsCredentials(loadConfig({}))).toBeUndefined();
+    });
+
+    it('reads a certificate and its key', () => {
+      const credentials = readTlsCredentials(config('cert.pem', 'key.pem'));
+      expect(credentials?.cert.toString()).toMatch(/BEGIN CERTIFICATE/);
+      expect(credentials?.key.toString()).toMatch(/PRIVATE KEY/);
+    });
+
+    it('names the variable whose file cannot be read', () => {
+      expect(() => readTlsCredentials(config('missing.pem', 'key.pem'))).toThrow(/^CHAT_TLS_CERT: cannot read .*missing\.pem \(ENOENT\)$/);
+      expect(() => readTlsCredentials(config('cert.pem', 'missing.pem'))).toThrow(/^CHAT_TLS_KEY: cannot read/);
+    });
+
+    it('refuses a key that does not match the certificate, or a file that is not PEM, without quoting it', () => {
+      for (const [cert, key] of [['cert.pem', 'other-key.pem'], ['garbage.pem', 'key.pem'], ['cert.pem', 'garbage.pem']] as const) {
+        expect(() => readTlsCredentials(config(cert, key))).toThrow(ConfigError);
+        expect(() => readTlsCredentials(config(cert, key))).toThrow(expect.objectContaining({ message: expect.not.stringContaining('PRIVATE KEY') }));
+      }
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { isDeadlock } from './database-errors';
 
 /**
  * How a repository reaches the database. The same repository classes serve
@@ -10,6 +11,13 @@ export interface Executor {
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
   /** Runs statements that must be stored together or not at all. */
   atomically<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * Whether reads that decide a write should lock the rows they read until the
+   * transaction ends (`SELECT ... FOR UPDATE`). True only inside a MySQL transaction,
+   * where other transactions run beside this one; SQLite's executor runs one
+   * transaction at a time, and a statement outside a transaction has nothing to hold.
+   */
+  readonly locksRows: boolean;
 }
 
 /**
@@ -19,10 +27,14 @@ export interface Executor {
  * behind if the work catches the error and carries on.
  */
 export class TransactionExecutor implements Executor {
+  readonly locksRows: boolean;
   private savepoints = 0;
   private ended = false;
 
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly manager: EntityManager) {
+    const engine = manager.dataSource.driver.options.type;
+    this.locksRows = engine === 'mysql' || engine === 'mariadb';
+  }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     this.ensureOpen();
@@ -39,8 +51,16 @@ export class TransactionExecutor implements Executor {
       await this.manager.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
-      await this.manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      await this.manager.query(`RELEASE SAVEPOINT ${name}`);
+      // A deadlock victim's transaction is already rolled back, savepoints and all:
+      // pass the error on untouched so the unit of work can run again.
+      if (isDeadlock(error)) throw error;
+      try {
+        await this.manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        await this.manager.query(`RELEASE SAVEPOINT ${name}`);
+      } catch (rollbackError) {
+        // Never let the caller mistake this for the expected failure it may be catching.
+        throw new AggregateError([error, rollbackError], 'A step failed and could not be undone');
+      }
       throw error;
     }
   }

@@ -13,6 +13,8 @@ import type { Executor } from './executor';
  * parallelism that the connection could have offered.
  */
 export class SqliteExecutor implements Executor {
+  /** One transaction at a time already: nothing to lock row by row. */
+  readonly locksRows = false;
   private readonly lock = new AsyncLock();
   /** Marks the async context of work that holds the lock for a transaction. */
   private readonly holder = new AsyncLocalStorage<{ holding: boolean }>();

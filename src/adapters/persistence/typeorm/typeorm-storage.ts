@@ -1,47 +1,73 @@
 import type { DataSource } from 'typeorm';
 import type { Repositories, Storage, UnitOfWork } from '../../../application/ports';
-import { createDataSource, type SqliteSynchronous } from './data-source';
+import { connectDataSource } from './connect';
+import { createDataSource, type DatabaseOptions } from './data-source';
+import { isMysqlUrl } from './database-url';
+import type { Executor } from './executor';
+import { migrateDatabase } from './migration-runner';
+import { MysqlExecutor } from './mysql-executor';
 import { SqliteExecutor } from './sqlite-executor';
 import { createRepositories } from './typeorm-repositories';
 import { TypeOrmUnitOfWork } from './typeorm-unit-of-work';
 
-export interface TypeOrmStorageOptions {
-  /** A SQLite file path (its folder is created when missing) or `:memory:`. */
-  readonly database: string;
-  /** SQLite's `synchronous` pragma; FULL unless said otherwise. */
-  readonly synchronous?: SqliteSynchronous;
-}
+/**
+ * Where the data lives: a SQLite file path or `:memory:`, or
+ * `mysql://user:password@host:port/database` for MySQL or MariaDB, with the
+ * SQLite pragma or the MySQL pool settings that apply.
+ */
+export type TypeOrmStorageOptions = DatabaseOptions;
 
-/** Storage on a relational database through TypeORM; today SQLite (better-sqlite3). */
+/**
+ * Storage on a relational database through TypeORM: SQLite (better-sqlite3) or
+ * MySQL/MariaDB (mysql2). The repositories and the unit of work are the same
+ * classes on both; only the executor that reaches the database differs.
+ */
 export class TypeOrmStorage implements Storage {
   readonly repositories: Repositories;
   readonly unitOfWork: UnitOfWork;
+  private closing: Promise<void> | null = null;
 
   private constructor(
-    private readonly dataSource: DataSource,
-    private readonly executor: SqliteExecutor,
+    executor: Executor,
+    /** Lets the work already started finish, then closes the database. */
+    private readonly shutdown: () => Promise<void>,
   ) {
     this.repositories = createRepositories(executor);
     this.unitOfWork = new TypeOrmUnitOfWork((work) => executor.atomically(work));
   }
 
-  /** Connects and applies pending migrations, each in its own transaction. */
+  /** Connects and applies pending migrations (see `migrateDatabase` for how, per engine). */
   static async open(options: TypeOrmStorageOptions): Promise<TypeOrmStorage> {
-    const dataSource = createDataSource(options);
-    await dataSource.initialize();
+    return isMysqlUrl(options.database) ? TypeOrmStorage.openMysql(options) : TypeOrmStorage.openSqlite(options);
+  }
+
+  /** Waits for the work already started, then closes the database. Closing twice is harmless. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private static async openSqlite(options: TypeOrmStorageOptions): Promise<TypeOrmStorage> {
+    // Migrated through the storage's own connection: `:memory:` is a new database per connection.
+    const dataSource = await connectDataSource(createDataSource(options), options.database);
     try {
       await dataSource.runMigrations({ transaction: 'each' });
     } catch (error) {
       await dataSource.destroy();
       throw error;
     }
-    return new TypeOrmStorage(dataSource, new SqliteExecutor(dataSource.manager));
+    const executor = new SqliteExecutor(dataSource.manager);
+    return new TypeOrmStorage(executor, () => executor.exclusive(() => destroy(dataSource)));
   }
 
-  /** Waits for the work already queued, then closes the database. Closing twice is harmless. */
-  close(): Promise<void> {
-    return this.executor.exclusive(async () => {
-      if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    });
+  private static async openMysql(options: TypeOrmStorageOptions): Promise<TypeOrmStorage> {
+    await migrateDatabase(options);
+    const dataSource = await connectDataSource(createDataSource(options), options.database);
+    const executor = new MysqlExecutor(dataSource);
+    return new TypeOrmStorage(executor, () => executor.drain().then(() => destroy(dataSource)));
   }
+}
+
+async function destroy(dataSource: DataSource): Promise<void> {
+  if (dataSource.isInitialized) await dataSource.destroy();
 }

@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { driverErrorCode } from './database-errors';
 
 /** Driver error codes for a duplicate key: better-sqlite3 (SQLite) and mysql2 (MySQL, MariaDB). */
 const UNIQUE_VIOLATION_CODES: ReadonlySet<string> = new Set([
@@ -9,8 +9,6 @@ const UNIQUE_VIOLATION_CODES: ReadonlySet<string> = new Set([
 
 /** Whether a statement failed because a unique index or primary key already holds the value. */
 export function isUniqueViolation(error: unknown): boolean {
-  const driverError: unknown = error instanceof QueryFailedError ? error.driverError : error;
-  if (typeof driverError !== 'object' || driverError === null || !('code' in driverError)) return false;
-  const code = driverError.code;
-  return typeof code === 'string' && UNIQUE_VIOLATION_CODES.has(code);
+  const code = driverErrorCode(error);
+  return code !== null && UNIQUE_VIOLATION_CODES.has(code);
 }

@@ -41,9 +41,18 @@ export class TypeOrmGroupRepository implements GroupRepository {
     });
   }
 
+  /**
+   * Inside a MySQL unit of work this locks the group's row until the unit ends:
+   * every unit of work that changes a group's members (add, remove, leave) reads
+   * the group first, so they take turns per group, and a leaving admin's unit sees
+   * the members as the one before it left them. Without it, the last admin and
+   * another member leaving at once could each promote the other, leaving no admin.
+   */
   findById(id: GroupId): Promise<Group | null> {
     return this.db.run(async (manager) => {
-      const record = await manager.createQueryBuilder(GroupSchema, 'g').where('g.id = :id', { id }).getOne();
+      const query = manager.createQueryBuilder(GroupSchema, 'g').where('g.id = :id', { id });
+      if (this.db.locksRows) query.setLock('pessimistic_write');
+      const record = await query.getOne();
       return record ? GroupMapper.toDomain(record) : null;
     });
   }
@@ -81,14 +90,20 @@ export class TypeOrmGroupRepository implements GroupRepository {
     });
   }
 
+  /**
+   * Inside a MySQL unit of work this is a locking read: it sees the rows as
+   * committed now (not as the transaction's snapshot had them) and holds them until
+   * the unit ends, so a successor is chosen from the members that really remain.
+   */
   listMembers(groupId: GroupId): Promise<GroupMember[]> {
     return this.db.run(async (manager) => {
-      const records = await manager
+      const query = manager
         .createQueryBuilder(GroupMemberSchema, 'gm')
         .where('gm.groupId = :groupId', { groupId })
         .orderBy('gm.joinedAt', 'ASC')
-        .addOrderBy('gm.userId', 'ASC')
-        .getMany();
+        .addOrderBy('gm.userId', 'ASC');
+      if (this.db.locksRows) query.setLock('pessimistic_write');
+      const records = await query.getMany();
       return records.map((record) => GroupMapper.memberToDomain(record));
     });
   }

@@ -1,11 +1,3 @@
-import { AccountSchema } from './account.schema';
-import { ActivityLogSchema } from './activity-log.schema';
-import { FriendRequestSchema } from './friend-request.schema';
-import { FriendshipSchema } from './friendship.schema';
-import { GroupMemberSchema, GroupSchema } from './group.schema';
-import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from './message.schema';
-import { SessionSchema } from './session.schema';
-
 export * from './account.schema';
 export * from './activity-log.schema';
 export * from './columns';
@@ -15,16 +7,5 @@ export * from './group.schema';
 export * from './message.schema';
 export * from './session.schema';
 
-/** Every table the adapter maps, listed (not globbed) so ts-jest and compiled output both find them. */
-export const ALL_SCHEMAS = [
-  AccountSchema,
-  FriendRequestSchema,
-  FriendshipSchema,
-  GroupSchema,
-  GroupMemberSchema,
-  DirectMessageSchema,
-  GroupMessageSchema,
-  GroupMessageDeliverySchema,
-  SessionSchema,
-  ActivityLogSchema,
-] as const;
+export { ALL_SCHEMAS } from './all-schemas';
+export { MYSQL_SCHEMAS } from './mysql-schemas';

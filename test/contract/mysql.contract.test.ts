@@ -1,0 +1,7 @@
+import { describeOnMysql, freshMysqlStorage } from '../support/mysql';
+import { describeRepositoryContract } from './repository-contract';
+
+// This Jest worker's own database, emptied before each test (migrations run once per worker).
+describeOnMysql()('on MySQL/MariaDB (CHAT_TEST_MYSQL_URL)', () => {
+  describeRepositoryContract('TypeORM on MySQL/MariaDB', () => freshMysqlStorage());
+});
