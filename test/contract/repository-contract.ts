@@ -896,5 +896,134 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         expect(await repos.accounts.findByUsername('three')).not.toBeNull();
       });
     });
+
+    describe('operator reports', () => {
+      it('lists no accounts, no activity and zero counts in an empty store', async () => {
+        expect(await repos.reports.listAccounts()).toEqual([]);
+        expect(await repos.reports.listActivity({ limit: 50 })).toEqual([]);
+        expect(await repos.reports.stats()).toEqual({
+          accounts: 0,
+          bannedAccounts: 0,
+          onlineUsers: 0,
+          directMessagesStored: 0,
+          groupMessagesStored: 0,
+          pendingOfflineDirect: 0,
+          pendingOfflineGroup: 0,
+        });
+      });
+
+      it('lists every account by id, online while it has a session on any node', async () => {
+        const bob = await register('Bob', at(30));
+        const alice = await register('alice', at(10));
+        const carol = await register('carol', at(20));
+        await repos.accounts.setStatus(carol.id, 'banned');
+        const onA = await repos.sessions.open({ userId: alice.id, connectionId: 'c1', nodeId: 'node-a', createdAt: at(40) });
+        await repos.sessions.open({ userId: alice.id, connectionId: 'c2', nodeId: 'node-b', createdAt: at(41) });
+        await repos.sessions.open({ userId: carol.id, connectionId: 'c3', nodeId: 'node-b', createdAt: at(42) });
+
+        expect(await repos.reports.listAccounts()).toEqual([
+          { id: bob.id, username: 'Bob', status: 'active', online: false, createdAt: at(30) },
+          { id: alice.id, username: 'alice', status: 'active', online: true, createdAt: at(10) },
+          { id: carol.id, username: 'carol', status: 'banned', online: true, createdAt: at(20) },
+        ]);
+
+        await repos.sessions.close(onA);
+        await repos.sessions.closeAllOfNode('node-b');
+        expect((await repos.reports.listAccounts()).map((account) => account.online)).toEqual([false, false, false]);
+      });
+
+      it('lists activity newest first, with the current names, and null for entries without a user', async () => {
+        const [alice, bob] = await registerMany('alice', 'Bob');
+        await repos.activity.record({ userId: alice!.id, action: 'register', detail: null, at: at(1) });
+        await repos.activity.record({ userId: null, action: 'login_failed', detail: 'username=ghost', at: at(2) });
+        await repos.activity.record({ userId: bob!.id, action: 'login', detail: 'from=127.0.0.1', at: at(3) });
+        await repos.activity.record({ userId: alice!.id, action: 'group_create', detail: 'Café 🎉 | x', at: at(3) });
+
+        const entries = await repos.reports.listActivity({ limit: 50 });
+
+        expect(entries.map(({ id: _id, ...entry }) => entry)).toEqual([
+          { userId: alice!.id, username: 'alice', action: 'group_create', detail: 'Café 🎉 | x', at: at(3) },
+          { userId: bob!.id, username: 'Bob', action: 'login', detail: 'from=127.0.0.1', at: at(3) },
+          { userId: null, username: null, action: 'login_failed', detail: 'username=ghost', at: at(2) },
+          { userId: alice!.id, username: 'alice', action: 'register', detail: null, at: at(1) },
+        ]);
+        const ids = entries.map((entry) => entry.id);
+        expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+        expect([...ids].sort((x, y) => y - x)).toEqual(ids);
+        expect(new Set(ids).size).toBe(ids.length);
+      });
+
+      it("filters activity by user, by time (inclusive) and by count, alone and together", async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        for (let i = 0; i < 6; i++) {
+          await repos.activity.record({ userId: alice!.id, action: 'login', detail: `a${i}`, at: at(10 * i) });
+          await repos.activity.record({ userId: bob!.id, action: 'login', detail: `b${i}`, at: at(10 * i + 5) });
+        }
+        const details = async (filter: Parameters<Repositories['reports']['listActivity']>[0]): Promise<(string | null)[]> =>
+          (await repos.reports.listActivity(filter)).map((entry) => entry.detail);
+
+        expect(await details({ userId: bob!.id, limit: 50 })).toEqual(['b5', 'b4', 'b3', 'b2', 'b1', 'b0']);
+        expect(await details({ since: at(40), limit: 50 })).toEqual(['b5', 'a5', 'b4', 'a4']);
+        expect(await details({ since: at(41), limit: 50 })).toEqual(['b5', 'a5', 'b4']);
+        expect(await details({ limit: 3 })).toEqual(['b5', 'a5', 'b4']);
+        expect(await details({ userId: alice!.id, since: at(20), limit: 2 })).toEqual(['a5', 'a4']);
+        expect(await details({ userId: alice!.id, since: at(51), limit: 50 })).toEqual([]);
+        expect(await details({ userId: alice!.id + 1000, limit: 50 })).toEqual([]);
+      });
+
+      it('counts accounts, distinct users online, messages stored and messages waiting', async () => {
+        const [alice, bob, carol, dave] = await registerMany('alice', 'bob', 'carol', 'dave');
+        await repos.accounts.setStatus(dave!.id, 'banned');
+        await repos.sessions.open({ userId: alice!.id, connectionId: 'c1', nodeId: 'node-a', createdAt: at(1) });
+        await repos.sessions.open({ userId: alice!.id, connectionId: 'c2', nodeId: 'node-b', createdAt: at(1) });
+        await repos.sessions.open({ userId: bob!.id, connectionId: 'c3', nodeId: 'node-a', createdAt: at(1) });
+        const sent = [];
+        for (let i = 0; i < 4; i++) {
+          sent.push(await repos.messages.saveDirect({ senderId: alice!.id, receiverId: carol!.id, content: `d${i}`, sentAt: at(i) }));
+        }
+        await repos.messages.markDirectDelivered([sent[0]!.id, sent[2]!.id]);
+        const team = await repos.groups.create('Team', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+        await repos.groups.addMember({ groupId: team.id, userId: carol!.id, role: 'member', joinedAt: at(2) });
+        const first = await repos.messages.saveGroup({ groupId: team.id, senderId: alice!.id, content: 'g1', sentAt: at(10) }, [
+          bob!.id,
+          carol!.id,
+        ]);
+        await repos.messages.saveGroup({ groupId: team.id, senderId: bob!.id, content: 'g2', sentAt: at(11) }, [
+          alice!.id,
+          carol!.id,
+        ]);
+        await repos.messages.markGroupDelivered(first.id, bob!.id);
+
+        expect(await repos.reports.stats()).toEqual({
+          accounts: 4,
+          bannedAccounts: 1,
+          onlineUsers: 2,
+          directMessagesStored: 4,
+          groupMessagesStored: 2,
+          pendingOfflineDirect: 2,
+          pendingOfflineGroup: 3,
+        });
+      });
+
+      it("counts a group message as waiting only for a member who can still get it", async () => {
+        const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+        const team = await repos.groups.create('Team', alice!.id, at(1));
+        await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+        await repos.groups.addMember({ groupId: team.id, userId: carol!.id, role: 'member', joinedAt: at(2) });
+        await repos.messages.saveGroup({ groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(10) }, [
+          bob!.id,
+          carol!.id,
+        ]);
+        expect((await repos.reports.stats()).pendingOfflineGroup).toBe(2);
+
+        // Bob was removed; Carol left and came back after the message was sent.
+        await repos.groups.removeMember(team.id, bob!.id);
+        await repos.groups.removeMember(team.id, carol!.id);
+        await repos.groups.addMember({ groupId: team.id, userId: carol!.id, role: 'member', joinedAt: at(20) });
+
+        expect(await repos.reports.stats()).toMatchObject({ groupMessagesStored: 1, pendingOfflineGroup: 0 });
+      });
+    });
   });
 }

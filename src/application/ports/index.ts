@@ -8,6 +8,7 @@ export * from './group-repository.port';
 export * from './logger.port';
 export * from './login-throttle.port';
 export * from './message-repository.port';
+export * from './operator-reports.port';
 export * from './password-hasher.port';
 export * from './repositories.port';
 export * from './session-repository.port';

@@ -4,6 +4,7 @@ import type { FriendRequestRepository } from './friend-request-repository.port';
 import type { FriendshipRepository } from './friendship-repository.port';
 import type { GroupRepository } from './group-repository.port';
 import type { MessageRepository } from './message-repository.port';
+import type { OperatorReports } from './operator-reports.port';
 import type { SessionRepository } from './session-repository.port';
 
 /** Every repository, as one storage engine provides them. */
@@ -15,6 +16,8 @@ export interface Repositories {
   readonly messages: MessageRepository;
   readonly sessions: SessionRepository;
   readonly activity: ActivityLog;
+  /** Read-only reports for the operator's tool. */
+  readonly reports: OperatorReports;
 }
 
 /** Runs work in one transaction: all its writes are stored, or none. */

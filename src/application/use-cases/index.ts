@@ -12,6 +12,7 @@ export * from './create-group.use-case';
 export * from './manage-group-members.use-case';
 export * from './leave-group.use-case';
 export * from './moderate-accounts.use-case';
+export * from './operator-reports.use-case';
 export * from './get-friend-requests.use-case';
 export * from './group-listings.use-case';
 export * from './find-user.use-case';

@@ -21,8 +21,12 @@ import {
 } from '../../../domain';
 import type {
   AccountRepository,
+  AccountSummary,
   ActivityEntry,
+  ActivityFilter,
   ActivityLog,
+  ActivityRecord,
+  ChatStats,
   FriendRequestRepository,
   FriendshipRepository,
   GroupRepository,
@@ -30,6 +34,7 @@ import type {
   NewDirectMessage,
   NewGroupMessage,
   NewSession,
+  OperatorReports,
   Repositories,
   SessionRepository,
   Storage,
@@ -52,6 +57,12 @@ interface State {
   readonly groupDeliveries: Map<string, boolean>;
   readonly sessions: Map<number, NewSession>;
   readonly activity: ActivityEntry[];
+  /**
+   * The id each activity entry was recorded under (entries are stored as copies, so each
+   * is one object). A counter of its own, so logging never shifts the ids of other rows.
+   */
+  readonly activityIds: WeakMap<ActivityEntry, number>;
+  nextActivityId: number;
 }
 
 const pairKey = (a: UserId, b: UserId): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
@@ -114,6 +125,8 @@ function emptyState(): State {
     groupDeliveries: new Map(),
     sessions: new Map(),
     activity: [],
+    activityIds: new WeakMap(),
+    nextActivityId: 1,
   };
 }
 
@@ -126,6 +139,7 @@ function repositoriesOver(state: State, journal: Journal): Repositories {
     messages: new InMemoryMessageRepository(state, journal),
     sessions: new InMemorySessionRepository(state, journal),
     activity: new InMemoryActivityLog(state, journal),
+    reports: new InMemoryOperatorReports(state, journal),
   };
 }
 
@@ -414,6 +428,70 @@ class InMemorySessionRepository extends InMemoryRepository implements SessionRep
 
 class InMemoryActivityLog extends InMemoryRepository implements ActivityLog {
   async record(entry: ActivityEntry): Promise<void> {
-    this.journal.append(this.s.activity, entry);
+    const stored: ActivityEntry = { ...entry };
+    this.s.activityIds.set(stored, this.s.nextActivityId++);
+    this.journal.append(this.s.activity, stored);
+  }
+}
+
+class InMemoryOperatorReports extends InMemoryRepository implements OperatorReports {
+  async listAccounts(): Promise<AccountSummary[]> {
+    const online = this.usersWithSessions();
+    return [...this.s.accounts.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((account) => ({
+        id: account.id,
+        username: account.username,
+        status: account.status,
+        online: online.has(account.id),
+        createdAt: account.createdAt,
+      }));
+  }
+
+  async listActivity(filter: ActivityFilter): Promise<ActivityRecord[]> {
+    const found: ActivityRecord[] = [];
+    const limit = Math.floor(filter.limit);
+    // Recorded in order: newest last.
+    for (let i = this.s.activity.length - 1; i >= 0 && found.length < limit; i--) {
+      const entry = this.s.activity[i]!;
+      if (filter.userId !== undefined && entry.userId !== filter.userId) continue;
+      if (filter.since !== undefined && entry.at < filter.since) continue;
+      found.push({
+        id: this.s.activityIds.get(entry) ?? 0,
+        userId: entry.userId,
+        username: entry.userId === null ? null : (this.s.accounts.get(entry.userId)?.username ?? null),
+        action: entry.action,
+        detail: entry.detail,
+        at: entry.at,
+      });
+    }
+    return found;
+  }
+
+  async stats(): Promise<ChatStats> {
+    const accounts = [...this.s.accounts.values()];
+    const directs = [...this.s.directMessages.values()];
+    let pendingOfflineGroup = 0;
+    for (const [key, delivered] of this.s.groupDeliveries) {
+      if (delivered) continue;
+      const [messageId, userId] = key.split(':').map(Number) as [number, number];
+      const message = this.s.groupMessages.get(messageId);
+      // As GET_OFFLINE_MESSAGES sees it: only a member now, and only since they joined.
+      const membership = message && this.s.members.get(memberKey(message.groupId, userId));
+      if (message && membership && membership.joinedAt <= message.sentAt) pendingOfflineGroup++;
+    }
+    return {
+      accounts: accounts.length,
+      bannedAccounts: accounts.filter((account) => account.isBanned).length,
+      onlineUsers: this.usersWithSessions().size,
+      directMessagesStored: directs.length,
+      groupMessagesStored: this.s.groupMessages.size,
+      pendingOfflineDirect: directs.filter((row) => !row.delivered).length,
+      pendingOfflineGroup,
+    };
+  }
+
+  private usersWithSessions(): Set<UserId> {
+    return new Set([...this.s.sessions.values()].map((session) => session.userId));
   }
 }

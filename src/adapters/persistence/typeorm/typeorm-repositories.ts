@@ -6,6 +6,7 @@ import { TypeOrmFriendRequestRepository } from './repositories/typeorm-friend-re
 import { TypeOrmFriendshipRepository } from './repositories/typeorm-friendship.repository';
 import { TypeOrmGroupRepository } from './repositories/typeorm-group.repository';
 import { TypeOrmMessageRepository } from './repositories/typeorm-message.repository';
+import { TypeOrmOperatorReports } from './repositories/typeorm-operator-reports.repository';
 import { TypeOrmSessionRepository } from './repositories/typeorm-session.repository';
 
 /** Every repository, all reaching the database through one executor. */
@@ -18,5 +19,6 @@ export function createRepositories(executor: Executor): Repositories {
     messages: new TypeOrmMessageRepository(executor),
     sessions: new TypeOrmSessionRepository(executor),
     activity: new TypeOrmActivityLog(executor),
+    reports: new TypeOrmOperatorReports(executor),
   };
 }
