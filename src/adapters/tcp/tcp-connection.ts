@@ -309,7 +309,17 @@ export class TcpConnection implements ClientConnection, CommandContext {
       return;
     }
     try {
-      this.socket.write(frame, settle && ((error) => settle(!error)));
+      if (settle) {
+        // Node calls back without an error for a write that destroy() cut short (still in
+        // libuv's queue, partly sent or not at all). So a callback counts as written only
+        // if the socket is still alive then, or if the kernel took the frame whole at once.
+        const backlog = this.socket.writableLength;
+        let tookWhole = false;
+        this.socket.write(frame, (error) => settle(!error && (tookWhole || !this.socket.destroyed)));
+        tookWhole = backlog === 0 && this.socket.writableLength === 0;
+      } else {
+        this.socket.write(frame);
+      }
     } catch (error) {
       // Only a bug gets here (a frame that is not a Buffer); the stream itself is intact.
       this.logger.error('write failed', { connection: this.id, error: errorSummary(error) });
