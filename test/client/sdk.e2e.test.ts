@@ -95,6 +95,46 @@ describe('ChatClient against the real server', () => {
     expect(received).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`));
   });
 
+  it('resolves 1,000 pipelined requests of mixed kinds in order', async () => {
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const settled: string[] = [];
+    const requests = Array.from({ length: 1000 }, (_, i) => {
+      const request: Promise<unknown> =
+        i % 4 === 0
+          ? alice.client.sendMessage(bob.id, `n${i}`)
+          : i % 4 === 1
+            ? alice.client.ping()
+            : i % 4 === 2
+              ? alice.client.findUser('BOB')
+              : alice.client.getFriendList();
+      return request.then((value) => {
+        settled.push(`${i}`);
+        return value;
+      });
+    });
+    const results = await Promise.all(requests);
+    expect(settled).toEqual(Array.from({ length: 1000 }, (_, i) => `${i}`));
+    expect(results[2]).toEqual({ userId: bob.id, username: 'bob' });
+    expect(results[3]).toEqual([]);
+  });
+
+  it('rejects every pending request when the server closes the connection, leaving none hanging', async () => {
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    await bob.client.logout();
+    const sends = Array.from({ length: 2000 }, (_, i) => alice.client.sendMessage(bob.id, `m${i}`));
+    const outcomes = Promise.allSettled(sends);
+    await h.server.server.close();
+    const settled = await outcomes;
+    const rejected = settled.filter((o) => o.status === 'rejected');
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const outcome of rejected) expect(outcome.reason).toBeInstanceOf(ConnectionClosedError);
+    // Replies come in order: what was answered is a prefix.
+    const firstRejected = settled.findIndex((o) => o.status === 'rejected');
+    expect(settled.slice(firstRejected).every((o) => o.status === 'rejected')).toBe(true);
+  });
+
   it('creates a group, adds members, delivers group messages; errors carry 403/404/409', async () => {
     const alice = await h.user('alice');
     const bob = await h.user('bob');

@@ -82,6 +82,32 @@ describe('terminal client against the real server', () => {
     expect(await terminal.end()).toBe(0);
   });
 
+  it('two terminal clients befriend each other, chat both ways, and one sees the other go offline', async () => {
+    const alice = new TerminalHarness({ port: h.port });
+    const bob = new TerminalHarness({ port: h.port });
+    alice.type('/register alice password123', '/login alice password123');
+    bob.type('/register bob password123', '/login bob password123');
+    await alice.waitFor('logged in as alice');
+    await bob.waitFor('logged in as bob');
+
+    alice.type('/add bob');
+    const pushed = await bob.waitFor(/friend request #(\d+) from alice: \/accept/);
+    const requestId = /#(\d+) from alice/.exec(pushed)![1]!;
+    bob.type(`/accept ${requestId}`);
+    await bob.waitFor('you and alice are now friends\n');
+    await alice.waitFor('bob accepted your friend request');
+
+    alice.type('/msg bob hi bob');
+    await bob.waitFor(/\[\d\d:\d\d\] alice: hi bob\n/);
+    bob.type('/msg alice hi alice, good to see you');
+    await alice.waitFor(/\[\d\d:\d\d\] bob: hi alice, good to see you\n/);
+
+    bob.type('/logout');
+    await alice.waitFor(/bob is offline\n/);
+    expect(await bob.end()).toBe(0);
+    expect(await alice.end()).toBe(0);
+  });
+
   it('after login shows pending friend requests and what was sent while away, once', async () => {
     const alice = await h.user('alice');
     await alice.client.logout();
