@@ -1,44 +1,9 @@
 /**
- * Frame TYPEs of PROTOCOL.md as the client sees them, extensions (§6) included.
- * Kept apart from the server's `message-types.ts` so the client does not depend on
- * which extensions the server in this repository implements today.
+ * Frame TYPEs of PROTOCOL.md as the client sees them, extensions (§6) included:
+ * the same table the server uses, under the client's names.
  */
-export const RequestType = {
-  REGISTER: 1000,
-  LOGIN: 1001,
-  LOGOUT: 1002,
-  SEND_MESSAGE: 1003,
-  SEND_GROUP_MESSAGE: 1004,
-  SEND_FRIEND_REQUEST: 1005,
-  ACCEPT_FRIEND_REQUEST: 1006,
-  REJECT_FRIEND_REQUEST: 1007,
-  UNFRIEND: 1008,
-  GET_FRIEND_LIST: 1009,
-  CREATE_GROUP: 1010,
-  ADD_TO_GROUP: 1011,
-  REMOVE_FROM_GROUP: 1012,
-  LEAVE_GROUP: 1013,
-  GET_OFFLINE_MESSAGES: 1014,
-  GET_FRIEND_REQUESTS: 1015,
-  GET_GROUPS: 1016,
-  GET_GROUP_MEMBERS: 1017,
-  GET_OFFLINE_GROUP_MESSAGES: 1018,
-  PING: 1019,
-  FIND_USER: 1020,
-} as const;
+import { Command, ServerMessage } from '../adapters/tcp/message-types';
 
-export const ServerFrameType = {
-  RESPONSE: 2000,
-  MESSAGE_RECEIVED: 2001,
-  GROUP_MESSAGE_RECEIVED: 2002,
-  FRIEND_REQUEST_RECEIVED: 2003,
-  FRIEND_LIST_DATA: 2004,
-  OFFLINE_MESSAGES_DATA: 2005,
-  USER_STATUS_UPDATE: 2006,
-  FRIEND_REQUESTS_DATA: 2007,
-  GROUP_LIST_DATA: 2008,
-  GROUP_MEMBERS_DATA: 2009,
-  OFFLINE_GROUP_MESSAGES_DATA: 2010,
-  FRIEND_REQUEST_ACCEPTED: 2011,
-  GROUP_MEMBERSHIP_CHANGED: 2012,
-} as const;
+export const RequestType = Command;
+export const ServerFrameType = ServerMessage;
+

@@ -1,44 +1,17 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { befriend } from '../support/e2e-server';
+import { ROOT, SERVER_MAIN as MAIN, startServerProcess as startProcess, type ServerProcess } from '../support/server-process';
 import { TestClient } from '../support/test-client';
 
 /**
  * The built server as `npm start` runs it (`npm test` builds first): a real process
  * configured through CHAT_* variables.
  */
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'bootstrap', 'main.js');
 const ADMIN = join(ROOT, 'dist', 'src', 'bootstrap', 'admin-cli.js');
-
-interface ServerProcess {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-function startProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, CHAT_HOST: '127.0.0.1', CHAT_PORT: '0', CHAT_SCRYPT_N: '1024', CHAT_SCRYPT_P: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /"msg":"chat server listening".*"port":(\d+)/.exec(output);
-      if (match) resolve({ child, port: Number(match[1]), exited, output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-}
 
 async function loggedIn(port: number, name: string): Promise<{ client: TestClient; id: number; name: string }> {
   const client = await TestClient.connect(port);
@@ -74,7 +47,7 @@ describe('the server process', () => {
     const bobSees = bob.client.nextPush(2006);
     server.child.kill('SIGTERM');
     expect(await bobSees).toEqual([String(alice.id), 'alice', 'offline']);
-    expect(await server.exited).toBe(0);
+    expect((await server.exited).code).toBe(0);
     await Promise.all([alice.client.closed, bob.client.closed]);
   });
 

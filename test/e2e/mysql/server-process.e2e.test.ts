@@ -1,58 +1,21 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMysqlUrl } from '../../../src/adapters/persistence/typeorm/database-url';
 import { befriend } from '../../support/e2e-server';
 import { describeOnMysql, freshWorkerDatabase, recreateDatabase, urlOfDatabase, workerDatabaseName } from '../../support/mysql';
 import { outageServer } from '../../support/mysql-outage';
+import { ROOT, SERVER_MAIN as MAIN, startServerProcess as startProcess, type ServerProcess } from '../../support/server-process';
 import { TestClient } from '../../support/test-client';
 
 /**
  * The built server as `npm start` runs it, on MySQL/MariaDB: nothing but CHAT_DB
  * differs from a SQLite deployment. `npm test` builds dist/ first.
  */
-const ROOT = join(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'bootstrap', 'main.js');
 const ADMIN = join(ROOT, 'dist', 'src', 'bootstrap', 'admin-cli.js');
 
-interface ServerProcess {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-function startProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, CHAT_HOST: '127.0.0.1', CHAT_PORT: '0', CHAT_SCRYPT_N: '1024', CHAT_SCRYPT_P: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /"msg":"chat server listening".*"port":(\d+)/.exec(output);
-      if (match) resolve({ child, port: Number(match[1]), exited, output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-}
-
-/** Resolves once the server has printed a line matching `pattern` (already or later). */
-function outputMatching(server: ServerProcess, pattern: RegExp): Promise<void> {
-  if (pattern.test(server.output())) return Promise.resolve();
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (!pattern.test(server.output())) return;
-      server.child.stdout!.off('data', check);
-      resolve();
-    };
-    server.child.stdout!.on('data', check);
-  });
-}
+/** Everything the server printed, for the checks that nothing secret was. */
+const outputOf = (server: ServerProcess): string => `${JSON.stringify(server.logs())}\n${server.otherOutput()}`;
 
 async function loggedIn(port: number, name: string): Promise<{ client: TestClient; id: number; name: string }> {
   const client = await TestClient.connect(port);
@@ -101,8 +64,8 @@ describeOnMysql()('the server process on MySQL/MariaDB', () => {
     expect(await alice.client.nextPush(2006)).toEqual([String(bob.id), 'bob', 'offline']);
 
     server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    expectNoSecrets(server.output(), parseMysqlUrl(database).password);
+    expect((await server.exited).code).toBe(0);
+    expectNoSecrets(outputOf(server), parseMysqlUrl(database).password);
   });
 
   it('refuses to start with a clear message, without the password, when the database cannot be reached', () => {
@@ -170,11 +133,11 @@ describeOnMysql()('the server process on MySQL/MariaDB', () => {
       expect((await alice.client.call(1009))[0]).toBe('0');
       expect(server.child.exitCode).toBeNull();
       // The background ban check recovers by itself too (it runs every CHAT_BAN_CHECK_MS).
-      await outputMatching(server, /"msg":"ban check works again"/);
+      await server.waitForLog((line) => line.msg === 'ban check works again');
 
       server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
-      const output = server.output();
+      expect((await server.exited).code).toBe(0);
+      const output = outputOf(server);
       expectNoSecrets(output, parseMysqlUrl(database).password);
       expect(output).toMatch(/"msg":"ban check failed"/);
     },
