@@ -549,6 +549,25 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         expect(pages).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
       });
 
+      it('marks a group message delivered to several recipients at once, and only to them', async () => {
+        const [alice, bob, carol, dave] = await registerMany('alice', 'bob', 'carol', 'dave');
+        const group = await repos.groups.create('g', alice!.id, at(1));
+        for (const member of [bob!, carol!, dave!]) {
+          await repos.groups.addMember({ groupId: group.id, userId: member.id, role: 'member', joinedAt: at(2) });
+        }
+        const message = await repos.messages.saveGroup(
+          { groupId: group.id, senderId: alice!.id, content: 'hi', sentAt: at(10) },
+          [bob!.id, carol!.id, dave!.id],
+        );
+
+        await repos.messages.markGroupDelivered(message.id, [bob!.id, dave!.id]);
+        await repos.messages.markGroupDelivered(message.id, []);
+
+        expect(await repos.messages.listUndeliveredGroup(bob!.id, 10)).toEqual([]);
+        expect(await repos.messages.listUndeliveredGroup(dave!.id, 10)).toEqual([]);
+        expect((await repos.messages.listUndeliveredGroup(carol!.id, 10)).map((m) => m.id)).toEqual([message.id]);
+      });
+
       it('stores a group message for its recipients and marks it delivered per recipient', async () => {
         const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
         const group = await repos.groups.create('g', alice!.id, at(1));
@@ -562,9 +581,9 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
 
         expect(message).toMatchObject({ groupId: group.id, senderId: alice!.id, content: 'hello all', sentAt: at(50) });
         expect(message.id).toBeGreaterThan(0);
-        await expect(repos.messages.markGroupDelivered(message.id, bob!.id)).resolves.toBeUndefined();
-        await expect(repos.messages.markGroupDelivered(message.id, bob!.id)).resolves.toBeUndefined();
-        await expect(repos.messages.markGroupDelivered(message.id, carol!.id)).resolves.toBeUndefined();
+        await expect(repos.messages.markGroupDelivered(message.id, [bob!.id])).resolves.toBeUndefined();
+        await expect(repos.messages.markGroupDelivered(message.id, [bob!.id])).resolves.toBeUndefined();
+        await expect(repos.messages.markGroupDelivered(message.id, [carol!.id])).resolves.toBeUndefined();
 
         const second = await repos.messages.saveGroup(
           { groupId: group.id, senderId: bob!.id, content: 'to nobody', sentAt: at(51) },
@@ -623,7 +642,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
             [bob.id, carol.id],
           );
 
-          await repos.messages.markGroupDelivered(message.id, bob.id);
+          await repos.messages.markGroupDelivered(message.id, [bob.id]);
 
           expect(await repos.messages.listUndeliveredGroup(bob.id, 100)).toEqual([]);
           expect((await repos.messages.listUndeliveredGroup(carol.id, 100)).map((m) => m.id)).toEqual([message.id]);
@@ -993,7 +1012,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
           alice!.id,
           carol!.id,
         ]);
-        await repos.messages.markGroupDelivered(first.id, bob!.id);
+        await repos.messages.markGroupDelivered(first.id, [bob!.id]);
 
         expect(await repos.reports.stats()).toEqual({
           accounts: 4,

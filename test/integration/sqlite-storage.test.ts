@@ -294,7 +294,7 @@ describe('TypeOrmStorage on SQLite', () => {
         { groupId: group.id, senderId: sender.id, content: 'hello', sentAt: T0 },
         [...ids, ids[0]!],
       );
-      await storage.repositories.messages.markGroupDelivered(message.id, ids[1]!);
+      await storage.repositories.messages.markGroupDelivered(message.id, [ids[1]!]);
 
       const db = rawConnection(database);
       const count = (sql: string): unknown => db.prepare(sql).pluck().get(message.id);

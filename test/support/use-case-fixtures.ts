@@ -188,9 +188,9 @@ export class GroupDeliveryLedger implements MessageRepository {
     return stored;
   }
 
-  async markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void> {
-    await this.inner.markGroupDelivered(messageId, recipientId);
-    this.waiting.get(messageId)?.delete(recipientId);
+  async markGroupDelivered(messageId: MessageId, recipientIds: readonly UserId[]): Promise<void> {
+    await this.inner.markGroupDelivered(messageId, recipientIds);
+    for (const recipientId of recipientIds) this.waiting.get(messageId)?.delete(recipientId);
   }
 
   listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {

@@ -31,7 +31,8 @@ export interface MessageRepository {
   listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]>;
   /** Stores a group message undelivered for each of `recipientIds`. */
   saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage>;
-  markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void>;
+  /** Marks one group message delivered to the given recipients (one statement for them all). */
+  markGroupDelivered(messageId: MessageId, recipientIds: readonly UserId[]): Promise<void>;
   /**
    * Group messages not yet delivered to the member, oldest first, at most `limit`:
    * only of groups the user is a member of now, sent since that membership began.

@@ -56,19 +56,20 @@ export class SendGroupMessage {
       content: message.content,
       sentAt: message.sentAt,
     } as const;
-    const pushes = recipients.map((recipientId) =>
-      this.delivery
-        .push(recipientId, event)
-        .then(async (reached) => {
-          if (reached) await messages.markGroupDelivered(message.id, recipientId);
-          return reached;
-        })
-        .catch((error: unknown) => {
-          this.logger.error('marking a group message delivered failed', { error: describeError(error) });
-          return false;
-        }),
-    );
-    const delivered = Promise.all(pushes).then((reached) => reached.filter(Boolean).length);
+    // Marked in one statement once every push has settled: a group message costs one
+    // write for its recipients, not one each. (A crash before that leaves them
+    // undelivered: they get it again through 1018 rather than lose it.)
+    const pushes = recipients.map((recipientId) => this.delivery.push(recipientId, event).catch(() => false));
+    const delivered = Promise.all(pushes)
+      .then(async (reached) => {
+        const reachedIds = recipients.filter((_, i) => reached[i]);
+        await messages.markGroupDelivered(message.id, reachedIds);
+        return reachedIds.length;
+      })
+      .catch((error: unknown) => {
+        this.logger.error('marking a group message delivered failed', { error: describeError(error) });
+        return 0;
+      });
     return ok({ messageId: message.id, delivered });
   }
 }

@@ -375,9 +375,11 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
     return stored;
   }
 
-  async markGroupDelivered(messageId: number, recipientId: UserId): Promise<void> {
-    const key = `${messageId}:${recipientId}`;
-    if (this.s.groupDeliveries.has(key)) this.journal.set(this.s.groupDeliveries, key, true);
+  async markGroupDelivered(messageId: number, recipientIds: readonly UserId[]): Promise<void> {
+    for (const recipientId of recipientIds) {
+      const key = `${messageId}:${recipientId}`;
+      if (this.s.groupDeliveries.get(key) === false) this.journal.set(this.s.groupDeliveries, key, true);
+    }
   }
 
   async listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
@@ -400,7 +402,7 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
   }
 
   async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
-    for (const id of messageIds) await this.markGroupDelivered(id, recipientId);
+    for (const id of messageIds) await this.markGroupDelivered(id, [recipientId]);
   }
 }
 

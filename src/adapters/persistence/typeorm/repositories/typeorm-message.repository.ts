@@ -31,6 +31,9 @@ const LIST_UNDELIVERED_DIRECT = `
   ORDER BY m.id
   LIMIT ?`;
 
+const MARK_GROUP_DELIVERED_FOR = (count: number): string =>
+  `UPDATE group_message_deliveries SET delivered = 1
+   WHERE message_id = ? AND user_id IN (${placeholders(count)}) AND delivered = 0`;
 const MARK_GROUP_DELIVERED = (count: number): string =>
   `UPDATE group_message_deliveries SET delivered = 1
    WHERE user_id = ? AND message_id IN (${placeholders(count)}) AND delivered = 0`;
@@ -95,15 +98,13 @@ export class TypeOrmMessageRepository implements MessageRepository {
     });
   }
 
-  async markGroupDelivered(messageId: MessageId, recipientId: UserId): Promise<void> {
-    await this.db.run((manager) =>
-      manager
-        .createQueryBuilder()
-        .update(GroupMessageDeliverySchema)
-        .set({ delivered: true })
-        .where({ messageId, userId: recipientId, delivered: false })
-        .execute(),
-    );
+  async markGroupDelivered(messageId: MessageId, recipientIds: readonly UserId[]): Promise<void> {
+    if (recipientIds.length === 0) return;
+    await this.db.run(async (manager) => {
+      for (const chunk of chunksOf(recipientIds, ID_CHUNK)) {
+        await manager.query(MARK_GROUP_DELIVERED_FOR(chunk.length), [messageId, ...chunk]);
+      }
+    });
   }
 
   listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
