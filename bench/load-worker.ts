@@ -8,7 +8,6 @@
  * own nowUs() when the push arrives. Both ends read the same system-wide clock, so
  * the sender and the receiver may be different processes.
  */
-import { connect as netConnect, type Socket } from 'node:net';
 import { ChatClient, type ChatClientOptions } from '../src/client';
 import { Histogram, nowUs } from './histogram';
 import {
@@ -70,26 +69,8 @@ async function open(): Promise<ChatClient> {
   return track(await ChatClient.connect(clientOptions()));
 }
 
-/**
- * ChatClientOptions has no `localAddress` (needed to spread many connections over
- * 127.0.0.x source addresses), so the socket is connected here and handed to the
- * client's constructor, which is private to TypeScript only.
- */
-const ChatClientOnSocket = ChatClient as unknown as new (socket: Socket, options: ChatClientOptions) => ChatClient;
-
 function openFrom(localAddress: string): Promise<ChatClient> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: target.host, port: target.port, localAddress });
-    const fail = (error: Error): void => {
-      socket.destroy();
-      reject(error);
-    };
-    socket.once('error', fail);
-    socket.once('connect', () => {
-      socket.off('error', fail);
-      resolve(track(new ChatClientOnSocket(socket, clientOptions())));
-    });
-  });
+  return ChatClient.connect({ ...clientOptions(), localAddress }).then(track);
 }
 
 /** Runs fn over items with at most `limit` calls pending at once. */

@@ -31,6 +31,8 @@ export interface ChatClientOptions {
   /** Default `127.0.0.1`. */
   readonly host?: string;
   readonly port: number;
+  /** Plain TCP: the local address to connect from (e.g. one of 127.0.0.x, to spread many connections over source ports). */
+  readonly localAddress?: string;
   /**
    * How long a request may wait for its reply, in ms (default 30,000; 0 disables).
    * On expiry the connection is closed and every pending request rejects.
@@ -157,11 +159,11 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       throw new RangeError(`maxPayload must be a non-negative integer, got ${options.maxPayload}`);
     }
     const host = options.host ?? '127.0.0.1';
-    const { port, tls } = options;
+    const { port, tls, localAddress } = options;
     return new Promise((resolve, reject) => {
       const socket =
         tls === undefined || tls === false
-          ? netConnect({ host, port })
+          ? netConnect({ host, port, localAddress })
           : tlsConnect({ host, port, ...(tls === true ? {} : tls) });
       const ready = tls === undefined || tls === false ? 'connect' : 'secureConnect';
       const timer =
