@@ -13,9 +13,9 @@ class FakeClock implements Clock {
 
 const WINDOW_MS = 60_000;
 
-function makeSut(maxFailures = 3, sweepThreshold?: number): { sut: InMemoryLoginThrottle; clock: FakeClock } {
+function makeSut(maxFailures = 3, maxTracked?: number): { sut: InMemoryLoginThrottle; clock: FakeClock } {
   const clock = new FakeClock();
-  const sut = new InMemoryLoginThrottle({ maxFailures, windowMs: WINDOW_MS, clock, sweepThreshold });
+  const sut = new InMemoryLoginThrottle({ maxFailures, windowMs: WINDOW_MS, clock, maxTracked });
   return { sut, clock };
 }
 
