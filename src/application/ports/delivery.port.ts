@@ -1,4 +1,4 @@
-import type { FriendRequestId, GroupId, PresenceStatus, Timestamp, UserId } from '../../domain';
+import type { FriendRequestId, GroupId, MessageId, PresenceStatus, Timestamp, UserId } from '../../domain';
 
 export type MembershipChange = 'added' | 'removed' | 'left';
 
@@ -6,6 +6,8 @@ export type MembershipChange = 'added' | 'removed' | 'left';
 export type PushEvent =
   | {
       readonly kind: 'direct-message';
+      /** The stored message, so whichever node writes the push can record it delivered. */
+      readonly messageId: MessageId;
       readonly senderId: UserId;
       readonly senderUsername: string;
       readonly content: string;
@@ -13,6 +15,7 @@ export type PushEvent =
     }
   | {
       readonly kind: 'group-message';
+      readonly messageId: MessageId;
       readonly groupId: GroupId;
       readonly groupName: string;
       readonly senderId: UserId;

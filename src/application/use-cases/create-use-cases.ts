@@ -21,7 +21,7 @@ import { GetGroupMembers, GetGroups } from './group-listings.use-case';
 import { LeaveGroup } from './leave-group.use-case';
 import { LogIn } from './log-in.use-case';
 import { AddToGroup, RemoveFromGroup } from './manage-group-members.use-case';
-import { ClearStaleSessions, EnforceBans, SetAccountStatus } from './moderate-accounts.use-case';
+import { ClearStaleSessions, EnforceBans, RecordDelivery, SetAccountStatus } from './moderate-accounts.use-case';
 import { RegisterUser } from './register-user.use-case';
 import { SendDirectMessage } from './send-direct-message.use-case';
 import { SendFriendRequest } from './send-friend-request.use-case';
@@ -47,6 +47,7 @@ export interface ChatUseCases {
   readonly setAccountStatus: SetAccountStatus;
   readonly enforceBans: EnforceBans;
   readonly clearStaleSessions: ClearStaleSessions;
+  readonly recordDelivery: RecordDelivery;
   readonly getFriendRequests: GetFriendRequests;
   readonly getGroups: GetGroups;
   readonly getGroupMembers: GetGroupMembers;
@@ -90,7 +91,8 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     leaveGroup: new LeaveGroup(unitOfWork, memberships, clock),
     setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
     enforceBans: new EnforceBans(repositories, presence, delivery),
-    clearStaleSessions: new ClearStaleSessions(unitOfWork, clock, nodeId),
+    clearStaleSessions: new ClearStaleSessions(repositories, unitOfWork, presence, announcer, clock, nodeId),
+    recordDelivery: new RecordDelivery(repositories),
     getFriendRequests: new GetFriendRequests(repositories),
     getGroups: new GetGroups(repositories),
     getGroupMembers: new GetGroupMembers(repositories, presence),

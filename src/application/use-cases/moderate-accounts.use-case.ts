@@ -1,5 +1,15 @@
-import { DomainErrors, fail, ok, type AccountStatus, type DomainError, type Result, type UserRef } from '../../domain';
-import type { Clock, Delivery, Presence, Repositories, UnitOfWork } from '../ports';
+import {
+  DomainErrors,
+  fail,
+  ok,
+  type AccountStatus,
+  type DomainError,
+  type Result,
+  type UserId,
+  type UserRef,
+} from '../../domain';
+import { PresenceAnnouncer } from '../services/presence-announcer';
+import type { Clock, Delivery, Presence, PushEvent, Repositories, UnitOfWork } from '../ports';
 
 /** Bans or unbans an account by name (the operator's tool). */
 export class SetAccountStatus {
@@ -46,22 +56,51 @@ export class EnforceBans {
   }
 }
 
-/** At start: sessions a crash left behind for this node are closed, their users offline. */
+/**
+ * Sessions a node left behind are closed: this node's own at start (a crash), or,
+ * in a cluster, those of a node that died. Users with no connection left anywhere
+ * go offline for their friends.
+ */
 export class ClearStaleSessions {
   constructor(
+    private readonly repositories: Repositories,
     private readonly unitOfWork: UnitOfWork,
+    private readonly presence: Presence,
+    private readonly announcer: PresenceAnnouncer,
     private readonly clock: Clock,
     private readonly nodeId: string,
   ) {}
 
-  async execute(): Promise<number> {
-    return this.unitOfWork.run(async (tx) => {
-      const users = await tx.sessions.closeAllOfNode(this.nodeId);
+  /** Returns how many sessions it closed. */
+  async execute(nodeId: string = this.nodeId): Promise<number> {
+    const detail = nodeId === this.nodeId ? 'server restart' : `node ${nodeId} lost`;
+    const sessionUsers = await this.unitOfWork.run(async (tx) => {
+      const ids = await tx.sessions.closeAllOfNode(nodeId);
       const at = this.clock.now();
-      for (const userId of users) {
-        await tx.activity.record({ userId, action: 'disconnect', detail: 'server restart', at });
-      }
-      return users.length;
+      for (const userId of ids) await tx.activity.record({ userId, action: 'disconnect', detail, at });
+      return ids;
     });
+    const users = [...new Set(sessionUsers)];
+    const stillOnline = await this.presence.onlineAmong(users);
+    for (const userId of users) {
+      if (stillOnline.has(userId)) continue;
+      const account = await this.repositories.accounts.findById(userId);
+      if (account) await this.announcer.announce({ id: account.id, username: account.username }, 'offline');
+    }
+    return sessionUsers.length;
+  }
+}
+
+/**
+ * Records a message push as delivered to the users it reached. The transport's
+ * node does it for pushes that came from another node's sender: the node that
+ * writes a message to a socket is the one that records it.
+ */
+export class RecordDelivery {
+  constructor(private readonly repositories: Repositories) {}
+
+  async execute(event: PushEvent, userIds: readonly UserId[]): Promise<void> {
+    if (event.kind === 'direct-message') await this.repositories.messages.markDirectDelivered([event.messageId]);
+    else if (event.kind === 'group-message') await this.repositories.messages.markGroupDelivered(event.messageId, userIds);
   }
 }

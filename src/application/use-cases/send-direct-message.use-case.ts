@@ -52,6 +52,7 @@ export class SendDirectMessage {
     const delivered = this.delivery
       .push(message.receiverId, {
         kind: 'direct-message',
+        messageId: message.id,
         senderId: input.sender.id,
         senderUsername: input.sender.username,
         content: message.content,

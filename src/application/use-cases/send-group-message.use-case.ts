@@ -49,6 +49,7 @@ export class SendGroupMessage {
     );
     const event = {
       kind: 'group-message',
+      messageId: message.id,
       groupId: group.id,
       groupName: group.name,
       senderId: input.sender.id,

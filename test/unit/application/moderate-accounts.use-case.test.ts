@@ -1,4 +1,3 @@
-import { ClearStaleSessions } from '../../../src/application';
 import { PASSWORD, codeOf, makeFixture, unwrap } from '../../support/use-case-fixtures';
 
 async function makeSut() {
@@ -133,15 +132,46 @@ describe('ClearStaleSessions', () => {
     expect(await fx.useCases.clearStaleSessions.execute()).toBe(0);
   });
 
-  it("keeps other nodes' sessions", async () => {
+  it("keeps other nodes' sessions, and clears a lost node's when asked", async () => {
     const { fx, alice, bob } = await makeSut();
     await fx.logIn('Alice');
     await fx.storage.repositories.sessions.open({ userId: bob.id, connectionId: 'b-1', nodeId: 'node-b', createdAt: fx.clock.now() });
-    const otherNode = new ClearStaleSessions(fx.storage.unitOfWork, fx.clock, 'node-b');
 
     expect(await fx.useCases.clearStaleSessions.execute()).toBe(1);
-    expect(await otherNode.execute()).toBe(1);
-    expect(fx.activity('disconnect').map((e) => e.userId)).toEqual([alice.id, bob.id]);
+    expect(await fx.useCases.clearStaleSessions.execute('node-b')).toBe(1);
+    expect(fx.activity('disconnect').map(({ userId, detail }) => ({ userId, detail }))).toEqual([
+      { userId: alice.id, detail: 'server restart' },
+      { userId: bob.id, detail: 'node node-b lost' },
+    ]);
+  });
+
+  it("tells a lost node's users' online friends they went offline, once per user", async () => {
+    const { fx, alice, bob } = await makeSut();
+    await fx.befriend(alice, bob);
+    const watcher = await fx.logIn('Alice');
+    for (const connectionId of ['b-1', 'b-2']) {
+      await fx.storage.repositories.sessions.open({ userId: bob.id, connectionId, nodeId: 'node-b', createdAt: fx.clock.now() });
+    }
+    watcher.connection.clear();
+
+    expect(await fx.useCases.clearStaleSessions.execute('node-b')).toBe(2);
+
+    expect(watcher.connection.eventsOf('presence')).toEqual([
+      { kind: 'presence', userId: bob.id, username: 'bob', status: 'offline' },
+    ]);
+  });
+
+  it('says nothing of a user who is still online through another node', async () => {
+    const { fx, alice, bob } = await makeSut();
+    await fx.befriend(alice, bob);
+    const watcher = await fx.logIn('Alice');
+    await fx.logIn('bob');
+    await fx.storage.repositories.sessions.open({ userId: bob.id, connectionId: 'b-1', nodeId: 'node-b', createdAt: fx.clock.now() });
+    watcher.connection.clear();
+
+    expect(await fx.useCases.clearStaleSessions.execute('node-b')).toBe(1);
+
+    expect(watcher.connection.eventsOf('presence')).toEqual([]);
   });
 
   it('answers 0 when there is nothing to clear', async () => {
@@ -149,5 +179,63 @@ describe('ClearStaleSessions', () => {
 
     expect(await fx.useCases.clearStaleSessions.execute()).toBe(0);
     expect(fx.activity('disconnect')).toEqual([]);
+  });
+});
+
+describe('RecordDelivery', () => {
+  it('marks a direct message delivered: it is no longer offline for the receiver', async () => {
+    const { fx, alice, bob } = await makeSut();
+    const message = await fx.storage.repositories.messages.saveDirect({
+      senderId: alice.id,
+      receiverId: bob.id,
+      content: 'hi',
+      sentAt: fx.clock.now(),
+    });
+    const event = {
+      kind: 'direct-message',
+      messageId: message.id,
+      senderId: alice.id,
+      senderUsername: 'Alice',
+      content: 'hi',
+      sentAt: message.sentAt,
+    } as const;
+
+    await fx.useCases.recordDelivery.execute(event, [bob.id]);
+
+    expect(await fx.storage.repositories.messages.listUndeliveredDirect(bob.id, 10)).toEqual([]);
+  });
+
+  it('marks a group message delivered to the users named, and to no one else', async () => {
+    const { fx, alice, bob } = await makeSut();
+    const carol = await fx.register('carol');
+    const groupId = await fx.createGroup(alice);
+    await fx.addMembers(groupId, alice, bob, carol);
+    const message = await fx.repositories.messages.saveGroup(
+      { groupId, senderId: alice.id, content: 'all', sentAt: fx.clock.now() },
+      [bob.id, carol.id],
+    );
+    const event = {
+      kind: 'group-message',
+      messageId: message.id,
+      groupId,
+      groupName: 'Team',
+      senderId: alice.id,
+      senderUsername: 'Alice',
+      content: 'all',
+      sentAt: message.sentAt,
+    } as const;
+
+    await fx.useCases.recordDelivery.execute(event, [bob.id]);
+
+    expect(fx.groupDeliveries.undeliveredRecipients(message.id)).toEqual([carol.id]);
+  });
+
+  it('records nothing for pushes that are not messages', async () => {
+    const { fx, alice, bob } = await makeSut();
+    await fx.storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: fx.clock.now() });
+
+    await fx.useCases.recordDelivery.execute({ kind: 'presence', userId: alice.id, username: 'Alice', status: 'online' }, [bob.id]);
+
+    expect(await fx.storage.repositories.messages.listUndeliveredDirect(bob.id, 10)).toHaveLength(1);
   });
 });

@@ -21,7 +21,7 @@ describe('SendDirectMessage', () => {
     expect(messageId).toBeGreaterThan(0);
     expect(await delivered).toBe(true);
     expect(bob.connection.received).toEqual([
-      { kind: 'direct-message', senderId: alice.user.id, senderUsername: 'alice', content: 'hello', sentAt: fx.clock.now() },
+      { kind: 'direct-message', messageId, senderId: alice.user.id, senderUsername: 'alice', content: 'hello', sentAt: fx.clock.now() },
     ]);
   });
 

@@ -24,12 +24,13 @@ describe('SendGroupMessage', () => {
   it('pushes the message to every member but the sender', async () => {
     const { fx, alice, bob, dave, groupId, send } = await makeSut();
 
-    const { delivered } = unwrap(await send('hello team'));
+    const { messageId, delivered } = unwrap(await send('hello team'));
 
     expect(await delivered).toBe(1);
     expect(bob.connection.received).toEqual([
       {
         kind: 'group-message',
+        messageId,
         groupId,
         groupName: 'Team',
         senderId: alice.user.id,
