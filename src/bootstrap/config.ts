@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { parseLogLevel, type LogLevel } from '../adapters/system/json-logger';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
 import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
 import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';
-import { DatabaseUrlError, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
+import { DatabaseUrlError, isMysqlUrl, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
+import { isRedisUrl } from '../adapters/cluster/redis-url';
 
 /** Everything the server reads from its environment, with the defaults of the README. */
 export interface ServerConfig {
@@ -37,6 +39,14 @@ export interface ServerConfig {
   /** PEM files; both set means the server speaks TLS, neither means plain TCP. */
   readonly tlsCertFile: string | null;
   readonly tlsKeyFile: string | null;
+  /** Cluster mode: the Redis the nodes share (null: one node, no Redis). */
+  readonly redisUrl: string | null;
+  /** Put before every Redis key and channel. */
+  readonly redisPrefix: string;
+  /** How long a node's heartbeat lives in Redis before other nodes count it dead. */
+  readonly nodeTtlMs: number;
+  /** Worker processes sharing the port on this machine, each a node of the cluster. */
+  readonly workers: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -64,7 +74,19 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dbQueryTimeoutMs: MYSQL_POOL_DEFAULTS.queryTimeoutMs,
   tlsCertFile: null,
   tlsKeyFile: null,
+  redisUrl: null,
+  redisPrefix: 'chat:',
+  nodeTtlMs: 6_000,
+  workers: 1,
 };
+
+/** What a node id may be made of: it names the node in Redis keys and in stored sessions. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The host name made fit for a node id. */
+function hostNodeId(): string {
+  return (hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60) || 'node');
+}
 
 /** A configuration problem worth a clear message rather than a stack. */
 export class ConfigError extends Error {
@@ -138,6 +160,28 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     const only = tlsCertFile ? 'CHAT_TLS_CERT' : 'CHAT_TLS_KEY';
     throw new ConfigError(`CHAT_TLS_CERT and CHAT_TLS_KEY must be set together (only ${only} is)`);
   }
+  const redisUrl = text(env, 'CHAT_REDIS_URL', '') || null;
+  if (redisUrl !== null && !isRedisUrl(redisUrl)) {
+    throw new ConfigError('CHAT_REDIS_URL must be a redis://host:port (or rediss://) URL');
+  }
+  const workers = integer(env, 'CHAT_WORKERS', DEFAULT_CONFIG.workers, 1, 256);
+  if (workers > 1 && redisUrl === null) {
+    throw new ConfigError('CHAT_WORKERS needs cluster mode: set CHAT_REDIS_URL (and a mysql:// CHAT_DB the workers share)');
+  }
+  if (redisUrl !== null && !isMysqlUrl(database)) {
+    throw new ConfigError(
+      'cluster mode needs MySQL: with CHAT_REDIS_URL set, CHAT_DB must be a mysql:// URL every node shares (a SQLite file belongs to one process)',
+    );
+  }
+  // One node is "main"; in a cluster each node needs its own id, the host name unless told.
+  const nodeId = text(env, 'CHAT_NODE_ID', redisUrl === null ? DEFAULT_CONFIG.nodeId : hostNodeId());
+  if (!NODE_ID_PATTERN.test(nodeId)) {
+    throw new ConfigError(`CHAT_NODE_ID may hold only letters, digits, ".", "_" and "-", 64 at most (got "${nodeId}")`);
+  }
+  const redisPrefix = text(env, 'CHAT_REDIS_PREFIX', DEFAULT_CONFIG.redisPrefix);
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError(`CHAT_REDIS_PREFIX may hold only letters, digits, ":", ".", "_" and "-" (got "${redisPrefix}")`);
+  }
   return {
     host: text(env, 'CHAT_HOST', DEFAULT_CONFIG.host),
     port: integer(env, 'CHAT_PORT', DEFAULT_CONFIG.port, 0, 65_535),
@@ -167,13 +211,18 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ),
     // At most 4 s, so a ban always takes effect within the 5 s the protocol promises.
     banCheckMs: integer(env, 'CHAT_BAN_CHECK_MS', DEFAULT_CONFIG.banCheckMs, 100, 4_000),
-    nodeId: text(env, 'CHAT_NODE_ID', DEFAULT_CONFIG.nodeId),
+    nodeId,
     sqliteSynchronous: synchronous,
     dbPoolSize: integer(env, 'CHAT_DB_POOL_SIZE', DEFAULT_CONFIG.dbPoolSize, 1, 1000),
     dbConnectTimeoutMs: integer(env, 'CHAT_DB_CONNECT_TIMEOUT_MS', DEFAULT_CONFIG.dbConnectTimeoutMs, 100, 600_000),
     dbQueryTimeoutMs: integer(env, 'CHAT_DB_QUERY_TIMEOUT_MS', DEFAULT_CONFIG.dbQueryTimeoutMs, 0, 3_600_000),
     tlsCertFile,
     tlsKeyFile,
+    redisUrl,
+    redisPrefix,
+    // At most 9 s (found dead within 12 s), so a dead node's users go offline for their friends within 15 s.
+    nodeTtlMs: integer(env, 'CHAT_NODE_TTL_MS', DEFAULT_CONFIG.nodeTtlMs, 300, 9_000),
+    workers,
   };
 }
 

@@ -43,12 +43,26 @@ export function systemModule(parts: SystemParts): ContainerModule {
   });
 }
 
-/** Presence and delivery inside one process. */
-export const localDeliveryModule = new ContainerModule(({ bind }) => {
-  bind(LocalConnectionRegistry).toSelf().inSingletonScope();
-  bind<Presence>(TOKENS.Presence).toService(LocalConnectionRegistry);
-  bind<Delivery>(TOKENS.Delivery).toService(LocalConnectionRegistry);
-});
+/** Presence and delivery inside one process: the registry the transport registers its connections in. */
+export function localDeliveryModule(local: LocalConnectionRegistry): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(LocalConnectionRegistry).toConstantValue(local);
+    bind<Presence>(TOKENS.Presence).toService(LocalConnectionRegistry);
+    bind<Delivery>(TOKENS.Delivery).toService(LocalConnectionRegistry);
+  });
+}
+
+/**
+ * Presence and delivery across a cluster: the node's own connections in the local
+ * registry (the transport registers them there), everything else through Redis.
+ */
+export function clusterDeliveryModule(local: LocalConnectionRegistry, cluster: Presence & Delivery): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(LocalConnectionRegistry).toConstantValue(local);
+    bind<Presence>(TOKENS.Presence).toConstantValue(cluster);
+    bind<Delivery>(TOKENS.Delivery).toConstantValue(cluster);
+  });
+}
 
 /** Every use-case, built from the ports the other modules bind. */
 export const useCaseModule = new ContainerModule(({ bind }) => {

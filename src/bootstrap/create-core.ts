@@ -6,11 +6,19 @@ import { DEFAULT_SCRYPT_COST, ScryptPasswordHasher, type ScryptCost } from '../a
 import { LocalConnectionRegistry } from '../adapters/delivery/local-connection-registry';
 import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-storage';
 import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage';
+import { isMysqlUrl } from '../adapters/persistence/typeorm/database-url';
+import { RedisCluster } from '../adapters/cluster/redis-cluster';
 import { InMemoryLoginThrottle } from '../adapters/security/in-memory-login-throttle';
 import { JsonLogger } from '../adapters/system/json-logger';
 import { SystemClock } from '../adapters/system/system-clock';
 import { DEFAULT_CONFIG } from './config';
-import { localDeliveryModule, storageModule, systemModule, useCaseModule } from './container-modules';
+import {
+  clusterDeliveryModule,
+  localDeliveryModule,
+  storageModule,
+  systemModule,
+  useCaseModule,
+} from './container-modules';
 import { TOKENS } from './tokens';
 
 export interface CoreOptions {
@@ -34,8 +42,22 @@ export interface CoreOptions {
   /** How often banned users' connections are looked for and closed; 0 turns it off. */
   readonly banCheckMs?: number;
   readonly nodeId?: string;
+  /**
+   * Cluster mode: this process is one node of several sharing a MySQL database and
+   * a Redis, which routes pushes and keeps presence across them.
+   */
+  readonly cluster?: ClusterOptions;
   readonly logger?: Logger;
   readonly clock?: Clock;
+}
+
+export interface ClusterOptions {
+  /** `redis://[user:password@]host:port[/db]`. */
+  readonly redisUrl: string;
+  /** Put before every key and channel (default `chat:`). */
+  readonly prefix?: string;
+  /** How long a node's heartbeat lives; a node silent that long is dead (default 6000 ms). */
+  readonly nodeTtlMs?: number;
 }
 
 /** The chat's use-cases wired to their adapters, without any transport. */
@@ -47,6 +69,15 @@ export interface ChatCore {
   readonly logger: Logger;
   /** Stops background work and closes the storage (close transports first). */
   close(): Promise<void>;
+}
+
+/** A cluster's nodes share one database: MySQL, or a Storage the embedder opened on one. */
+function checkClusterStorage(storage: CoreOptions['storage']): void {
+  if (typeof storage === 'object') return;
+  if (storage !== undefined && isMysqlUrl(storage)) return;
+  throw new Error(
+    'cluster mode needs MySQL: every node must share one mysql:// database (a SQLite file or in-memory storage belongs to one process)',
+  );
 }
 
 async function openStorage(options: CoreOptions): Promise<Storage> {
@@ -66,7 +97,43 @@ async function openStorage(options: CoreOptions): Promise<Storage> {
 export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   const clock = options.clock ?? new SystemClock();
   const logger = options.logger ?? new JsonLogger({ level: DEFAULT_CONFIG.logLevel });
+  const nodeId = options.nodeId ?? DEFAULT_CONFIG.nodeId;
+  if (options.cluster) checkClusterStorage(options.storage);
   const storage = await openStorage(options);
+
+  const local = new LocalConnectionRegistry();
+  // The cluster calls back into use-cases that need the cluster themselves: bound once built.
+  let late: ChatUseCases | null = null;
+  const useCasesNow = (): ChatUseCases => {
+    if (late === null) throw new Error('the core is not built yet');
+    return late;
+  };
+  let cluster: RedisCluster | null = null;
+  if (options.cluster) {
+    try {
+      cluster = await RedisCluster.join(
+        local,
+        {
+          url: options.cluster.redisUrl,
+          prefix: options.cluster.prefix ?? DEFAULT_CONFIG.redisPrefix,
+          nodeId,
+          nodeTtlMs: options.cluster.nodeTtlMs ?? DEFAULT_CONFIG.nodeTtlMs,
+          logger,
+        },
+        {
+          delivered: (event, userIds) => useCasesNow().recordDelivery.execute(event, userIds),
+          nodeLost: async (lostNodeId) => {
+            const sessions = await useCasesNow().clearStaleSessions.execute(lostNodeId);
+            logger.info('cleared the sessions of a lost node', { nodeId: lostNodeId, sessions });
+          },
+        },
+      );
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    logger.info('joined the cluster', { nodeId });
+  }
 
   const container = new Container();
   container.load(
@@ -80,19 +147,20 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
         windowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
         clock,
       }),
-      nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
+      nodeId,
     }),
-    localDeliveryModule,
+    cluster ? clusterDeliveryModule(local, cluster) : localDeliveryModule(local),
     useCaseModule,
   );
   const useCases = container.get<ChatUseCases>(TOKENS.UseCases);
-  const connections = container.get(LocalConnectionRegistry);
+  late = useCases;
 
   let cleared: number;
   try {
     cleared = await useCases.clearStaleSessions.execute();
   } catch (error) {
-    // Do not leave a connection pool open behind a core that never started.
+    // Do not leave a connection pool (or a cluster membership) behind a core that never started.
+    await cluster?.close();
     await storage.close();
     throw error;
   }
@@ -125,11 +193,12 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
 
   return {
     useCases,
-    connections,
+    connections: local,
     storage,
     logger,
     async close() {
       if (banTimer) clearInterval(banTimer);
+      await cluster?.close();
       await storage.close();
     },
   };

@@ -2,6 +2,7 @@ import { redactDatabaseUrl } from '../adapters/persistence/typeorm/database-url'
 import { JsonLogger } from '../adapters/system/json-logger';
 import { ConfigError, loadConfig, readTlsCredentials } from './config';
 import { startServer } from './start-server';
+import { isWorkerPrimary, runWorkers } from './workers';
 import { describeError } from '../application';
 
 /** `npm start`: the TCP server configured from CHAT_* variables. */
@@ -9,13 +10,21 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new JsonLogger({ level: config.logLevel });
   const tls = readTlsCredentials(config);
-  const server = await startServer({ ...config, storage: config.database, logger, tls });
+  if (isWorkerPrimary(config.workers)) {
+    runWorkers(config.workers, config.nodeId, logger);
+    return;
+  }
+  const cluster = config.redisUrl
+    ? { redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeTtlMs: config.nodeTtlMs }
+    : undefined;
+  const server = await startServer({ ...config, storage: config.database, logger, tls, cluster });
   logger.info('chat server listening', {
     host: server.host,
     port: server.port,
     // A mysql:// URL carries a password: log it without.
     database: redactDatabaseUrl(config.database),
     tls: tls !== undefined,
+    ...(cluster ? { nodeId: config.nodeId, redis: redactDatabaseUrl(cluster.redisUrl) } : {}),
   });
 
   let stopping = false;

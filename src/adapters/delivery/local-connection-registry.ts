@@ -37,6 +37,11 @@ export class LocalConnectionRegistry implements Presence, Delivery {
     return [...this.connections.values()];
   }
 
+  /** Every logged-in connection: its user and id. */
+  *loggedInConnections(): IterableIterator<[UserId, string]> {
+    for (const [userId, mine] of this.byUser) for (const connectionId of mine.keys()) yield [userId, connectionId];
+  }
+
   async attach(userId: UserId, connectionId: string): Promise<{ readonly first: boolean }> {
     const connection = this.connections.get(connectionId);
     if (!connection) throw new Error(`unknown connection ${connectionId}`);

@@ -82,6 +82,57 @@ describe('configuration from CHAT_* variables', () => {
       dbPoolSize: 3,
       dbConnectTimeoutMs: 2500,
       dbQueryTimeoutMs: 0,
+      redisUrl: null,
+      redisPrefix: 'chat:',
+      nodeTtlMs: 6000,
+      workers: 1,
+    });
+  });
+
+  describe('cluster mode', () => {
+    const cluster = { CHAT_DB: 'mysql://chat:pw@db:3306/chat', CHAT_REDIS_URL: 'redis://cache:6379' };
+
+    it('reads the cluster variables', () => {
+      expect(
+        loadConfig({ ...cluster, CHAT_REDIS_PREFIX: 'chat1:', CHAT_NODE_TTL_MS: '3000', CHAT_WORKERS: '4', CHAT_NODE_ID: 'eu-1' }),
+      ).toMatchObject({ redisUrl: 'redis://cache:6379', redisPrefix: 'chat1:', nodeTtlMs: 3000, workers: 4, nodeId: 'eu-1' });
+    });
+
+    it('names a node after its host unless CHAT_NODE_ID says otherwise; one node is "main"', () => {
+      expect(loadConfig(cluster).nodeId).toMatch(/^[A-Za-z0-9._-]+$/);
+      expect(loadConfig(cluster).nodeId).not.toBe('main');
+      expect(loadConfig({}).nodeId).toBe('main');
+    });
+
+    it('refuses a SQLite database: the nodes must share one', () => {
+      expect(() => loadConfig({ CHAT_REDIS_URL: 'redis://cache:6379' })).toThrow(/cluster mode needs MySQL/);
+      expect(() => loadConfig({ CHAT_REDIS_URL: 'redis://cache:6379', CHAT_DB: './data/chat.sqlite' })).toThrow(
+        /cluster mode needs MySQL/,
+      );
+    });
+
+    it('refuses CHAT_WORKERS above 1 without Redis', () => {
+      expect(() => loadConfig({ CHAT_WORKERS: '2', CHAT_DB: cluster.CHAT_DB })).toThrow(/CHAT_WORKERS needs cluster mode/);
+      expect(loadConfig({ CHAT_WORKERS: '1' }).workers).toBe(1);
+    });
+
+    it.each([
+      ['CHAT_REDIS_URL', 'http://cache:6379'],
+      ['CHAT_NODE_ID', 'a|b'],
+      ['CHAT_NODE_ID', 'x'.repeat(65)],
+      ['CHAT_REDIS_PREFIX', 'chat prefix'],
+      ['CHAT_NODE_TTL_MS', '299'],
+      ['CHAT_NODE_TTL_MS', '9001'],
+      ['CHAT_WORKERS', '0'],
+      ['CHAT_WORKERS', '257'],
+    ])('refuses %s=%s with a message naming the variable', (name, value) => {
+      expect(() => loadConfig({ ...cluster, [name]: value })).toThrow(name);
+    });
+
+    it('never repeats a Redis URL, which may hold a password', () => {
+      expect(() => loadConfig({ ...cluster, CHAT_REDIS_URL: 'http://u:secret@cache' })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('secret') }),
+      );
     });
   });
 

@@ -1,0 +1,121 @@
+/**
+ * The cluster's state in Redis, changed only by these scripts so every change is
+ * atomic (Redis runs one script at a time). ARGV[1] is always the key prefix.
+ *
+ *   <p>u:<userId>          set of "<nodeId>|<connectionId>": where the user is logged in
+ *   <p>n:<nodeId>:conns    set of "<userId>|<connectionId>": what a node holds (for reaping)
+ *   <p>n:<nodeId>:alive    the node's heartbeat, with a TTL
+ *   <p>n:<nodeId>:ch       the node's pub/sub channel
+ *   <p>nodes               set of node ids that joined and were not reaped
+ *   <p>online              set of user ids logged in anywhere
+ *
+ * Node ids never contain "|" (config checks it); user ids are integers.
+ */
+
+/** ARGV: prefix, userId, nodeId, connectionId. Returns 1 when this is the user's first connection anywhere. */
+export const ATTACH = `
+local p, uid, node, conn = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+redis.call('SADD', p .. 'n:' .. node .. ':conns', uid .. '|' .. conn)
+local added = redis.call('SADD', p .. 'u:' .. uid, node .. '|' .. conn)
+redis.call('SADD', p .. 'online', uid)
+if added == 1 and redis.call('SCARD', p .. 'u:' .. uid) == 1 then return 1 end
+return 0
+`;
+
+/** ARGV: prefix, userId, nodeId, connectionId. Returns 1 when it was the user's last connection anywhere. */
+export const DETACH = `
+local p, uid, node, conn = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+redis.call('SREM', p .. 'n:' .. node .. ':conns', uid .. '|' .. conn)
+local removed = redis.call('SREM', p .. 'u:' .. uid, node .. '|' .. conn)
+if redis.call('SCARD', p .. 'u:' .. uid) == 0 then
+  redis.call('SREM', p .. 'online', uid)
+  if removed == 1 then return 1 end
+end
+return 0
+`;
+
+/**
+ * ARGV: prefix, own nodeId, kind ("push" or "kick"), event JSON (or ""), userId...
+ * Publishes, to every other node where one of the users is logged in, one message
+ * naming those of the users it holds. Returns how many nodes it published to.
+ */
+export const ROUTE = `
+local p, self, kind, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local byNode, order = {}, {}
+for i = 5, #ARGV do
+  local uid = ARGV[i]
+  for _, member in ipairs(redis.call('SMEMBERS', p .. 'u:' .. uid)) do
+    local node = string.match(member, '^(.-)|')
+    if node ~= self then
+      local users = byNode[node]
+      if users == nil then
+        users = {}
+        byNode[node] = users
+        table.insert(order, node)
+      end
+      if users[#users] ~= uid then table.insert(users, uid) end
+    end
+  end
+end
+local tail = ''
+if event ~= '' then tail = ',"event":' .. event end
+for _, node in ipairs(order) do
+  redis.call('PUBLISH', p .. 'n:' .. node .. ':ch',
+    '{"kind":"' .. kind .. '","users":[' .. table.concat(byNode[node], ',') .. ']' .. tail .. '}')
+end
+return #order
+`;
+
+/**
+ * ARGV: prefix, nodeId, "claim" or "own". Removes a node's connections from the
+ * users' sets (and users with none left from the online set), and the node from
+ * the node set. With "claim" it does nothing and returns -1 unless the node was
+ * still in the node set, so of several surviving nodes exactly one reaps a dead
+ * one; "own" (a node clearing what its earlier run left) always proceeds.
+ * Returns how many connections were removed.
+ */
+export const REAP = `
+local p, node, mode = ARGV[1], ARGV[2], ARGV[3]
+local member = redis.call('SREM', p .. 'nodes', node)
+if mode == 'claim' and member == 0 then return -1 end
+local key = p .. 'n:' .. node .. ':conns'
+local entries = redis.call('SMEMBERS', key)
+for _, entry in ipairs(entries) do
+  local uid, conn = string.match(entry, '^(.-)|(.*)$')
+  redis.call('SREM', p .. 'u:' .. uid, node .. '|' .. conn)
+  if redis.call('SCARD', p .. 'u:' .. uid) == 0 then redis.call('SREM', p .. 'online', uid) end
+end
+redis.call('DEL', key)
+return #entries
+`;
+
+/**
+ * ARGV: prefix, nodeId, then pairs of userId, connectionId. Makes Redis hold
+ * exactly these connections for the node (after a reconnect, or after the node
+ * was reaped while it was alive but could not reach Redis), and the node in the
+ * node set. Returns the users who had no connection anywhere before.
+ */
+export const RESYNC = `
+local p, node = ARGV[1], ARGV[2]
+local key = p .. 'n:' .. node .. ':conns'
+local wanted = {}
+for i = 3, #ARGV, 2 do wanted[ARGV[i] .. '|' .. ARGV[i + 1]] = true end
+for _, entry in ipairs(redis.call('SMEMBERS', key)) do
+  if not wanted[entry] then
+    local uid, conn = string.match(entry, '^(.-)|(.*)$')
+    redis.call('SREM', key, entry)
+    redis.call('SREM', p .. 'u:' .. uid, node .. '|' .. conn)
+    if redis.call('SCARD', p .. 'u:' .. uid) == 0 then redis.call('SREM', p .. 'online', uid) end
+  end
+end
+local back = {}
+for i = 3, #ARGV, 2 do
+  local uid, conn = ARGV[i], ARGV[i + 1]
+  if redis.call('SCARD', p .. 'u:' .. uid) == 0 then table.insert(back, uid) end
+  redis.call('SADD', key, uid .. '|' .. conn)
+  redis.call('SADD', p .. 'u:' .. uid, node .. '|' .. conn)
+  redis.call('SADD', p .. 'online', uid)
+end
+redis.call('SADD', p .. 'nodes', node)
+return back
+`;
