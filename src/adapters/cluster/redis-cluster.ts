@@ -74,6 +74,8 @@ export class RedisCluster implements Presence, Delivery {
   private heartbeat: NodeJS.Timeout | null = null;
   private beating = false;
   private joined = false;
+  /** Why connecting failed, while joining: named in join's error. */
+  private joinError: string | null = null;
   /**
    * No node is reaped before this time: after a reconnect the other nodes get one
    * TTL to renew heartbeats that expired while Redis was away.
@@ -125,11 +127,10 @@ export class RedisCluster implements Presence, Delivery {
     cluster.watch(commands);
     cluster.watch(subscriber);
     try {
-      await withTimeout(
-        Promise.all([commands.connect(), subscriber.connect()]),
-        timeoutMs,
-        `Redis at ${redactUrl(options.url)} cannot be reached`,
-      );
+      await withTimeout(Promise.all([commands.connect(), subscriber.connect()]), timeoutMs, () => {
+        const reason = cluster.joinError ? `: ${cluster.joinError}` : '';
+        return `Redis at ${redactUrl(options.url)} cannot be reached within ${timeoutMs} ms${reason}`;
+      });
       await cluster.claimNodeId(timeoutMs);
       await cluster.script(REAP, [options.prefix, options.nodeId, 'own']);
       await commands.sendCommand(['SADD', cluster.keys.nodes, options.nodeId]);
@@ -345,7 +346,11 @@ export class RedisCluster implements Presence, Delivery {
   private watch(client: RedisClient): void {
     client.on('error', (error: unknown) => {
       // Before joining, join() reports the failure itself.
-      if (!this.joined || this.closed || this.reportedLoss) return;
+      if (!this.joined) {
+        this.joinError = errorCode(error);
+        return;
+      }
+      if (this.closed || this.reportedLoss) return;
       this.reportedLoss = true;
       this.outOfSync = true;
       this.options.logger.warn('redis connection lost', { error: describeError(error) });
@@ -421,10 +426,16 @@ function parseRouted(raw: string): RoutedMessage | null {
   return { kind, users: users as UserId[], event: event as PushEvent };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** A socket error's code (ECONNREFUSED, ...), or its message: never a URL, which may hold a password. */
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message} (no answer within ${ms} ms)`)), ms);
+    timer = setTimeout(() => reject(new Error(message())), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
