@@ -7,6 +7,10 @@
  * The MySQL/MariaDB project runs when CHAT_TEST_MYSQL_URL is set, and always
  * under CI=true (where a missing database fails the run instead of skipping);
  * test/support/global-setup.ts says why it is left out otherwise.
+ *
+ * The cluster project (test/e2e/cluster: several built server processes sharing
+ * one chat through Redis and MySQL/MariaDB) runs when both CHAT_TEST_MYSQL_URL
+ * and CHAT_TEST_REDIS_URL are set, and always under CI=true.
  */
 const common = {
   testEnvironment: 'node',
@@ -25,6 +29,8 @@ const notEngineNeutral = [
 ];
 
 const withMysql = Boolean(process.env.CHAT_TEST_MYSQL_URL?.trim()) || process.env.CI === 'true';
+const withCluster =
+  (Boolean(process.env.CHAT_TEST_MYSQL_URL?.trim()) && Boolean(process.env.CHAT_TEST_REDIS_URL?.trim())) || process.env.CI === 'true';
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -42,7 +48,7 @@ module.exports = {
       ...common,
       displayName: 'e2e:sqlite',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/mysql/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/mysql/', '<rootDir>/test/e2e/cluster/'],
       globals: { CHAT_TEST_ENGINE: 'sqlite' },
     },
     {
@@ -59,6 +65,17 @@ module.exports = {
             displayName: 'e2e:mysql',
             testMatch: [...protocolSuite, '<rootDir>/test/e2e/mysql/**/*.test.ts'],
             testPathIgnorePatterns: ['/node_modules/', ...notEngineNeutral],
+            globals: { CHAT_TEST_ENGINE: 'mysql' },
+          },
+        ]
+      : []),
+    ...(withCluster
+      ? [
+          {
+            ...common,
+            displayName: 'e2e:cluster',
+            testMatch: ['<rootDir>/test/e2e/cluster/**/*.test.ts'],
+            testPathIgnorePatterns: ['/node_modules/'],
             globals: { CHAT_TEST_ENGINE: 'mysql' },
           },
         ]

@@ -5,9 +5,11 @@
  * engine through its Jest project (e2e:<engine>) or, for the contract and
  * integration suites, through its file or test name. Under CI=true a run in
  * which no MySQL test passed fails (the MySQL test files themselves refuse to
- * skip there).
+ * skip there). The cluster tests (project e2e:cluster: several server processes
+ * on MySQL/MariaDB and Redis) get a line of their own and, under CI=true, must
+ * have passed too.
  */
-const ENGINES = ['in-memory', 'sqlite', 'mysql'];
+const ENGINES = ['in-memory', 'sqlite', 'mysql', 'cluster'];
 
 /** @param {string} project @param {string} text */
 function engineOf(project, text) {
@@ -60,7 +62,8 @@ class EngineSummaryReporter {
   onRunComplete() {
     const lines = ['', 'Tests per storage engine (passed / failed / skipped):'];
     for (const engine of ENGINES) {
-      for (const kind of ['contract/integration', 'end-to-end']) {
+      // The cluster is end-to-end only.
+      for (const kind of engine === 'cluster' ? ['end-to-end'] : ['contract/integration', 'end-to-end']) {
         const count = this.counts.get(`${engine}\t${kind}`) ?? { passed: 0, failed: 0, skipped: 0 };
         lines.push(`  ${engine.padEnd(10)} ${kind.padEnd(21)} ${count.passed} / ${count.failed} / ${count.skipped}`);
       }
@@ -70,9 +73,15 @@ class EngineSummaryReporter {
 
   getLastError() {
     if (process.env.CI !== 'true') return undefined;
-    let passed = 0;
-    for (const [key, count] of this.counts) if (key.startsWith('mysql\t')) passed += count.passed;
-    return passed === 0 ? new Error('CI=true but no MySQL/MariaDB test passed') : undefined;
+    /** @param {string} engine */
+    const passed = (engine) => {
+      let total = 0;
+      for (const [key, count] of this.counts) if (key.startsWith(`${engine}\t`)) total += count.passed;
+      return total;
+    };
+    if (passed('mysql') === 0) return new Error('CI=true but no MySQL/MariaDB test passed');
+    if (passed('cluster') === 0) return new Error('CI=true but no cluster (MySQL + Redis) test passed');
+    return undefined;
   }
 }
 
