@@ -83,18 +83,32 @@ export interface LogLine {
 /** A silent logger that keeps what it was told. */
 export class RecordingLogger implements Logger {
   readonly lines: LogLine[] = [];
+  private readonly waiting: Array<{ readonly message: string; readonly resolve: (line: LogLine) => void }> = [];
 
   debug(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'debug', message, fields });
+    this.add({ level: 'debug', message, fields });
   }
   info(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'info', message, fields });
+    this.add({ level: 'info', message, fields });
   }
   warn(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'warn', message, fields });
+    this.add({ level: 'warn', message, fields });
   }
   error(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'error', message, fields });
+    this.add({ level: 'error', message, fields });
+  }
+
+  /** The next line with this message, logged from now on. */
+  next(message: string): Promise<LogLine> {
+    return new Promise((resolve) => this.waiting.push({ message, resolve }));
+  }
+
+  private add(line: LogLine): void {
+    this.lines.push(line);
+    for (const waiter of this.waiting.filter((w) => w.message === line.message)) {
+      this.waiting.splice(this.waiting.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
   }
 }
 

@@ -1,0 +1,289 @@
+import { createClient } from 'redis';
+import { RedisCluster, type ClusterHandlers } from '../../src/adapters/cluster/redis-cluster';
+import { LocalConnectionRegistry } from '../../src/adapters/delivery/local-connection-registry';
+import type { PushEvent } from '../../src/application/ports';
+import type { UserId } from '../../src/domain';
+import { RecordingConnection, RecordingLogger } from '../support/use-case-fixtures';
+import { redisTestUrl, startPrivateRedis, stopPrivateRedises, uniqueRedisPrefix } from '../support/redis';
+
+/**
+ * The Redis adapter of presence and delivery, two or three nodes in this process on
+ * a real Redis (CHAT_TEST_REDIS_URL), each with its own keys prefix per test. The
+ * processes-and-sockets version of these scenarios is in test/e2e/cluster.
+ */
+const describeOnRedis = redisTestUrl() === null ? describe.skip : describe;
+
+const TTL_MS = 600;
+
+interface Node {
+  readonly id: string;
+  readonly local: LocalConnectionRegistry;
+  readonly cluster: RedisCluster;
+  readonly logger: RecordingLogger;
+  readonly delivered: Array<{ event: PushEvent; userIds: readonly UserId[] }>;
+  readonly lost: string[];
+  connect(id: string): RecordingConnection;
+}
+
+const open: RedisCluster[] = [];
+
+async function joinNode(id: string, prefix: string, url = redisTestUrl() ?? ''): Promise<Node> {
+  const local = new LocalConnectionRegistry();
+  const logger = new RecordingLogger();
+  const delivered: Node['delivered'] = [];
+  const lost: string[] = [];
+  const handlers: ClusterHandlers = {
+    delivered: async (event, userIds) => void delivered.push({ event, userIds }),
+    nodeLost: async (nodeId) => void lost.push(nodeId),
+  };
+  const cluster = await RedisCluster.join(local, { url, prefix, nodeId: id, nodeTtlMs: TTL_MS, logger, joinTimeoutMs: 3000 }, handlers);
+  open.push(cluster);
+  return {
+    id,
+    local,
+    cluster,
+    logger,
+    delivered,
+    lost,
+    connect(connectionId) {
+      const connection = new RecordingConnection(connectionId);
+      local.register(connection);
+      return connection;
+    },
+  };
+}
+
+/** Resolves once the connection has received `count` events. */
+function received(connection: RecordingConnection, count: number): Promise<PushEvent[]> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (connection.received.length >= count) resolve(connection.received.slice());
+      else setImmediate(check);
+    };
+    check();
+  });
+}
+
+const message = (messageId: number, content = 'hi'): PushEvent => ({
+  kind: 'direct-message',
+  messageId,
+  senderId: 1,
+  senderUsername: 'ann',
+  content,
+  sentAt: 1_700_000_000_000,
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((cluster) => cluster.close()));
+  await stopPrivateRedises();
+});
+
+describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
+  it('counts a user online while any node holds a connection: first and last are cluster-wide', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    a.connect('a-1');
+    b.connect('b-1');
+
+    expect(await a.cluster.attach(7, 'a-1')).toEqual({ first: true });
+    expect(await b.cluster.attach(7, 'b-1')).toEqual({ first: false });
+    expect(await b.cluster.isOnline(7)).toBe(true);
+    expect([...(await b.cluster.onlineAmong([7, 8]))]).toEqual([7]);
+    expect(await b.cluster.onlineUsers()).toEqual([7]);
+
+    expect(await a.cluster.detach(7, 'a-1')).toEqual({ last: false });
+    expect(await a.cluster.isOnline(7)).toBe(true);
+    expect(await b.cluster.detach(7, 'b-1')).toEqual({ last: true });
+    expect(await a.cluster.isOnline(7)).toBe(false);
+    expect(await a.cluster.onlineUsers()).toEqual([]);
+  });
+
+  it('routes a push to the node holding the user; that node records the message delivered', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const bobOnB = b.connect('b-1');
+    await b.cluster.attach(2, 'b-1');
+
+    // Not on this node: the sender's node does not record it; the writing node does.
+    expect(await a.cluster.push(2, message(41))).toBe(false);
+
+    expect(await received(bobOnB, 1)).toEqual([message(41)]);
+    await waitUntil(() => b.delivered.length === 1);
+    expect(b.delivered).toEqual([{ event: message(41), userIds: [2] }]);
+    expect(a.delivered).toEqual([]);
+  });
+
+  it('writes to the local connections and every other node of a user with several devices, once each', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const c = await joinNode('c', prefix);
+    const onA = a.connect('a-1');
+    const onB1 = b.connect('b-1');
+    const onB2 = b.connect('b-2');
+    const onC = c.connect('c-1');
+    for (const [node, id] of [[a, 'a-1'], [b, 'b-1'], [b, 'b-2'], [c, 'c-1']] as const) await node.cluster.attach(5, id);
+
+    expect(await a.cluster.push(5, message(1))).toBe(true);
+    expect(await a.cluster.push(5, message(2))).toBe(true);
+
+    for (const connection of [onA, onB1, onB2, onC]) expect(await received(connection, 2)).toEqual([message(1), message(2)]);
+    expect(onA.received).toHaveLength(2);
+  });
+
+  it('sends a group message to many members on other nodes in one routed call per node', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const members = [10, 11, 12, 13];
+    const connections = members.map((id) => b.connect(`b-${id}`));
+    for (const id of members) await b.cluster.attach(id, `b-${id}`);
+    const event: PushEvent = {
+      kind: 'group-message',
+      messageId: 9,
+      groupId: 3,
+      groupName: 'Team',
+      senderId: 1,
+      senderUsername: 'ann',
+      content: 'all',
+      sentAt: 1_700_000_000_000,
+    };
+
+    await Promise.all(members.map((id) => a.cluster.push(id, event)));
+
+    for (const connection of connections) expect(await received(connection, 1)).toEqual([event]);
+    await waitUntil(() => b.delivered.length > 0);
+    expect(b.delivered).toEqual([{ event, userIds: members }]);
+  });
+
+  it('does not record presence pushes as deliveries', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const onB = b.connect('b-1');
+    await b.cluster.attach(2, 'b-1');
+    const presence: PushEvent = { kind: 'presence', userId: 1, username: 'ann', status: 'online' };
+
+    await a.cluster.push(2, presence);
+    await a.cluster.push(2, message(5));
+
+    expect(await received(onB, 2)).toEqual([presence, message(5)]);
+    await waitUntil(() => b.delivered.length === 1);
+    expect(b.delivered.map((d) => d.event.kind)).toEqual(['direct-message']);
+  });
+
+  it("closes a user's connections on every node", async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const onA = a.connect('a-1');
+    const onB = b.connect('b-1');
+    await a.cluster.attach(4, 'a-1');
+    await b.cluster.attach(4, 'b-1');
+
+    await a.cluster.disconnectUser(4);
+
+    expect(onA.closeReasons).toEqual(['banned']);
+    await waitUntil(() => onB.isClosed);
+    expect(onB.closeReasons).toEqual(['banned']);
+  });
+
+  it('reaps a node whose heartbeat stopped: exactly one survivor clears it, its users go offline', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    // A node that joined, holds user 3's only connection and user 4's second one, and died.
+    const raw = createClient({ url: redisTestUrl() ?? '' });
+    await raw.connect();
+    try {
+      await raw.sAdd(`${prefix}nodes`, 'ghost');
+      await raw.sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2']);
+      await raw.sAdd(`${prefix}u:3`, 'ghost|g-1');
+      await raw.sAdd(`${prefix}u:4`, 'ghost|g-2');
+      await raw.sAdd(`${prefix}online`, ['3', '4']);
+    } finally {
+      raw.destroy();
+    }
+    a.connect('a-1');
+    await a.cluster.attach(4, 'a-1');
+    expect(await a.cluster.isOnline(3)).toBe(true);
+
+    await waitUntil(() => a.lost.length + b.lost.length > 0);
+
+    expect([...a.lost, ...b.lost]).toEqual(['ghost']);
+    expect(await a.cluster.isOnline(3)).toBe(false);
+    expect(await b.cluster.isOnline(4)).toBe(true);
+    expect(await b.cluster.onlineUsers()).toEqual([4]);
+  });
+
+  it('refuses a second node with the id of a running one', async () => {
+    const prefix = uniqueRedisPrefix();
+    await joinNode('a', prefix);
+
+    await expect(joinNode('a', prefix)).rejects.toThrow('node id "a" is in use by a running node');
+  });
+
+  it('leaves cleanly on close: its users are offline for the other nodes at once', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    b.connect('b-1');
+    await b.cluster.attach(6, 'b-1');
+
+    await b.cluster.close();
+
+    expect(await a.cluster.isOnline(6)).toBe(false);
+    expect(a.lost).toEqual([]);
+  });
+
+  it('fails to join with a message naming Redis, without the password, when Redis is unreachable', async () => {
+    const attempt = RedisCluster.join(
+      new LocalConnectionRegistry(),
+      { url: 'redis://:hunter2@127.0.0.1:1', prefix: uniqueRedisPrefix(), nodeId: 'x', nodeTtlMs: TTL_MS, logger: new RecordingLogger(), joinTimeoutMs: 500 },
+      { delivered: async () => undefined, nodeLost: async () => undefined },
+    );
+    await expect(attempt).rejects.toThrow(/Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/? cannot be reached within 500 ms: ECONNREFUSED/);
+    await expect(attempt).rejects.toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+
+  it('serves its own connections while Redis is down, and routes across nodes again once it is back', async () => {
+    const redis = await startPrivateRedis();
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix, redis.url);
+    const b = await joinNode('b', prefix, redis.url);
+    const annOnA = a.connect('a-1');
+    const bobOnB = b.connect('b-1');
+    await a.cluster.attach(1, 'a-1');
+    await b.cluster.attach(2, 'b-1');
+    const lostA = a.logger.next('redis connection lost');
+    const lostB = b.logger.next('redis connection lost');
+
+    await redis.stop();
+    await Promise.all([lostA, lostB]);
+
+    // Alone: its own user is reached, and a login is answered from what the node holds.
+    expect(await a.cluster.push(1, message(1))).toBe(true);
+    expect(annOnA.received).toEqual([message(1)]);
+    a.connect('a-2');
+    expect(await a.cluster.attach(3, 'a-2')).toEqual({ first: true });
+
+    const restoredA = a.logger.next('redis connection restored');
+    const restoredB = b.logger.next('redis connection restored');
+    await redis.start(); // empty: everything the nodes had in it is gone
+    await Promise.all([restoredA, restoredB]);
+
+    expect(await b.cluster.onlineAmong([1, 2, 3])).toEqual(new Set([1, 2, 3]));
+    await a.cluster.push(2, message(2));
+    expect(await received(bobOnB, 1)).toEqual([message(2)]);
+  }, 30_000);
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
