@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { ChatClient } from '../../src/client/chat-client';
 import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from '../../src/client/client-errors';
 import { FakeServer, frame, type FakePeer } from './support/fake-server';
 import { recordEvents } from './support/event-log';
+import { freePort } from '../support/ports';
 
 const T = 1_700_000_000_123;
 
@@ -410,15 +410,3 @@ describe('ChatClient.connect', () => {
   });
 });
 
-/** A port nothing listens on: bind one, then free it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      probe.close(() => resolve(address.port));
-    });
-  });
-}

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isCi, MYSQL_URL_VARIABLE } from './mysql';
+import { freePort } from './ports';
 
 /**
  * Redis for the cluster tests (several server processes sharing one chat through
@@ -196,15 +197,3 @@ export async function stopPrivateRedises(): Promise<void> {
   await Promise.all([...privateServers.keys()].map(disposeOf));
 }
 
-/** A TCP port nothing on 127.0.0.1 listens to right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { startSdkHarness, type SdkHarness } from '../support/sdk-harness';
 import { maskTimes, TerminalHarness } from '../support/terminal-harness';
+import { freePort } from '../../support/ports';
 
 /** The terminal client, run in-process on streams, against the real server. */
 describe('terminal client against the real server', () => {
@@ -186,15 +186,3 @@ describe('terminal client against the real server', () => {
   });
 });
 
-/** A port nothing listens on: bind one, then free it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      probe.close(() => resolve(address.port));
-    });
-  });
-}

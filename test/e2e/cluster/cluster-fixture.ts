@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { killServerProcesses, ROOT, SERVER_MAIN, startServerProcess, type LogLine, type ServerProcess } from '../../support/server-process';
 import { TestClient } from '../../support/test-client';
+import { freshWorkerDatabase } from '../../support/mysql';
+import { uniqueRedisPrefix } from '../../support/redis';
 import type { TestUser } from '../../support/e2e-server';
 
 /**
@@ -35,6 +37,15 @@ export async function startNode(settings: ClusterSettings, nodeId: string, env: 
   const joined = await node.waitForLog((line) => line.msg === 'joined the cluster', 20_000);
   expect(joined['nodeId']).toBe(nodeId);
   return node;
+}
+
+/**
+ * Nodes `node-a` and `node-b` on the database (a fresh one of this Jest worker
+ * unless given), under a Redis prefix of their own.
+ */
+export async function startTwoNodes(redisUrl: string, database?: string): Promise<[ServerProcess, ServerProcess]> {
+  const settings = { database: database ?? (await freshWorkerDatabase()), redisUrl, prefix: uniqueRedisPrefix() };
+  return Promise.all([startNode(settings, 'node-a'), startNode(settings, 'node-b')]);
 }
 
 /** The node's log lines with this `msg`. */

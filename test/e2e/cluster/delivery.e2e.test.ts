@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { befriend, type TestUser } from '../../support/e2e-server';
 import { freshWorkerDatabase } from '../../support/mysql';
-import { describeOnCluster, requireRedisUrl, uniqueRedisPrefix } from '../../support/redis';
+import { describeOnCluster, requireRedisUrl } from '../../support/redis';
 import { connectionIdOf, type ServerProcess } from '../../support/server-process';
 import {
   ADMIN_CLI,
@@ -10,7 +10,7 @@ import {
   pendingPresence,
   presence,
   requireBuild,
-  startNode,
+  startTwoNodes,
   statusSeenBy,
   Users,
   within,
@@ -30,8 +30,7 @@ describeOnCluster()('cluster mode: two nodes serving one chat', () => {
   beforeAll(requireBuild);
   beforeEach(async () => {
     database = await freshWorkerDatabase();
-    const settings = { database, redisUrl: requireRedisUrl(), prefix: uniqueRedisPrefix() };
-    [a, b] = await Promise.all([startNode(settings, 'node-a'), startNode(settings, 'node-b')]);
+    [a, b] = await startTwoNodes(requireRedisUrl(), database);
   }, 60_000);
   afterEach(async () => {
     await users.closeAll();

@@ -1,7 +1,6 @@
 import { befriend } from '../../support/e2e-server';
-import { freshWorkerDatabase } from '../../support/mysql';
-import { describeOnCluster, requireRedisUrl, uniqueRedisPrefix } from '../../support/redis';
-import { directMessage, killServerProcesses, presence, requireBuild, startNode, statusSeenBy, Users, within } from './cluster-fixture';
+import { describeOnCluster, requireRedisUrl } from '../../support/redis';
+import { directMessage, killServerProcesses, presence, requireBuild, startTwoNodes, statusSeenBy, Users, within } from './cluster-fixture';
 
 /**
  * A node killed with SIGKILL says goodbye to nobody: its heartbeat key expires
@@ -20,8 +19,7 @@ describeOnCluster()('cluster mode: a node that dies', () => {
   it(
     'after kill -9 of a node its users go offline for friends on the other node within 15 s, and messages to them wait for 1014/1018',
     async () => {
-      const settings = { database: await freshWorkerDatabase(), redisUrl: requireRedisUrl(), prefix: uniqueRedisPrefix() };
-      const [a, b] = await Promise.all([startNode(settings, 'node-a'), startNode(settings, 'node-b')]);
+      const [a, b] = await startTwoNodes(requireRedisUrl());
       const alice = await users.register(a.port, 'alice');
       const bob = await users.register(b.port, 'bob');
       const carol = await users.register(b.port, 'carol');

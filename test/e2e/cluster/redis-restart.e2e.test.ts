@@ -1,12 +1,11 @@
 import { befriend } from '../../support/e2e-server';
-import { isCi, freshWorkerDatabase } from '../../support/mysql';
+import { isCi } from '../../support/mysql';
 import {
   describeOnCluster,
   REDIS_SERVER_VARIABLE,
   redisServerBinary,
   startPrivateRedis,
   stopPrivateRedises,
-  uniqueRedisPrefix,
 } from '../../support/redis';
 import {
   directMessage,
@@ -14,7 +13,7 @@ import {
   pendingPresence,
   presence,
   requireBuild,
-  startNode,
+  startTwoNodes,
   statusSeenBy,
   Users,
   waitForLogCount,
@@ -46,8 +45,7 @@ describeOnCluster()('cluster mode: Redis restarted under running nodes', () => {
     }`,
     async () => {
       const redis = await startPrivateRedis();
-      const settings = { database: await freshWorkerDatabase(), redisUrl: redis.url, prefix: uniqueRedisPrefix() };
-      const [a, b] = await Promise.all([startNode(settings, 'node-a'), startNode(settings, 'node-b')]);
+      const [a, b] = await startTwoNodes(redis.url);
       const alice = await users.register(a.port, 'alice');
       const carol = await users.register(a.port, 'carol');
       const bob = await users.register(b.port, 'bob');
