@@ -126,6 +126,7 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
             const sessions = await useCasesNow().clearStaleSessions.execute(lostNodeId);
             logger.info('cleared the sessions of a lost node', { nodeId: lostNodeId, sessions });
           },
+          usersBack: (userIds) => useCasesNow().announcePresence.execute(userIds, 'online'),
         },
       );
     } catch (error) {

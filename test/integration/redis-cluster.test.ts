@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { REAP } from '../../src/adapters/cluster/cluster-scripts';
 import { RedisCluster, type ClusterHandlers } from '../../src/adapters/cluster/redis-cluster';
 import { LocalConnectionRegistry } from '../../src/adapters/delivery/local-connection-registry';
 import type { PushEvent } from '../../src/application/ports';
@@ -22,19 +23,34 @@ interface Node {
   readonly logger: RecordingLogger;
   readonly delivered: Array<{ event: PushEvent; userIds: readonly UserId[] }>;
   readonly lost: string[];
+  readonly back: UserId[];
   connect(id: string): RecordingConnection;
 }
 
 const open: RedisCluster[] = [];
 
-async function joinNode(id: string, prefix: string, url = redisTestUrl() ?? ''): Promise<Node> {
+async function joinNode(
+  id: string,
+  prefix: string,
+  url = redisTestUrl() ?? '',
+  failures: { nodeLost?: number } = {},
+): Promise<Node> {
   const local = new LocalConnectionRegistry();
   const logger = new RecordingLogger();
   const delivered: Node['delivered'] = [];
   const lost: string[] = [];
+  const back: UserId[] = [];
+  let nodeLostFailures = failures.nodeLost ?? 0;
   const handlers: ClusterHandlers = {
     delivered: async (event, userIds) => void delivered.push({ event, userIds }),
-    nodeLost: async (nodeId) => void lost.push(nodeId),
+    nodeLost: async (nodeId) => {
+      if (nodeLostFailures > 0) {
+        nodeLostFailures -= 1;
+        throw new Error('database away');
+      }
+      lost.push(nodeId);
+    },
+    usersBack: async (userIds) => void back.push(...userIds),
   };
   const cluster = await RedisCluster.join(local, { url, prefix, nodeId: id, nodeTtlMs: TTL_MS, logger, joinTimeoutMs: 3000 }, handlers);
   open.push(cluster);
@@ -45,6 +61,7 @@ async function joinNode(id: string, prefix: string, url = redisTestUrl() ?? ''):
     logger,
     delivered,
     lost,
+    back,
     connect(connectionId) {
       const connection = new RecordingConnection(connectionId);
       local.register(connection);
@@ -194,18 +211,7 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     const prefix = uniqueRedisPrefix();
     const a = await joinNode('a', prefix);
     const b = await joinNode('b', prefix);
-    // A node that joined, holds user 3's only connection and user 4's second one, and died.
-    const raw = createClient({ url: redisTestUrl() ?? '' });
-    await raw.connect();
-    try {
-      await raw.sAdd(`${prefix}nodes`, 'ghost');
-      await raw.sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2']);
-      await raw.sAdd(`${prefix}u:3`, 'ghost|g-1');
-      await raw.sAdd(`${prefix}u:4`, 'ghost|g-2');
-      await raw.sAdd(`${prefix}online`, ['3', '4']);
-    } finally {
-      raw.destroy();
-    }
+    await addGhostNode(prefix);
     a.connect('a-1');
     await a.cluster.attach(4, 'a-1');
     expect(await a.cluster.isOnline(3)).toBe(true);
@@ -216,6 +222,67 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     expect(await a.cluster.isOnline(3)).toBe(false);
     expect(await b.cluster.isOnline(4)).toBe(true);
     expect(await b.cluster.onlineUsers()).toEqual([4]);
+  });
+
+  it('retries clearing a lost node at the next heartbeat when it fails', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix, redisTestUrl() ?? '', { nodeLost: 1 });
+    await addGhostNode(prefix);
+
+    await waitUntil(() => a.lost.length > 0);
+
+    expect(a.lost).toEqual(['ghost']);
+    expect(a.logger.lines.map((l) => l.message)).toContain('clearing a lost node failed; retried');
+  });
+
+  it('a node counted dead while alive (cut off from Redis too long) tells friends its users are back', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    a.connect('a-1');
+    b.connect('b-1');
+    b.connect('b-2');
+    await b.cluster.attach(8, 'b-1'); // only on b
+    await b.cluster.attach(9, 'b-2'); // on both
+    await a.cluster.attach(9, 'a-1');
+
+    // What a survivor does when b's heartbeat has expired.
+    const raw = createClient({ url: redisTestUrl() ?? '' });
+    await raw.connect();
+    try {
+      await raw.eval(REAP, { keys: [], arguments: [prefix, 'b', 'claim'] });
+    } finally {
+      raw.destroy();
+    }
+    expect(await a.cluster.isOnline(8)).toBe(false);
+
+    await waitUntil(() => b.back.length > 0);
+
+    expect(b.back).toEqual([8]);
+    expect(await a.cluster.isOnline(8)).toBe(true);
+    await waitUntil(() => a.lost.length + b.lost.length > 0);
+    expect([...a.lost, ...b.lost]).toEqual(['b']);
+  });
+
+  it('says nobody is back after Redis lost its data: nobody was told they left', async () => {
+    const prefix = uniqueRedisPrefix();
+    const b = await joinNode('b', prefix);
+    b.connect('b-1');
+    await b.cluster.attach(8, 'b-1');
+    const raw = createClient({ url: redisTestUrl() ?? '' });
+    await raw.connect();
+    try {
+      for (const key of await raw.keys(`${prefix}*`)) await raw.del(key);
+    } finally {
+      raw.destroy();
+    }
+
+    expect(await b.cluster.isOnline(8)).toBe(false);
+
+    // Its next heartbeat finds it missing from the node set and writes its connections again.
+    await waitUntil(() => b.cluster.isOnline(8));
+
+    expect(b.back).toEqual([]);
   });
 
   it('refuses a second node with the id of a running one', async () => {
@@ -242,7 +309,7 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     const attempt = RedisCluster.join(
       new LocalConnectionRegistry(),
       { url: 'redis://:hunter2@127.0.0.1:1', prefix: uniqueRedisPrefix(), nodeId: 'x', nodeTtlMs: TTL_MS, logger: new RecordingLogger(), joinTimeoutMs: 500 },
-      { delivered: async () => undefined, nodeLost: async () => undefined },
+      { delivered: async () => undefined, nodeLost: async () => undefined, usersBack: async () => undefined },
     );
     await expect(attempt).rejects.toThrow(/Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/? cannot be reached within 500 ms: ECONNREFUSED/);
     await expect(attempt).rejects.toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
@@ -280,9 +347,24 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
   }, 30_000);
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+/** A node that joined, holds user 3's only connection and user 4's second one, and died. */
+async function addGhostNode(prefix: string): Promise<void> {
+  const raw = createClient({ url: redisTestUrl() ?? '' });
+  await raw.connect();
+  try {
+    await raw.sAdd(`${prefix}nodes`, 'ghost');
+    await raw.sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2']);
+    await raw.sAdd(`${prefix}u:3`, 'ghost|g-1');
+    await raw.sAdd(`${prefix}u:4`, 'ghost|g-2');
+    await raw.sAdd(`${prefix}online`, ['3', '4']);
+  } finally {
+    raw.destroy();
+  }
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

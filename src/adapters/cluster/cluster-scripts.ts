@@ -7,6 +7,8 @@
  *   <p>n:<nodeId>:alive    the node's heartbeat, with a TTL
  *   <p>n:<nodeId>:ch       the node's pub/sub channel
  *   <p>nodes               set of node ids that joined and were not reaped
+ *   <p>reaped              set of node ids reaped by another node (until they resync)
+ *   <p>unsettled           set of reaped node ids whose sessions are still to be cleared
  *   <p>online              set of user ids logged in anywhere
  *
  * Node ids never contain "|" (config checks it); user ids are integers.
@@ -71,13 +73,20 @@ return #order
  * users' sets (and users with none left from the online set), and the node from
  * the node set. With "claim" it does nothing and returns -1 unless the node was
  * still in the node set, so of several surviving nodes exactly one reaps a dead
- * one; "own" (a node clearing what its earlier run left) always proceeds.
+ * one, and it marks the node reaped and its sessions unsettled; "own" (a node
+ * clearing what its earlier run left) always proceeds and clears those marks.
  * Returns how many connections were removed.
  */
 export const REAP = `
 local p, node, mode = ARGV[1], ARGV[2], ARGV[3]
 local member = redis.call('SREM', p .. 'nodes', node)
-if mode == 'claim' and member == 0 then return -1 end
+if mode == 'claim' then
+  if member == 0 then return -1 end
+  redis.call('SADD', p .. 'reaped', node)
+  redis.call('SADD', p .. 'unsettled', node)
+else
+  redis.call('SREM', p .. 'reaped', node)
+end
 local key = p .. 'n:' .. node .. ':conns'
 local entries = redis.call('SMEMBERS', key)
 for _, entry in ipairs(entries) do
@@ -93,7 +102,9 @@ return #entries
  * ARGV: prefix, nodeId, then pairs of userId, connectionId. Makes Redis hold
  * exactly these connections for the node (after a reconnect, or after the node
  * was reaped while it was alive but could not reach Redis), and the node in the
- * node set. Returns the users who had no connection anywhere before.
+ * node set. Returns the users who had no connection anywhere before if another
+ * node had reaped this one (their friends were told they went offline), else
+ * nothing (Redis merely lost its data: nobody was told anything).
  */
 export const RESYNC = `
 local p, node = ARGV[1], ARGV[2]
@@ -108,10 +119,11 @@ for _, entry in ipairs(redis.call('SMEMBERS', key)) do
     if redis.call('SCARD', p .. 'u:' .. uid) == 0 then redis.call('SREM', p .. 'online', uid) end
   end
 end
+local reaped = redis.call('SREM', p .. 'reaped', node) == 1
 local back = {}
 for i = 3, #ARGV, 2 do
   local uid, conn = ARGV[i], ARGV[i + 1]
-  if redis.call('SCARD', p .. 'u:' .. uid) == 0 then table.insert(back, uid) end
+  if reaped and redis.call('SCARD', p .. 'u:' .. uid) == 0 then table.insert(back, uid) end
   redis.call('SADD', key, uid .. '|' .. conn)
   redis.call('SADD', p .. 'u:' .. uid, node .. '|' .. conn)
   redis.call('SADD', p .. 'online', uid)

@@ -25,8 +25,16 @@ export interface RedisClusterOptions {
 export interface ClusterHandlers {
   /** This node wrote a message push that another node sent: record it delivered for these users. */
   delivered(event: PushEvent, userIds: readonly UserId[]): Promise<void>;
-  /** Another node died and this node took its place in Redis: clear its stored sessions, tell friends. */
+  /**
+   * Another node died and this node took its place in Redis: clear its stored
+   * sessions, tell friends. Retried at the next heartbeat while it fails.
+   */
   nodeLost(nodeId: string): Promise<void>;
+  /**
+   * This node had been counted dead (it could not reach Redis for longer than the
+   * TTL) and is back: these users' friends were told they went offline.
+   */
+  usersBack(userIds: readonly UserId[]): Promise<void>;
 }
 
 type RedisClient = ReturnType<typeof createClient>;
@@ -67,6 +75,7 @@ export class RedisCluster implements Presence, Delivery {
   private readonly keys: {
     readonly alive: string;
     readonly nodes: string;
+    readonly unsettled: string;
     readonly online: string;
     readonly channel: string;
   };
@@ -99,6 +108,7 @@ export class RedisCluster implements Presence, Delivery {
     this.keys = {
       alive: `${p}n:${options.nodeId}:alive`,
       nodes: `${p}nodes`,
+      unsettled: `${p}unsettled`,
       online: `${p}online`,
       channel: `${p}n:${options.nodeId}:ch`,
     };
@@ -317,11 +327,26 @@ export class RedisCluster implements Presence, Delivery {
       const removed = await this.script(REAP, [this.options.prefix, nodeId, 'claim']);
       if (typeof removed !== 'number' || removed < 0) continue; // another node reaped it first
       this.options.logger.warn('node lost', { nodeId, connections: removed });
-      await this.handlers
-        .nodeLost(nodeId)
-        .catch((error: unknown) =>
-          this.options.logger.error('clearing a lost node failed', { nodeId, error: describeError(error) }),
-        );
+    }
+    await this.settleLostNodes();
+  }
+
+  /**
+   * Clears the stored sessions of reaped nodes, each by one node at a time (SREM
+   * decides who); one that fails (the database away, say) goes back for the next
+   * heartbeat, of whichever node.
+   */
+  private async settleLostNodes(): Promise<void> {
+    for (;;) {
+      const nodeId = await this.commands.sendCommand<unknown>(['SPOP', this.keys.unsettled]);
+      if (typeof nodeId !== 'string') return;
+      try {
+        await this.handlers.nodeLost(nodeId);
+      } catch (error) {
+        this.options.logger.error('clearing a lost node failed; retried', { nodeId, error: describeError(error) });
+        await this.commands.sendCommand(['SADD', this.keys.unsettled, nodeId]);
+        return;
+      }
     }
   }
 
@@ -329,9 +354,15 @@ export class RedisCluster implements Presence, Delivery {
   private async resync(): Promise<void> {
     const args = [this.options.prefix, this.options.nodeId];
     for (const [userId, connectionId] of this.local.loggedInConnections()) args.push(String(userId), connectionId);
-    await this.script(RESYNC, args);
+    const back = await this.script(RESYNC, args);
     await this.commands.sendCommand(['SET', this.keys.alive, this.token, 'PX', String(this.options.nodeTtlMs)]);
     this.outOfSync = false;
+    const users = Array.isArray(back) ? back.map(Number).filter(Number.isSafeInteger) : [];
+    if (users.length === 0) return;
+    this.options.logger.warn('rejoined the cluster after being counted dead', { users: users.length });
+    await this.handlers
+      .usersBack(users)
+      .catch((error: unknown) => this.options.logger.error('announcing users back failed', { error: describeError(error) }));
   }
 
   private lostSync(operation: string, error: unknown): void {

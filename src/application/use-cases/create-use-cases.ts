@@ -21,7 +21,13 @@ import { GetGroupMembers, GetGroups } from './group-listings.use-case';
 import { LeaveGroup } from './leave-group.use-case';
 import { LogIn } from './log-in.use-case';
 import { AddToGroup, RemoveFromGroup } from './manage-group-members.use-case';
-import { ClearStaleSessions, EnforceBans, RecordDelivery, SetAccountStatus } from './moderate-accounts.use-case';
+import {
+  AnnouncePresence,
+  ClearStaleSessions,
+  EnforceBans,
+  RecordDelivery,
+  SetAccountStatus,
+} from './moderate-accounts.use-case';
 import { RegisterUser } from './register-user.use-case';
 import { SendDirectMessage } from './send-direct-message.use-case';
 import { SendFriendRequest } from './send-friend-request.use-case';
@@ -48,6 +54,7 @@ export interface ChatUseCases {
   readonly enforceBans: EnforceBans;
   readonly clearStaleSessions: ClearStaleSessions;
   readonly recordDelivery: RecordDelivery;
+  readonly announcePresence: AnnouncePresence;
   readonly getFriendRequests: GetFriendRequests;
   readonly getGroups: GetGroups;
   readonly getGroupMembers: GetGroupMembers;
@@ -74,6 +81,7 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
   const { repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId } = deps;
   const announcer = new PresenceAnnouncer(repositories.friendships, presence, delivery, logger);
   const memberships = new MembershipAnnouncer(repositories.groups, delivery, logger);
+  const announcePresence = new AnnouncePresence(repositories, announcer);
   return {
     registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
     logIn: new LogIn(repositories, unitOfWork, hasher, throttle, presence, announcer, clock, nodeId),
@@ -91,8 +99,9 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     leaveGroup: new LeaveGroup(unitOfWork, memberships, clock),
     setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
     enforceBans: new EnforceBans(repositories, presence, delivery),
-    clearStaleSessions: new ClearStaleSessions(repositories, unitOfWork, presence, announcer, clock, nodeId),
+    clearStaleSessions: new ClearStaleSessions(unitOfWork, presence, announcePresence, clock, nodeId),
     recordDelivery: new RecordDelivery(repositories),
+    announcePresence,
     getFriendRequests: new GetFriendRequests(repositories),
     getGroups: new GetGroups(repositories),
     getGroupMembers: new GetGroupMembers(repositories, presence),

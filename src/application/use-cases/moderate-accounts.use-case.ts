@@ -4,6 +4,7 @@ import {
   ok,
   type AccountStatus,
   type DomainError,
+  type PresenceStatus,
   type Result,
   type UserId,
   type UserRef,
@@ -63,10 +64,9 @@ export class EnforceBans {
  */
 export class ClearStaleSessions {
   constructor(
-    private readonly repositories: Repositories,
     private readonly unitOfWork: UnitOfWork,
     private readonly presence: Presence,
-    private readonly announcer: PresenceAnnouncer,
+    private readonly announcePresence: AnnouncePresence,
     private readonly clock: Clock,
     private readonly nodeId: string,
   ) {}
@@ -82,12 +82,29 @@ export class ClearStaleSessions {
     });
     const users = [...new Set(sessionUsers)];
     const stillOnline = await this.presence.onlineAmong(users);
-    for (const userId of users) {
-      if (stillOnline.has(userId)) continue;
-      const account = await this.repositories.accounts.findById(userId);
-      if (account) await this.announcer.announce({ id: account.id, username: account.username }, 'offline');
-    }
+    await this.announcePresence.execute(
+      users.filter((id) => !stillOnline.has(id)),
+      'offline',
+    );
     return sessionUsers.length;
+  }
+}
+
+/**
+ * Tells the online friends of these users that they are online or offline: for
+ * users whose node was lost, or whose node comes back after being counted dead.
+ */
+export class AnnouncePresence {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly announcer: PresenceAnnouncer,
+  ) {}
+
+  async execute(userIds: readonly UserId[], status: PresenceStatus): Promise<void> {
+    for (const userId of userIds) {
+      const account = await this.repositories.accounts.findById(userId);
+      if (account) await this.announcer.announce({ id: account.id, username: account.username }, status);
+    }
   }
 }
 

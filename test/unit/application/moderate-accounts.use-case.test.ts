@@ -239,3 +239,32 @@ describe('RecordDelivery', () => {
     expect(await fx.storage.repositories.messages.listUndeliveredDirect(bob.id, 10)).toHaveLength(1);
   });
 });
+
+describe('AnnouncePresence', () => {
+  it("tells the users' online friends their status, each by name", async () => {
+    const { fx, alice, bob } = await makeSut();
+    const carol = await fx.register('carol');
+    await fx.befriend(alice, bob);
+    await fx.befriend(carol, bob);
+    const watcher = await fx.logIn('bob');
+    watcher.connection.clear();
+
+    await fx.useCases.announcePresence.execute([alice.id, carol.id], 'online');
+
+    expect(watcher.connection.eventsOf('presence')).toEqual([
+      { kind: 'presence', userId: alice.id, username: 'Alice', status: 'online' },
+      { kind: 'presence', userId: carol.id, username: 'carol', status: 'online' },
+    ]);
+  });
+
+  it('skips ids with no account', async () => {
+    const { fx, alice, bob } = await makeSut();
+    await fx.befriend(alice, bob);
+    const watcher = await fx.logIn('bob');
+    watcher.connection.clear();
+
+    await fx.useCases.announcePresence.execute([999], 'offline');
+
+    expect(watcher.connection.received).toEqual([]);
+  });
+});
