@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { isDeadlock } from './database-errors';
+import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
 
 /**
  * How a repository reaches the database. The same repository classes serve
@@ -18,6 +19,8 @@ export interface Executor {
    * transaction at a time, and a statement outside a transaction has nothing to hold.
    */
   readonly locksRows: boolean;
+  /** SQLite only: prepared statements for the hot paths, under the same guarantees. */
+  readonly sqlite?: SqliteAccess;
 }
 
 /**
@@ -28,12 +31,32 @@ export interface Executor {
  */
 export class TransactionExecutor implements Executor {
   readonly locksRows: boolean;
+  readonly sqlite?: SqliteAccess;
   private savepoints = 0;
   private ended = false;
 
   constructor(private readonly manager: EntityManager) {
     const engine = manager.dataSource.driver.options.type;
     this.locksRows = engine === 'mysql' || engine === 'mariadb';
+    const connection = sqliteConnectionOf(manager);
+    if (connection) this.sqlite = this.sqliteAccess(statementsOf(connection));
+  }
+
+  /** The unit's transaction is open on this very connection: statements run in it directly. */
+  private sqliteAccess(statements: SqliteStatements): SqliteAccess {
+    const direct = <T>(work: (statements: SqliteStatements) => T): Promise<T> => {
+      try {
+        this.ensureOpen();
+        return Promise.resolve(work(statements));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    return {
+      read: direct,
+      write: direct,
+      writeAtomically: (work) => direct((s) => inSavepoint(s, work)),
+    };
   }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -74,4 +97,23 @@ export class TransactionExecutor implements Executor {
     // A repository kept past its unit of work would run outside both the transaction and the lock.
     if (this.ended) throw new Error('Repositories of a unit of work used after the unit of work ended');
   }
+}
+
+/** Runs synchronous statement work in a savepoint: all of it is stored, or none. */
+export function inSavepoint<T>(statements: SqliteStatements, work: (statements: SqliteStatements) => T): T {
+  // Synchronous work cannot nest another, so one name serves (SQLite releases the innermost).
+  statements.run('SAVEPOINT statements');
+  let result: T;
+  try {
+    result = work(statements);
+  } catch (error) {
+    // An I/O error or a full disk may have ended the whole transaction already.
+    if (statements.inTransaction) {
+      statements.run('ROLLBACK TO SAVEPOINT statements');
+      statements.run('RELEASE SAVEPOINT statements');
+    }
+    throw error;
+  }
+  statements.run('RELEASE SAVEPOINT statements');
+  return result;
 }

@@ -1,12 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
-import type { Executor } from './executor';
+import { inSavepoint, type Executor } from './executor';
+import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
 
 /** One piece of work waiting for the connection. */
-interface Job {
-  readonly work: (manager: EntityManager) => Promise<unknown>;
-  readonly settle: (outcome: Outcome) => void;
-}
+type Job =
+  | {
+      /** TypeORM work: awaited, in a savepoint of its own. */
+      readonly kind: 'async';
+      readonly work: (manager: EntityManager) => Promise<unknown>;
+      readonly settle: (outcome: Outcome) => void;
+    }
+  | {
+      /** Prepared statements run synchronously; `atomic` when they are several. */
+      readonly kind: 'sync';
+      readonly work: (statements: SqliteStatements) => unknown;
+      readonly atomic: boolean;
+      readonly settle: (outcome: Outcome) => void;
+    };
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -25,21 +36,44 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  * fails alone), then one COMMIT, and only then is any job's result handed back, so
  * nothing is acknowledged before it is on disk. Under load the batches grow by
  * themselves; alone, a job is a transaction of its own as before.
+ *
+ * The hot paths hand synchronous prepared-statement work instead (see `sqlite`):
+ * a single statement is atomic by itself and needs no savepoint, and a read of
+ * committed rows runs at once when no batch is open.
  */
 export class SqliteExecutor implements Executor {
   /** One transaction at a time already: nothing to lock row by row. */
   readonly locksRows = false;
+  readonly sqlite: SqliteAccess;
   private queue: Job[] = [];
   private running: Promise<void> | null = null;
-  /** Marks the async context of work running inside a batch. */
+  /** Between a batch's BEGIN and its COMMIT (or ROLLBACK). */
+  private batchOpen = false;
+  /** A read transaction shared by the reads of this turn of the event loop (see openSnapshot). */
+  private snapshotOpen = false;
+  /**
+   * Marks the async context of TypeORM work running inside a batch. Enabled only
+   * while such work runs: an enabled AsyncLocalStorage makes every promise of the
+   * process pay for async hooks.
+   */
   private readonly holder = new AsyncLocalStorage<{ holding: boolean }>();
   private closed = false;
+  private readonly statements: SqliteStatements;
 
   constructor(
     private readonly manager: EntityManager,
     /** Most jobs in one batch, so one huge burst cannot hold the event loop for long. */
     private readonly maxBatch = 512,
-  ) {}
+  ) {
+    const connection = sqliteConnectionOf(manager);
+    if (!connection) throw new Error('SqliteExecutor needs a TypeORM better-sqlite3 connection');
+    this.statements = statementsOf(connection);
+    this.sqlite = {
+      write: (work) => this.enqueueStatements(work, false),
+      writeAtomically: (work) => this.enqueueStatements(work, true),
+      read: (work) => this.read(work),
+    };
+  }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.enqueue(work);
@@ -54,19 +88,77 @@ export class SqliteExecutor implements Executor {
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     this.closed = true;
     while (this.running) await this.running;
+    this.closeSnapshot();
     return work();
   }
 
+  private read<T>(work: (statements: SqliteStatements) => T): Promise<T> {
+    if (this.batchOpen || (this.statements.inTransaction && !this.snapshotOpen)) {
+      return this.enqueueStatements(work, false);
+    }
+    if (this.closed) return Promise.reject(closedError());
+    try {
+      if (!this.snapshotOpen) this.openSnapshot();
+      return Promise.resolve(work(this.statements));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The reads of one turn of the event loop share one read transaction: in WAL mode
+   * a statement outside a transaction pays for taking a snapshot of its own, several
+   * times the cost of the read. It ends before the next batch begins and at the end
+   * of the turn, so it never shows rows older than what the turn could have read.
+   */
+  private openSnapshot(): void {
+    this.statements.run('BEGIN');
+    this.snapshotOpen = true;
+    setImmediate(closeSnapshot, this);
+  }
+
+  /** Ends the shared read transaction, if one is open. */
+  closeSnapshot(): void {
+    if (!this.snapshotOpen) return;
+    this.snapshotOpen = false;
+    try {
+      if (this.statements.inTransaction) this.statements.run('COMMIT');
+    } catch {
+      // A read-only transaction has nothing to lose; the next BEGIN reports a broken connection.
+    }
+  }
+
   private enqueue<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.holder.getStore()?.holding === true) return Promise.reject(reentryError());
-    if (this.closed) return Promise.reject(new Error('The storage is closed'));
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
+        kind: 'async',
         work,
         settle: (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)),
       });
       this.running ??= this.drain();
     });
+  }
+
+  private enqueueStatements<T>(work: (statements: SqliteStatements) => T, atomic: boolean): Promise<T> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        kind: 'sync',
+        work,
+        atomic,
+        settle: (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)),
+      });
+      this.running ??= this.drain();
+    });
+  }
+
+  private refusal(): Error | null {
+    if (this.holder.getStore()?.holding === true) return reentryError();
+    if (this.closed) return closedError();
+    return null;
   }
 
   /** Runs batches until the queue is empty, letting I/O in between them. */
@@ -84,44 +176,102 @@ export class SqliteExecutor implements Executor {
   }
 
   private async runBatch(batch: readonly Job[]): Promise<void> {
+    this.closeSnapshot();
+    try {
+      this.statements.run('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const job of batch) job.settle({ ok: false, error });
+      return;
+    }
+    this.batchOpen = true;
     const outcomes: Outcome[] = [];
+    let usedHolder = false;
+    let lost: { error: unknown } | null = null;
     try {
-      await this.manager.query('BEGIN IMMEDIATE');
+      for (const job of batch) {
+        let outcome: Outcome;
+        if (job.kind === 'sync') {
+          outcome = this.runStatements(job.work, job.atomic);
+        } else {
+          usedHolder = true;
+          outcome = await this.runJob(job.work);
+        }
+        outcomes.push(outcome);
+        // A full disk or an I/O error can end the whole transaction, earlier jobs' writes with it.
+        if (!this.statements.inTransaction) {
+          lost = { error: outcome.ok ? new Error('The transaction ended before its COMMIT') : outcome.error };
+          break;
+        }
+      }
     } catch (error) {
-      for (const job of batch) job.settle({ ok: false, error });
-      return;
-    }
-    const hold = { holding: true };
-    try {
-      await this.holder.run(hold, async () => {
-        for (const job of batch) outcomes.push(await this.runJob(job));
-      });
+      lost = { error };
     } finally {
-      hold.holding = false;
+      if (usedHolder) this.holder.disable();
     }
-    try {
-      await this.manager.query('COMMIT');
-    } catch (error) {
-      await this.manager.query('ROLLBACK').catch(() => undefined);
-      for (const job of batch) job.settle({ ok: false, error });
+    if (lost) {
+      this.abandon(batch, outcomes.length, lost.error);
       return;
     }
+    try {
+      this.statements.run('COMMIT');
+    } catch (error) {
+      this.abandon(batch, batch.length, error);
+      return;
+    }
+    this.batchOpen = false;
     batch.forEach((job, i) => job.settle(outcomes[i]!));
   }
 
-  /** One job in a savepoint of its own, so its failure undoes only its own writes. */
-  private async runJob(job: Job): Promise<Outcome> {
-    await this.manager.query('SAVEPOINT job');
+  /**
+   * The batch's transaction is lost: the jobs that ran fail (their writes are gone),
+   * the ones that did not run yet go back to the front of the queue.
+   */
+  private abandon(batch: readonly Job[], ran: number, error: unknown): void {
     try {
-      const value = await job.work(this.manager);
-      await this.manager.query('RELEASE SAVEPOINT job');
-      return { ok: true, value };
+      if (this.statements.inTransaction) this.statements.run('ROLLBACK');
+    } catch {
+      // The connection is broken beyond a rollback; the next BEGIN reports it.
+    }
+    this.batchOpen = false;
+    this.queue.unshift(...batch.slice(ran));
+    for (const job of batch.slice(0, ran)) job.settle({ ok: false, error });
+  }
+
+  private runStatements(work: (statements: SqliteStatements) => unknown, atomic: boolean): Outcome {
+    try {
+      // A single statement that fails undoes its own changes and leaves the transaction open.
+      return { ok: true, value: atomic ? inSavepoint(this.statements, work) : work(this.statements) };
     } catch (error) {
-      await this.manager.query('ROLLBACK TO SAVEPOINT job');
-      await this.manager.query('RELEASE SAVEPOINT job');
       return { ok: false, error };
     }
   }
+
+  /** One job in a savepoint of its own, so its failure undoes only its own writes. */
+  private async runJob(work: (manager: EntityManager) => Promise<unknown>): Promise<Outcome> {
+    this.statements.run('SAVEPOINT job');
+    const hold = { holding: true };
+    try {
+      const value = await this.holder.run(hold, () => work(this.manager));
+      this.statements.run('RELEASE SAVEPOINT job');
+      return { ok: true, value };
+    } catch (error) {
+      if (this.statements.inTransaction) {
+        this.statements.run('ROLLBACK TO SAVEPOINT job');
+        this.statements.run('RELEASE SAVEPOINT job');
+      }
+      return { ok: false, error };
+    } finally {
+      hold.holding = false;
+    }
+  }
+}
+
+function closeSnapshot(executor: SqliteExecutor): void {
+  executor.closeSnapshot();
+}
+
+function closedError(): Error {
+  return new Error('The storage is closed');
 }
 
 function reentryError(): Error {
@@ -129,3 +279,4 @@ function reentryError(): Error {
     "The storage's repositories were used inside a unit of work: use the repositories the unit of work hands over",
   );
 }
+

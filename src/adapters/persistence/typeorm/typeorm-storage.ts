@@ -25,6 +25,13 @@ export type TypeOrmStorageOptions = DatabaseOptions;
 export class TypeOrmStorage implements Storage {
   readonly repositories: Repositories;
   readonly unitOfWork: UnitOfWork;
+  /**
+   * Whether calls run in the order they were made (SQLite: one queue for all of them),
+   * so that work asked for one after another is stored in that order even when the
+   * caller does not wait in between. False on MySQL, whose pool runs calls side by side.
+   * The TCP transport may overlap a connection's message sends only on such storage.
+   */
+  readonly runsInCallOrder: boolean;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -32,6 +39,7 @@ export class TypeOrmStorage implements Storage {
     /** Lets the work already started finish, then closes the database. */
     private readonly shutdown: () => Promise<void>,
   ) {
+    this.runsInCallOrder = executor instanceof SqliteExecutor;
     this.repositories = createRepositories(executor);
     this.unitOfWork = new TypeOrmUnitOfWork((work) => executor.atomically(work));
   }

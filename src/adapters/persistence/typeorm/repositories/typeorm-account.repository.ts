@@ -5,6 +5,7 @@ import type { Executor } from '../executor';
 import { AccountMapper } from '../mappers';
 import { chunksOf, insertReturningId } from '../query-helpers';
 import { AccountSchema, type AccountRecord } from '../schemas';
+import { jsonIds } from '../sqlite-statements';
 import { isUniqueViolation } from '../unique-violation';
 
 /*
@@ -16,6 +17,8 @@ const ACCOUNT_COLUMNS =
   'id, username, username_key AS usernameKey, password_hash AS passwordHash, status, created_at AS createdAt';
 const FIND_BY_ID = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`;
 const FIND_BY_USERNAME_KEY = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`;
+/** SQLite: any number of ids as one bound JSON array. */
+const SQLITE_FILTER_BANNED = "SELECT id FROM accounts WHERE id IN (SELECT value FROM json_each(?)) AND status = 'banned'";
 
 export class TypeOrmAccountRepository implements AccountRepository {
   constructor(private readonly db: Executor) {}
@@ -33,6 +36,8 @@ export class TypeOrmAccountRepository implements AccountRepository {
   }
 
   findById(id: UserId): Promise<Account | null> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) return sqlite.read((s) => toAccount(s.get(FIND_BY_ID, [id])));
     return this.db.run(async (manager) => {
       const records: AccountRecord[] = await manager.query(FIND_BY_ID, [id]);
       return records[0] ? AccountMapper.toDomain(records[0]) : null;
@@ -40,6 +45,8 @@ export class TypeOrmAccountRepository implements AccountRepository {
   }
 
   findByUsername(username: string): Promise<Account | null> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) return sqlite.read((s) => toAccount(s.get(FIND_BY_USERNAME_KEY, [Username.keyOf(username)])));
     return this.db.run(async (manager) => {
       const records: AccountRecord[] = await manager.query(FIND_BY_USERNAME_KEY, [Username.keyOf(username)]);
       return records[0] ? AccountMapper.toDomain(records[0]) : null;
@@ -54,6 +61,12 @@ export class TypeOrmAccountRepository implements AccountRepository {
 
   async filterBanned(ids: readonly UserId[]): Promise<UserId[]> {
     if (ids.length === 0) return [];
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      return sqlite.read((s) =>
+        s.allRows(SQLITE_FILTER_BANNED, [jsonIds([...new Set(ids)])]).map(([id]) => Number(id)).sort((a, b) => a - b),
+      );
+    }
     return this.db.run(async (manager) => {
       const banned: UserId[] = [];
       for (const chunk of chunksOf([...new Set(ids)], 500)) {
@@ -66,4 +79,9 @@ export class TypeOrmAccountRepository implements AccountRepository {
       return banned;
     });
   }
+}
+
+/** A row read through a prepared statement (SQLite), or undefined when there is none. */
+function toAccount(row: unknown): Account | null {
+  return row === undefined ? null : AccountMapper.toDomain(row as AccountRecord);
 }

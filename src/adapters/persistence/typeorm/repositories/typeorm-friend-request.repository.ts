@@ -6,6 +6,16 @@ import { insertReturningId } from '../query-helpers';
 import { AccountSchema, FriendRequestSchema } from '../schemas';
 import { isUniqueViolation } from '../unique-violation';
 
+/**
+ * SQLite: listed on every login, so a prepared statement (the query builder writes
+ * the id into the SQL text, a new statement per user).
+ */
+const SQLITE_LIST_PENDING_FOR = `
+  SELECT r.id AS id, r.sender_id AS senderId, a.username AS senderUsername, r.created_at AS createdAt
+  FROM friend_requests r JOIN accounts a ON a.id = r.sender_id
+  WHERE r.receiver_id = ? AND r.status = 'pending'
+  ORDER BY r.created_at, r.id`;
+
 export class TypeOrmFriendRequestRepository implements FriendRequestRepository {
   constructor(private readonly db: Executor) {}
 
@@ -36,6 +46,14 @@ export class TypeOrmFriendRequestRepository implements FriendRequestRepository {
   }
 
   listPendingFor(receiverId: UserId): Promise<IncomingFriendRequest[]> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      return sqlite.read((s) =>
+        (s.all(SQLITE_LIST_PENDING_FOR, [receiverId]) as IncomingFriendRequestRow[]).map((row) =>
+          FriendRequestMapper.incomingToDomain(row),
+        ),
+      );
+    }
     return this.db.run(async (manager) => {
       const rows = await manager
         .createQueryBuilder(FriendRequestSchema, 'r')

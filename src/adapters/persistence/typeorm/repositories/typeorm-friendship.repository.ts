@@ -6,6 +6,16 @@ import { insertRow } from '../query-helpers';
 import { AccountSchema, FriendshipSchema } from '../schemas';
 import { isUniqueViolation } from '../unique-violation';
 
+/**
+ * SQLite: listed on every login and logout, so a prepared statement (the query
+ * builder writes the id into the SQL text, a new statement per user).
+ */
+const SQLITE_LIST_FRIENDS = `
+  SELECT a.id AS id, a.username AS username
+  FROM friend_lists f JOIN accounts a ON a.id = CASE WHEN f.user_low = ? THEN f.user_high ELSE f.user_low END
+  WHERE f.user_low = ? OR f.user_high = ?
+  ORDER BY a.username_key, a.id`;
+
 export class TypeOrmFriendshipRepository implements FriendshipRepository {
   constructor(private readonly db: Executor) {}
 
@@ -37,6 +47,14 @@ export class TypeOrmFriendshipRepository implements FriendshipRepository {
   }
 
   listFriends(userId: UserId): Promise<UserRef[]> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      return sqlite.read((s) =>
+        (s.all(SQLITE_LIST_FRIENDS, [userId, userId, userId]) as FriendRow[]).map((row) =>
+          FriendshipMapper.friendToDomain(row),
+        ),
+      );
+    }
     return this.db.run(async (manager) => {
       const rows = await manager
         .createQueryBuilder(FriendshipSchema, 'f')

@@ -12,7 +12,7 @@ import type {
 import type { Executor } from '../executor';
 import { GroupMapper } from '../mappers';
 import { insertReturningId, insertRow } from '../query-helpers';
-import { GroupMemberSchema, GroupSchema } from '../schemas';
+import { GroupMemberSchema, GroupSchema, type GroupMemberRecord, type GroupRecord } from '../schemas';
 import { isUniqueViolation } from '../unique-violation';
 
 const LIST_MEMBERS_BY_NAME = `
@@ -27,6 +27,13 @@ const LIST_MEMBERSHIPS = (groups: string): string => `
   FROM group_members gm JOIN ${groups} g ON g.id = gm.group_id
   WHERE gm.user_id = ?
   ORDER BY g.id`;
+
+/* SQLite's prepared statements on the group-message path (see sqlite-statements.ts). */
+const SQLITE_FIND_GROUP = 'SELECT id, name, created_by AS createdBy, created_at AS createdAt FROM "groups" WHERE id = ?';
+const SQLITE_MEMBER_COLUMNS = 'group_id AS groupId, user_id AS userId, role, joined_at AS joinedAt';
+const SQLITE_FIND_MEMBER = `SELECT ${SQLITE_MEMBER_COLUMNS} FROM group_members WHERE group_id = ? AND user_id = ?`;
+/** Read as arrays (a group message lists every member): user_id, role, joined_at. */
+const SQLITE_LIST_MEMBERS = 'SELECT user_id, role, joined_at FROM group_members WHERE group_id = ? ORDER BY joined_at, user_id';
 
 export class TypeOrmGroupRepository implements GroupRepository {
   constructor(private readonly db: Executor) {}
@@ -49,6 +56,13 @@ export class TypeOrmGroupRepository implements GroupRepository {
    * another member leaving at once could each promote the other, leaving no admin.
    */
   findById(id: GroupId): Promise<Group | null> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      return sqlite.read((s) => {
+        const row = s.get(SQLITE_FIND_GROUP, [id]) as GroupRecord | undefined;
+        return row ? GroupMapper.toDomain(row) : null;
+      });
+    }
     return this.db.run(async (manager) => {
       const query = manager.createQueryBuilder(GroupSchema, 'g').where('g.id = :id', { id });
       if (this.db.locksRows) query.setLock('pessimistic_write');
@@ -58,6 +72,13 @@ export class TypeOrmGroupRepository implements GroupRepository {
   }
 
   findMember(groupId: GroupId, userId: UserId): Promise<GroupMember | null> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      return sqlite.read((s) => {
+        const row = s.get(SQLITE_FIND_MEMBER, [groupId, userId]) as GroupMemberRecord | undefined;
+        return row ? GroupMapper.memberToDomain(row) : null;
+      });
+    }
     return this.db.run(async (manager) => {
       const record = await manager
         .createQueryBuilder(GroupMemberSchema, 'gm')
@@ -96,6 +117,14 @@ export class TypeOrmGroupRepository implements GroupRepository {
    * the unit ends, so a successor is chosen from the members that really remain.
    */
   listMembers(groupId: GroupId): Promise<GroupMember[]> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      return sqlite.read((s) =>
+        s.allRows(SQLITE_LIST_MEMBERS, [groupId]).map(([userId, role, joinedAt]) =>
+          GroupMapper.memberToDomain({ groupId, userId: Number(userId), role: String(role), joinedAt: Number(joinedAt) }),
+        ),
+      );
+    }
     return this.db.run(async (manager) => {
       const query = manager
         .createQueryBuilder(GroupMemberSchema, 'gm')

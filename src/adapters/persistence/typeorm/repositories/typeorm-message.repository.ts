@@ -11,6 +11,7 @@ import type { Executor } from '../executor';
 import { MessageMapper, type ReceivedDirectMessageRow, type ReceivedGroupMessageRow } from '../mappers';
 import { chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from '../schemas';
+import { CoalescedIdWrite, jsonIds } from '../sqlite-statements';
 
 /*
  * Direct messages are the hot path, so they are plain parameterized SQL: the
@@ -55,16 +56,45 @@ const LIST_UNDELIVERED_GROUP = (groups: string): string => `
   ORDER BY d.message_id
   LIMIT ?`;
 
+/*
+ * SQLite's prepared statements (see sqlite-statements.ts): a list of ids is one
+ * bound JSON array read through json_each, so one statement serves any length.
+ */
+const SQLITE_MARK_DIRECT_DELIVERED_ONE = 'UPDATE messages SET delivered = 1 WHERE id = ? AND delivered = 0';
+const SQLITE_MARK_DIRECT_DELIVERED =
+  'UPDATE messages SET delivered = 1 WHERE id IN (SELECT value FROM json_each(?)) AND delivered = 0';
+const SQLITE_INSERT_GROUP = 'INSERT INTO group_messages (group_id, sender_id, content, created_at) VALUES (?, ?, ?, ?)';
+const SQLITE_INSERT_DELIVERIES = `INSERT INTO group_message_deliveries (message_id, user_id, delivered)
+  SELECT ?, value, 0 FROM json_each(?)`;
+const SQLITE_MARK_GROUP_DELIVERED_FOR = `UPDATE group_message_deliveries SET delivered = 1
+  WHERE message_id = ? AND user_id IN (SELECT value FROM json_each(?)) AND delivered = 0`;
+const SQLITE_MARK_GROUP_DELIVERED = `UPDATE group_message_deliveries SET delivered = 1
+  WHERE user_id = ? AND message_id IN (SELECT value FROM json_each(?)) AND delivered = 0`;
+
 /** Rows per multi-row INSERT of group deliveries: 3 bound parameters each. */
 const DELIVERY_CHUNK = 300;
 /** Ids per `IN (...)` list. */
 const ID_CHUNK = 500;
 
 export class TypeOrmMessageRepository implements MessageRepository {
+  /** SQLite: direct messages delivered one by one are marked together, one statement per batch. */
+  private readonly directMarks = new CoalescedIdWrite((s, ids) =>
+    ids.length === 1
+      ? s.run(SQLITE_MARK_DIRECT_DELIVERED_ONE, [ids[0]!])
+      : s.run(SQLITE_MARK_DIRECT_DELIVERED, [jsonIds(ids)]),
+  );
+
   constructor(private readonly db: Executor) {}
 
   async saveDirect(message: NewDirectMessage): Promise<DirectMessage> {
     const record = MessageMapper.directToPersistence(message);
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      // better-sqlite3 binds no booleans.
+      const bound = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered ? 1 : 0];
+      const id = await sqlite.write((s) => Number(s.run(INSERT_DIRECT, bound).lastInsertRowid));
+      return MessageMapper.directToDomain({ id, ...record });
+    }
     const values = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered];
     const id = await this.db.run(async (manager) =>
       generatedId(manager, DirectMessageSchema, await manager.query(INSERT_DIRECT, values)),
@@ -74,6 +104,11 @@ export class TypeOrmMessageRepository implements MessageRepository {
 
   async markDirectDelivered(ids: readonly MessageId[]): Promise<void> {
     if (ids.length === 0) return;
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      await this.directMarks.add(sqlite, ids);
+      return;
+    }
     await this.db.run(async (manager) => {
       for (const chunk of chunksOf(ids, ID_CHUNK)) await manager.query(MARK_DIRECT_DELIVERED(chunk.length), chunk);
     });
@@ -90,6 +125,16 @@ export class TypeOrmMessageRepository implements MessageRepository {
 
   saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage> {
     const record = MessageMapper.groupToPersistence(message);
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      const recipients = jsonIds([...new Set(recipientIds)]);
+      return sqlite.writeAtomically((s) => {
+        const inserted = s.run(SQLITE_INSERT_GROUP, [record.groupId, record.senderId, record.content, record.createdAt]);
+        const id = Number(inserted.lastInsertRowid);
+        s.run(SQLITE_INSERT_DELIVERIES, [id, recipients]);
+        return MessageMapper.groupToDomain({ id, ...record });
+      });
+    }
     return this.db.atomically(async (manager) => {
       const id = await insertReturningId(manager, GroupMessageSchema, record);
       const deliveries = MessageMapper.deliveriesToPersistence(id, recipientIds);
@@ -100,6 +145,11 @@ export class TypeOrmMessageRepository implements MessageRepository {
 
   async markGroupDelivered(messageId: MessageId, recipientIds: readonly UserId[]): Promise<void> {
     if (recipientIds.length === 0) return;
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      await sqlite.write((s) => s.run(SQLITE_MARK_GROUP_DELIVERED_FOR, [messageId, jsonIds(recipientIds)]));
+      return;
+    }
     await this.db.run(async (manager) => {
       for (const chunk of chunksOf(recipientIds, ID_CHUNK)) {
         await manager.query(MARK_GROUP_DELIVERED_FOR(chunk.length), [messageId, ...chunk]);
@@ -119,6 +169,11 @@ export class TypeOrmMessageRepository implements MessageRepository {
 
   async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
     if (messageIds.length === 0) return;
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      await sqlite.write((s) => s.run(SQLITE_MARK_GROUP_DELIVERED, [recipientId, jsonIds(messageIds)]));
+      return;
+    }
     await this.db.run(async (manager) => {
       for (const chunk of chunksOf(messageIds, ID_CHUNK)) {
         await manager.query(MARK_GROUP_DELIVERED(chunk.length), [recipientId, ...chunk]);

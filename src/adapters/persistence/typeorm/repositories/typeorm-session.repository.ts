@@ -5,6 +5,9 @@ import { SessionMapper } from '../mappers';
 import { insertReturningId } from '../query-helpers';
 import { SessionSchema } from '../schemas';
 
+/** SQLite: a prepared statement (the query builder writes the id into the SQL text). */
+const SQLITE_DELETE_SESSION = 'DELETE FROM sessions WHERE id = ?';
+
 export class TypeOrmSessionRepository implements SessionRepository {
   constructor(private readonly db: Executor) {}
 
@@ -13,6 +16,11 @@ export class TypeOrmSessionRepository implements SessionRepository {
   }
 
   async close(sessionId: number): Promise<void> {
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      await sqlite.write((s) => s.run(SQLITE_DELETE_SESSION, [sessionId]));
+      return;
+    }
     await this.db.run((manager) =>
       manager.createQueryBuilder().delete().from(SessionSchema).where({ id: sessionId }).execute(),
     );
