@@ -1,5 +1,7 @@
 import type { TlsOptions } from 'node:tls';
 import { TcpChatServer } from '../adapters/tcp/tcp-chat-server';
+import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-storage';
+import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage';
 import { DEFAULT_CONFIG } from './config';
 import { createCore, type ChatCore, type CoreOptions } from './create-core';
 
@@ -56,6 +58,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
         tls: options.tls,
         clock: options.clock,
+        // Storage that works in call order stores a connection's overlapping sends in request order.
+        overlapMessageSends:
+          core.storage instanceof InMemoryStorage ||
+          (core.storage instanceof TypeOrmStorage && core.storage.runsInCallOrder),
       },
       core.logger,
     );

@@ -3,8 +3,24 @@ import { encodeFrame } from './frame-encoder';
 import { joinFields } from './fields';
 import { ServerMessage } from './message-types';
 
-/** The frame a push event travels in. */
+/**
+ * Frames already encoded, by event: a group message goes to every online member as
+ * the same event object, and is encoded once for all of them. Nothing writes into a
+ * frame once built, so every socket can send the same bytes.
+ */
+const encoded = new WeakMap<PushEvent, Buffer>();
+
+/** The frame a push event travels in, encoded once per event. */
 export function pushFrame(event: PushEvent): Buffer {
+  let frame = encoded.get(event);
+  if (frame === undefined) {
+    frame = encodePush(event);
+    encoded.set(event, frame);
+  }
+  return frame;
+}
+
+function encodePush(event: PushEvent): Buffer {
   switch (event.kind) {
     case 'direct-message':
       return encodeFrame(

@@ -35,6 +35,8 @@ export interface ConnectionDependencies {
   readonly requestBudget: TokenBucket;
   /** Failed LOGINs per remote address, shared by every connection of the server. */
   readonly loginFailures: InMemoryAddressFailureCounter;
+  /** Consecutive message sends may run side by side (see TcpChatServerOptions). */
+  readonly overlapMessageSends?: boolean;
 }
 
 type Request =
@@ -46,6 +48,12 @@ type Request =
   /** A frame announced a payload over the limit: answered, then the connection closes. */
   | { readonly type: 'oversize' };
 
+function uncork(connection: TcpConnection): void {
+  connection.flushCorked();
+}
+
+type CommandRequest = Extract<Request, { readonly text: string | null }>;
+
 /** Stop reading from a client that pipelines more than this many unanswered requests... */
 const MAX_QUEUED_REQUESTS = 1024;
 /** ...or more than this many characters of them (a thousand large frames would be 64 MiB). */
@@ -54,6 +62,11 @@ const MAX_QUEUED_CHARS = 1024 * 1024;
 // Shared, never-mutated reply frames: a flood of refused requests allocates nothing.
 const TOO_MANY_REQUESTS = response(429, 'Too many requests');
 const TOO_MANY_ATTEMPTS = response(429, 'Too many attempts');
+
+/** Requests that may run beside the ones before them (see canOverlap)... */
+const OVERLAPPING_COMMANDS: ReadonlySet<number> = new Set([Command.SEND_MESSAGE, Command.SEND_GROUP_MESSAGE]);
+/** ...at most this many at once per connection. */
+const PIPELINE_WINDOW = 64;
 
 const DIGIT_0 = 0x30;
 const PIPE = 0x7c;
@@ -73,7 +86,7 @@ function replyStatus(frame: Buffer | undefined): number {
 /**
  * One client socket (plain TCP or TLS): decodes frames, runs its requests one at a time
  * in arrival order (so replies keep request order and a pipelined LOGIN takes effect
- * before what follows it), writes replies and pushes, and ends the session when the
+ * before what follows it; only consecutive message sends may overlap, see canOverlap), writes replies and pushes, and ends the session when the
  * socket closes. Nothing that goes wrong here may escape to the process: every socket
  * event handler catches, and the worst outcome is this connection closing.
  */
@@ -92,6 +105,8 @@ export class TcpConnection implements ClientConnection, CommandContext {
   /** A last reply is being flushed before the socket closes: nothing more is read. */
   private ending = false;
   private finished = false;
+  /** Writes are being gathered until the end of this tick. */
+  private corked = false;
   /** Pushes that arrive while LOGIN runs wait until its reply has been written. */
   private heldPushes: { frame: Buffer; settle: (written: boolean) => void }[] | null = null;
   private readonly idleTimer: NodeJS.Timeout;
@@ -227,42 +242,108 @@ export class TcpConnection implements ClientConnection, CommandContext {
   }
 
   private async drainQueue(): Promise<void> {
-    while (this.queue.length > 0 && !this.closed && !this.ending) {
-      const request = this.queue.shift()!;
-      if (request.type === 'oversize') {
-        this.endWith('payload too large', response(400, 'Payload too large'));
-        break;
+    // Replies of pipelined requests already started, in request order.
+    const started: Promise<Frames>[] = [];
+    // The command the started requests share: a direct and a group message do not overlap.
+    let startedType: number | null = null;
+    while (!this.closed && !this.ending) {
+      const next = this.queue[0];
+      if (
+        next !== undefined &&
+        started.length < PIPELINE_WINDOW &&
+        this.canOverlap(next) &&
+        (started.length === 0 || next.type === startedType)
+      ) {
+        this.queue.shift();
+        startedType = next.type;
+        started.push(this.startOverlapping(next));
+        continue;
       }
-      if (request.text !== null) this.queuedChars -= request.text.length;
-      if (!this.dependencies.requestBudget.tryTake()) {
-        this.throttle();
-      } else if (request.type === Command.LOGIN) {
-        await this.logIn(request);
-      } else {
-        const frames = await this.answer(request);
+      if (started.length > 0) {
+        // A request that may not overlap waits until every earlier one is answered.
+        const frames = await started.shift()!;
         for (const frame of frames) this.write(frame);
+      } else if (next !== undefined) {
+        this.queue.shift();
+        if (!(await this.handleAlone(next))) break;
+      } else {
+        break;
       }
       if (this.loginOverdue && !this.session) {
         this.endWith('login timeout');
         break;
       }
-      if (
-        this.queue.length <= MAX_QUEUED_REQUESTS / 2 &&
-        this.queuedChars <= MAX_QUEUED_CHARS / 2 &&
-        this.socket.isPaused() &&
-        !this.socket.writableEnded
-      ) {
-        this.socket.resume();
-      }
+      this.resumeIfCaughtUp();
+    }
+    // Closing: the use-cases already started finish before the session ends (answer never rejects).
+    for (const rest of started) await rest;
+  }
+
+  /**
+   * With `overlapMessageSends`, consecutive message sends overlap (each starts before
+   * the previous one is answered), so one connection's messages share a group commit
+   * instead of waiting a commit each. They change nothing about the connection, and
+   * each one's use-case asks the storage for its reads and writes in the same order
+   * as the one before it did; a storage that works in that order stores and pushes
+   * them in request order. Replies still leave in request order.
+   */
+  private canOverlap(request: Request): request is CommandRequest {
+    return (
+      this.dependencies.overlapMessageSends === true &&
+      request.type !== 'oversize' &&
+      this.session !== null &&
+      OVERLAPPING_COMMANDS.has(request.type)
+    );
+  }
+
+  private startOverlapping(request: CommandRequest): Promise<Frames> {
+    if (request.text !== null) this.queuedChars -= request.text.length;
+    if (!this.dependencies.requestBudget.tryTake()) {
+      this.countThrottled();
+      return Promise.resolve([TOO_MANY_REQUESTS]);
+    }
+    return this.answer(request);
+  }
+
+  /** One request with nothing else running; false when the connection is to close after it. */
+  private async handleAlone(request: Request): Promise<boolean> {
+    if (request.type === 'oversize') {
+      this.endWith('payload too large', response(400, 'Payload too large'));
+      return false;
+    }
+    if (request.text !== null) this.queuedChars -= request.text.length;
+    if (!this.dependencies.requestBudget.tryTake()) {
+      this.throttle();
+    } else if (request.type === Command.LOGIN) {
+      await this.logIn(request);
+    } else {
+      const frames = await this.answer(request);
+      for (const frame of frames) this.write(frame);
+    }
+    return true;
+  }
+
+  private resumeIfCaughtUp(): void {
+    if (
+      this.queue.length <= MAX_QUEUED_REQUESTS / 2 &&
+      this.queuedChars <= MAX_QUEUED_CHARS / 2 &&
+      this.socket.isPaused() &&
+      !this.socket.writableEnded
+    ) {
+      this.socket.resume();
     }
   }
 
   private throttle(): void {
+    this.countThrottled();
+    this.write(TOO_MANY_REQUESTS);
+  }
+
+  private countThrottled(): void {
     this.throttled += 1;
     if (this.throttled === 1) {
       this.logger.warn('request rate limit reached', { connection: this.id, remote: this.remoteAddress });
     }
-    this.write(TOO_MANY_REQUESTS);
   }
 
   /**
@@ -308,6 +389,12 @@ export class TcpConnection implements ClientConnection, CommandContext {
       settle?.(false);
       return;
     }
+    if (!this.corked) {
+      // Frames written in the same tick (replies of a group commit, pushes) leave in one write.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
     try {
       if (settle) {
         // Node calls back without an error for a write that destroy() cut short (still in
@@ -327,6 +414,12 @@ export class TcpConnection implements ClientConnection, CommandContext {
       return;
     }
     if (this.socket.writableLength > this.limits.maxOutputBytes) this.close('output limit');
+  }
+
+  /** Sends what this tick gathered. */
+  flushCorked(): void {
+    this.corked = false;
+    this.socket.uncork();
   }
 
   /** Stops reading, sends what was written plus `last`, then closes. */
