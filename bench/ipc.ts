@@ -61,8 +61,11 @@ export type WorkerRequest =
   | { op: 'fanout.group'; admin: string; memberIds: number[] }
   /** Logs members in on their own connections; `senders` of them will send to the group. */
   | { op: 'fanout.login'; names: string[]; senders: string[]; groupId: number; concurrency: number }
-  /** Sends from the prepared senders from startUs until endUs, keeping `window` requests in flight each. */
-  | { op: 'run'; startUs: number; endUs: number; window: number; size: number }
+  /**
+   * Sends from the prepared senders from startUs until endUs, keeping `window` requests in flight each;
+   * with `rate` > 0, this worker's senders together send no more than `rate` messages a second.
+   */
+  | { op: 'run'; startUs: number; endUs: number; window: number; size: number; rate: number }
   | { op: 'counters' }
   /** Answers Collected and starts the counters and histograms afresh. */
   | { op: 'collect' }

@@ -116,10 +116,30 @@ function onPush(text: string): void {
   if (now >= windowStartUs && now < windowEndUs) counters.receivedInWindow++;
 }
 
-/** One sender: keeps `window` requests in flight until endUs, then waits for the last acks. */
-function drive(sender: Sender, window: number, endUs: number, size: number): Promise<void> {
+/** Paced senders waiting for their next turn, woken together by one timer. */
+const pacedPumps = new Set<() => void>();
+let pacingTimer: NodeJS.Timeout | null = null;
+
+function wakePacedPumps(): void {
+  for (const pump of [...pacedPumps]) pump();
+  if (pacedPumps.size === 0 && pacingTimer !== null) {
+    clearInterval(pacingTimer);
+    pacingTimer = null;
+  }
+}
+
+/**
+ * One sender: keeps `window` requests in flight until endUs, then waits for the last acks.
+ * With `rate` > 0 it also sends no faster than `rate` messages a second (paced from startUs,
+ * checked every millisecond by one timer for all senders of the worker).
+ */
+function drive(sender: Sender, window: number, startUs: number, endUs: number, size: number, rate: number): Promise<void> {
   return new Promise((resolve) => {
     let inFlight = 0;
+    let started = 0;
+    /** How many sends the pace allows by now. */
+    const allowed = (now: number): number =>
+      rate > 0 ? Math.floor(((now - startUs) * rate) / 1e6) + 1 : Number.POSITIVE_INFINITY;
     const settle = (startedUs: number, ok: boolean, error?: unknown): void => {
       inFlight--;
       if (ok) {
@@ -134,16 +154,25 @@ function drive(sender: Sender, window: number, endUs: number, size: number): Pro
       pump();
     };
     const pump = (): void => {
-      while (inFlight < window && nowUs() < endUs) {
+      let now = nowUs();
+      while (inFlight < window && now < endUs && started < allowed(now)) {
+        started++;
         inFlight++;
         counters.sent++;
-        const startedUs = nowUs();
+        const startedUs = now;
         sender.send(content(size)).then(
           () => settle(startedUs, true),
           (error: unknown) => settle(startedUs, false, error),
         );
+        now = nowUs();
       }
-      if (inFlight === 0) resolve();
+      if (rate > 0 && now < endUs) {
+        pacedPumps.add(pump);
+        pacingTimer ??= setInterval(wakePacedPumps, 1);
+      } else {
+        pacedPumps.delete(pump);
+      }
+      if (inFlight === 0 && now >= endUs) resolve();
     };
     pump();
   });
@@ -225,7 +254,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       windowStartUs = request.startUs;
       windowEndUs = request.endUs;
       await sleepUntil(request.startUs);
-      await Promise.all(senders.map((s) => drive(s, request.window, request.endUs, request.size)));
+      const rate = request.rate / Math.max(1, senders.length);
+      await Promise.all(
+        senders.map((s) => drive(s, request.window, request.startUs, request.endUs, request.size, rate)),
+      );
       return null;
     }
 

@@ -35,6 +35,8 @@ interface Options {
   only: Workload[];
   pairs: number;
   window: number;
+  /** Messages a second all senders together send at most (dm, fanout, baseline); 0: as fast as W allows. */
+  rate: number;
   durationS: number;
   members: number;
   senders: number;
@@ -84,6 +86,9 @@ Flags (defaults in brackets; --quick values after the slash):
   --quick                smaller sizes, finishes in under 2 minutes
   -K, --pairs N          dm sender/receiver pairs [${FULL_SIZES.pairs} / ${QUICK_SIZES.pairs}]
   -W, --window N         requests in flight per sender [10]
+  --rate N               dm, fanout and baseline: all senders together send at most
+                         N messages/s, paced evenly (latency at a given load) [0: as
+                         fast as the window allows]
   -D, --duration S       seconds of sending for dm, fanout, baseline [${FULL_SIZES.durationS} / ${QUICK_SIZES.durationS}]
   -M, --members N        fanout group size [${FULL_SIZES.members} / ${QUICK_SIZES.members}]
   -S, --senders N        fanout senders (members of the group) [5]
@@ -131,6 +136,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '--only',
     '--pairs',
     '--window',
+    '--rate',
     '--duration',
     '--members',
     '--senders',
@@ -200,6 +206,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     only,
     pairs: int('--pairs', sizes.pairs, 1, 100_000),
     window: int('--window', 10, 1, 100_000),
+    rate: int('--rate', 0, 0, 10_000_000),
     durationS: int('--duration', sizes.durationS, 1, 3600),
     members: int('--members', sizes.members, 2, 1_000_000),
     senders: int('--senders', 5, 1, 1_000_000),
@@ -658,7 +665,10 @@ async function stream(label: string, pid: number, o: Options, deliveriesPerAck: 
   await collectAll(); // counters of the setup start afresh
   const startUs = nowUs() + 500_000;
   const endUs = startUs + o.durationS * 1e6;
-  const running = Promise.all(workers.map((w) => w.call({ op: 'run', startUs, endUs, window: o.window, size: o.size })));
+  const rate = o.rate / workers.length;
+  const running = Promise.all(
+    workers.map((w) => w.call({ op: 'run', startUs, endUs, window: o.window, size: o.size, rate })),
+  );
   await sleepUntil(startUs);
   const a = snap(pid);
   const stop = progress(label, pid, (c, d, s) =>
@@ -1217,7 +1227,7 @@ async function main(): Promise<number> {
   }
 
   say('');
-  say(`results (${o.quick ? '--quick, ' : ''}K=${o.pairs} W=${o.window} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
+  say(`results (${o.quick ? '--quick, ' : ''}K=${o.pairs} W=${o.window}${o.rate > 0 ? ` rate=${o.rate}/s` : ''} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
   say('CPU: the process under test (chat server; bench/relay.ts for "baseline") in % of one core over the measured phase;');
   say('RSS: its resident memory at the end of that phase; load CPU: all load workers together; other CPU: every other');
   say('process on the machine in that phase (not part of the benchmark). Latencies in ms.');
