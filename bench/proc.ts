@@ -29,6 +29,33 @@ export function cpuTicks(pid: number): number {
   }
 }
 
+/** The process and its descendants (a server with CHAT_WORKERS forks its workers). */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    const parent = all[i]!;
+    try {
+      for (const task of readdirSync(`/proc/${parent}/task`)) {
+        const children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8').trim();
+        if (children) all.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone, or no children file: no descendants to add
+    }
+  }
+  return all;
+}
+
+/** cpuTicks summed over a process and its descendants. */
+export function treeCpuTicks(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + cpuTicks(p), 0);
+}
+
+/** statusKiB summed over a process and its descendants. */
+export function treeStatusKiB(pid: number, key = 'VmRSS'): number {
+  return processTree(pid).reduce((sum, p) => sum + statusKiB(p, key), 0);
+}
+
 /** A line of /proc/<pid>/status in KiB (VmRSS, VmHWM); NaN when it is gone. */
 export function statusKiB(pid: number, key = 'VmRSS'): number {
   try {

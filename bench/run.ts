@@ -23,12 +23,13 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './ipc';
+import { startMariadb, startRedis, type Service } from './cluster-services';
 import * as proc from './proc';
 
 // ---------------------------------------------------------------------------------
 // Flags
 
-const WORKLOADS = ['dm', 'fanout', 'idle', 'offline', 'baseline'] as const;
+const WORKLOADS = ['dm', 'fanout', 'idle', 'offline', 'baseline', 'cluster'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -56,6 +57,9 @@ interface Options {
   settleTimeoutS: number;
   quick: boolean;
   out: string | null;
+  /** cluster: a database and a Redis to use instead of private ones. */
+  mysqlUrl: string | null;
+  redisUrl: string | null;
 }
 
 const FULL_SIZES = { pairs: 50, durationS: 15, members: 1000, connections: 20_000, offlineMessages: 10_000 };
@@ -80,6 +84,10 @@ Workloads (all by default, in this order):
             GET_OFFLINE_MESSAGES (1014) batches: store rate, fetch time
   baseline  the dm workload against bench/relay.ts (a bare frame relay), and the
             server/relay ratios of throughput and p99
+  cluster   the dm workload against cluster mode (MySQL/MariaDB + Redis) with
+            CHAT_WORKERS=1 and then 2: delivered messages/s and p99 of each, and
+            their ratio. Uses --mysql-url/--redis-url, or starts a private MariaDB
+            (.ci/mariadb.sh) and redis-server; skipped with a warning without them
 
 Flags (defaults in brackets; --quick values after the slash):
   --only LIST            comma-separated workloads to run [all]
@@ -110,6 +118,9 @@ Flags (defaults in brackets; --quick values after the slash):
                          bench/results/ and its top self-time functions are printed
   --settle-timeout S     longest wait for the server to go quiet between workloads [180]
   --out FILE             result file [bench/results/<ISO timestamp>.json]
+  --mysql-url URL        cluster: mysql://user:password@host:port/database to use
+                         [a private MariaDB]
+  --redis-url URL        cluster: redis://host:port to use [a private redis-server]
   -h, --help             this text
 
 Latency is measured on CLOCK_MONOTONIC (process.hrtime), which every process on
@@ -153,6 +164,8 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '--server-env',
     '--settle-timeout',
     '--out',
+    '--mysql-url',
+    '--redis-url',
   ]);
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
@@ -226,6 +239,8 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     settleTimeoutS: int('--settle-timeout', 180, 0, 3600),
     quick,
     out: values.get('--out') ?? null,
+    mysqlUrl: values.get('--mysql-url') ?? null,
+    redisUrl: values.get('--redis-url') ?? null,
   };
   if (options.senders > options.members) throw new UsageError('--senders cannot exceed --members');
   return options;
@@ -483,8 +498,9 @@ function snap(pid: number): Snap {
   for (const w of workers) loadTicks += proc.cpuTicks(w.pid);
   return {
     atUs: nowUs(),
-    ticks: proc.cpuTicks(pid),
-    rssKiB: proc.statusKiB(pid),
+    // With CHAT_WORKERS the server is a primary and its workers: all of them count.
+    ticks: proc.treeCpuTicks(pid),
+    rssKiB: proc.treeStatusKiB(pid),
     loadTicks,
     selfTicks: proc.cpuTicks(process.pid),
     machineTicks: proc.machineBusyTicks(),
@@ -732,8 +748,7 @@ function disturbed(label: string, u: Usage): void {
   }
 }
 
-async function dmWorkload(label: 'dm' | 'baseline', pid: number, o: Options): Promise<StreamResult> {
-  const tag = label === 'dm' ? 'd' : 'b';
+async function dmWorkload(label: string, pid: number, o: Options, tag = label.slice(0, 1)): Promise<StreamResult> {
   const pairs: [string, string][] = Array.from({ length: o.pairs }, (_, i) => [`${prefix}${tag}${i}s`, `${prefix}${tag}${i}r`]);
   say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login)`);
   const stop = progress(`${label} setup`, pid, (c) => `pairs ready ${int(c.done)}/${int(o.pairs)}`);
@@ -743,6 +758,64 @@ async function dmWorkload(label: 'dm' | 'baseline', pid: number, o: Options): Pr
   const result = await stream(label, pid, o, 1);
   await closeAll();
   return result;
+}
+
+interface ClusterResult {
+  readonly database: string;
+  readonly redis: string;
+  /** The dm workload with CHAT_WORKERS=1, then 2. */
+  readonly byWorkers: { readonly workers: number; readonly result: StreamResult }[];
+}
+
+/**
+ * dm against cluster mode on one machine: CHAT_WORKERS=1, then 2 (each worker a node,
+ * pushes between them through Redis), on a MySQL/MariaDB and a Redis given by flags or
+ * started here. Null (with a warning) when neither is at hand.
+ */
+async function clusterWorkload(
+  o: Options,
+  folder: string,
+  launch: (workers: number, env: Record<string, string>) => Promise<Served>,
+): Promise<ClusterResult | null> {
+  const started: Service[] = [];
+  const provide = async (url: string | null, start: (dir: string) => Promise<Service>, what: string): Promise<Service | null> => {
+    if (url !== null) return { url, description: `${what} given by flag`, stop: async () => undefined };
+    try {
+      const service = await start(folder);
+      started.push(service);
+      return service;
+    } catch (error) {
+      warn(`cluster: skipped: ${(error as Error).message}`);
+      return null;
+    }
+  };
+  try {
+    say('[cluster] starting the database and Redis');
+    const mysql = await provide(o.mysqlUrl, startMariadb, 'MySQL/MariaDB');
+    const redis = mysql && (await provide(o.redisUrl, startRedis, 'Redis'));
+    if (!mysql || !redis) return null;
+    say(`[cluster] database: ${mysql.description}; redis: ${redis.description}`);
+    const byWorkers: ClusterResult['byWorkers'] = [];
+    for (const count of [1, 2]) {
+      const served = await launch(count, {
+        CHAT_DB: mysql.url,
+        CHAT_REDIS_URL: redis.url,
+        CHAT_REDIS_PREFIX: `${prefix}w${count}:`,
+        CHAT_WORKERS: String(count),
+        CHAT_NODE_ID: 'bench',
+      });
+      try {
+        await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: served.port } })));
+        const result = await dmWorkload(`cluster, ${count} worker${count > 1 ? 's' : ''}`, served.pid, o, `c${count}`);
+        byWorkers.push({ workers: count, result });
+      } finally {
+        await stopServing(served);
+      }
+    }
+    return { database: mysql.description, redis: redis.description, byWorkers };
+  } finally {
+    for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  }
 }
 
 function streamRows(workload: string, r: StreamResult, what: string): void {
@@ -1085,12 +1158,27 @@ async function main(): Promise<number> {
   }
 
   const serverScript = resolve(__dirname, '..', 'src', 'bootstrap', 'main.js');
-  const launch = async (): Promise<Served> => {
+  /** node's flags for a server process: a CPU profile of its own with --server-cpu-prof. */
+  const profiling = (): string[] => {
+    if (!o.serverCpuProf) return [];
     const profileName = `${stamp}-server-${profiles.length + 1}.cpuprofile`;
-    const nodeArgs = o.serverCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`] : [];
-    if (o.serverCpuProf) profiles.push(join(resultsDir, profileName));
-    const started = await startServing('chat server', serverScript, nodeArgs, { ...baseEnv, ...chatEnv }, 'chat server listening', serverNofile);
+    profiles.push(join(resultsDir, profileName));
+    return ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`];
+  };
+  const launch = async (): Promise<Served> => {
+    const started = await startServing('chat server', serverScript, profiling(), { ...baseEnv, ...chatEnv }, 'chat server listening', serverNofile);
     say(`chat server pid ${started.pid} listening on 127.0.0.1:${started.port}`);
+    return started;
+  };
+  /** The server in cluster mode with N workers; its CPU and RSS count the workers too. */
+  const launchCluster = async (count: number, env: Record<string, string>): Promise<Served> => {
+    const name = `chat server (cluster, CHAT_WORKERS=${count})`;
+    // Profiled with one worker only: that one is a single process (workers would share the profile's name).
+    const nodeArgs = count === 1 ? profiling() : [];
+    const started = await startServing(name, serverScript, nodeArgs, { ...baseEnv, ...chatEnv, ...env }, 'chat server listening', null);
+    // Each worker logs its own "listening" line: wait for all of them.
+    while (started.tail.filter((line) => line.includes('"chat server listening"')).length < count) await sleep(50);
+    say(`${name} pid ${started.pid} listening on 127.0.0.1:${started.port}`);
     return started;
   };
   let server = await launch();
@@ -1176,6 +1264,23 @@ async function main(): Promise<number> {
           row('offline', 'store ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.storeUsage);
           row('offline', `fetch time for ${int(r.fetched)} msgs (s)`, fixed(r.fetchSeconds, 2), r.fetchUsage);
           row('offline', 'batches / largest / complete, in order', `${r.batches} / ${r.largestBatch} / ${r.complete ? 'yes' : 'NO'}, ${r.inOrder ? 'yes' : 'NO'}`, r.fetchUsage);
+          break;
+        }
+        case 'cluster': {
+          const r = await clusterWorkload(o, dbFolder, launchCluster).finally(() =>
+            Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+          );
+          if (r === null) break;
+          results.cluster = r;
+          for (const { workers: count, result } of r.byWorkers) {
+            const label = `cluster ${count}w`;
+            row(label, 'delivered msgs/s', int(result.perSecond), result.usage);
+            row(label, 'latency p50/p95/p99/max (ms)', latencyText(result.latency), result.usage);
+            row(label, 'CPU per delivered msg (µs)', fixed(result.cpuUsPerDelivery, 1), result.usage);
+            row(label, 'sent / acked / received / missing', `${int(result.sent)} / ${int(result.acked)} / ${int(result.received)} / ${int(result.missing)}`, result.usage);
+          }
+          const [one, two] = r.byWorkers;
+          if (one && two) row('cluster 2w÷1w', 'throughput', `${fixed(two.result.perSecond / one.result.perSecond, 2)}x`, null);
           break;
         }
         case 'baseline': {
