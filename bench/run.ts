@@ -193,7 +193,8 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     } else values.set(arg, value);
   }
   if (values.has('--help')) return 'help';
-  const quick = values.has('--quick');
+  // `npm run bench --quick` (without `--`) hands the flag to npm, which passes it on as npm_config_quick.
+  const quick = values.has('--quick') || process.env['npm_config_quick'] === 'true';
   const sizes = quick ? QUICK_SIZES : FULL_SIZES;
   const int = (flag: string, fallback: number, min: number, max = 10_000_000): number => {
     const raw = values.get(flag);

@@ -138,16 +138,16 @@ describeOnCluster()('cluster mode: two nodes serving one chat', () => {
     expect(await statusSeenBy(bob, alice)).toBe('offline');
   }, 30_000);
 
-  it('keeps a user with a connection on each node online until both are closed', async () => {
-    const alice = await users.register(a.port, 'alice');
-    const carol = await users.register(b.port, 'carol');
-    const bobOnA = await users.register(a.port, 'bob');
-    await befriend(alice, bobOnA);
-    await befriend(carol, bobOnA);
-
-    // A second connection on the other node: no second `online` for anyone.
-    const bobOnB = await users.login(b.port, 'bob');
+  /** Alice on node a and carol on node b, both friends of bob, who is logged in on both nodes. */
+  async function bobOnBothNodes(): Promise<Record<'alice' | 'carol' | 'bobOnA' | 'bobOnB', TestUser>> {
+    const { alice, carol, bobOnA, bobOnB } = await bobOnBothNodes();
     expect(bobOnB.id).toBe(bobOnA.id);
+    return { alice, carol, bobOnA, bobOnB };
+  }
+
+  it('keeps a user with a connection on each node online until both are closed', async () => {
+    // A second connection on the other node: no second `online` for anyone.
+    const { alice, carol, bobOnA, bobOnB } = await bobOnBothNodes();
 
     // A direct message reaches both of bob's connections, one per node.
     const onA = directMessage(bobOnA, 'to both of you');
@@ -191,12 +191,7 @@ describeOnCluster()('cluster mode: two nodes serving one chat', () => {
   }, 30_000);
 
   it('closes a banned user’s connections on both nodes, and friends on either node see them go offline', async () => {
-    const alice = await users.register(a.port, 'alice');
-    const carol = await users.register(b.port, 'carol');
-    const bobOnA = await users.register(a.port, 'bob');
-    await befriend(alice, bobOnA);
-    await befriend(carol, bobOnA);
-    const bobOnB = await users.login(b.port, 'bob');
+    const { alice, carol, bobOnA, bobOnB } = await bobOnBothNodes();
 
     const aliceSees = presence(alice, bobOnA, 'offline');
     const carolSees = presence(carol, bobOnA, 'offline');
