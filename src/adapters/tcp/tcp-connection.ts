@@ -54,6 +54,12 @@ function uncork(connection: TcpConnection): void {
 
 type CommandRequest = Extract<Request, { readonly text: string | null }>;
 
+/** A frame written while the socket was corked: whether the kernel took it whole on the flush. */
+interface CorkedWrite {
+  readonly bytes: number;
+  tookWhole: boolean;
+}
+
 /** Stop reading from a client that pipelines more than this many unanswered requests... */
 const MAX_QUEUED_REQUESTS = 1024;
 /** ...or more than this many characters of them (a thousand large frames would be 64 MiB). */
@@ -107,6 +113,8 @@ export class TcpConnection implements ClientConnection, CommandContext {
   private finished = false;
   /** Writes are being gathered until the end of this tick. */
   private corked = false;
+  /** Frames with a delivery to settle, written since the last flush. */
+  private corkedWrites: CorkedWrite[] = [];
   /** Pushes that arrive while LOGIN runs wait until its reply has been written. */
   private heldPushes: { frame: Buffer; settle: (written: boolean) => void }[] | null = null;
   private readonly idleTimer: NodeJS.Timeout;
@@ -399,11 +407,11 @@ export class TcpConnection implements ClientConnection, CommandContext {
       if (settle) {
         // Node calls back without an error for a write that destroy() cut short (still in
         // libuv's queue, partly sent or not at all). So a callback counts as written only
-        // if the socket is still alive then, or if the kernel took the frame whole at once.
-        const backlog = this.socket.writableLength;
-        let tookWhole = false;
-        this.socket.write(frame, (error) => settle(!error && (tookWhole || !this.socket.destroyed)));
-        tookWhole = backlog === 0 && this.socket.writableLength === 0;
+        // if the socket is still alive then, or if the kernel took the frame whole at once:
+        // when the corked frames are flushed (see flushCorked).
+        const write: CorkedWrite = { bytes: frame.length, tookWhole: false };
+        this.corkedWrites.push(write);
+        this.socket.write(frame, (error) => settle(!error && (write.tookWhole || !this.socket.destroyed)));
       } else {
         this.socket.write(frame);
       }
@@ -416,10 +424,34 @@ export class TcpConnection implements ClientConnection, CommandContext {
     if (this.socket.writableLength > this.limits.maxOutputBytes) this.close('output limit');
   }
 
-  /** Sends what this tick gathered. */
+  /**
+   * Sends what this tick gathered, in one write, and notes which frames the kernel took
+   * whole at once: the write calls every frame back together once all of it is sent,
+   * so a destroy() before then (output limit, ban) would count frames the client gets
+   * anyway as unsent, and they would come again through GET_OFFLINE_MESSAGES.
+   */
   flushCorked(): void {
     this.corked = false;
+    const writes = this.corkedWrites;
+    this.corkedWrites = [];
+    const handle = (this.socket as { _handle?: { writeQueueSize?: unknown } | null })._handle;
+    const idleBefore = handle?.writeQueueSize === 0;
+    const gathered = writes.reduce((sum, write) => sum + write.bytes, 0);
+    // Only this tick's frames waiting: they go out as one write of their own.
+    const aloneBefore = idleBefore && this.socket.writableLength === gathered;
     this.socket.uncork();
+    // Over TLS libuv queues encrypted bytes, which say nothing about frames: callbacks decide.
+    const encrypted = (this.socket as { encrypted?: unknown }).encrypted === true;
+    if (this.socket.destroyed || encrypted || !aloneBefore || writes.length === 0) return;
+    // Still queued by libuv (the kernel's buffer filled up): that much of the end is not sent yet.
+    const queued = this.socket.writableLength === 0 ? 0 : handle?.writeQueueSize;
+    if (typeof queued !== 'number') return;
+    let sent = gathered - queued;
+    for (const write of writes) {
+      if (write.bytes > sent) break;
+      write.tookWhole = true;
+      sent -= write.bytes;
+    }
   }
 
   /** Stops reading, sends what was written plus `last`, then closes. */
