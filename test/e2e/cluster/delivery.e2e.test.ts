@@ -140,7 +140,12 @@ describeOnCluster()('cluster mode: two nodes serving one chat', () => {
 
   /** Alice on node a and carol on node b, both friends of bob, who is logged in on both nodes. */
   async function bobOnBothNodes(): Promise<Record<'alice' | 'carol' | 'bobOnA' | 'bobOnB', TestUser>> {
-    const { alice, carol, bobOnA, bobOnB } = await bobOnBothNodes();
+    const alice = await users.register(a.port, 'alice');
+    const carol = await users.register(b.port, 'carol');
+    const bobOnA = await users.register(a.port, 'bob');
+    await befriend(alice, bobOnA);
+    await befriend(carol, bobOnA);
+    const bobOnB = await users.login(b.port, 'bob');
     expect(bobOnB.id).toBe(bobOnA.id);
     return { alice, carol, bobOnA, bobOnB };
   }
