@@ -81,6 +81,8 @@ export class ClearStaleSessions {
       return ids;
     });
     const users = [...new Set(sessionUsers)];
+    // A lone server starting after a crash has nobody online to tell.
+    if (users.length === 0 || (await this.presence.onlineUsers()).length === 0) return sessionUsers.length;
     const stillOnline = await this.presence.onlineAmong(users);
     await this.announcePresence.execute(
       users.filter((id) => !stillOnline.has(id)),
