@@ -121,7 +121,7 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
           logger,
         },
         {
-          delivered: (event, userIds) => useCasesNow().recordDelivery.execute(event, userIds),
+          delivered: (event, recipients, reached) => useCasesNow().recordDelivery.execute(event, recipients, reached),
           nodeLost: async (lostNodeId) => {
             const sessions = await useCasesNow().clearStaleSessions.execute(lostNodeId);
             logger.info('cleared the sessions of a lost node', { nodeId: lostNodeId, sessions });

@@ -42,7 +42,10 @@ async function joinNode(
   const back: UserId[] = [];
   let nodeLostFailures = failures.nodeLost ?? 0;
   const handlers: ClusterHandlers = {
-    delivered: async (event, userIds) => void delivered.push({ event, userIds }),
+    delivered: async (event, _recipients, reached) => {
+      const userIds = await reached;
+      if (userIds.length > 0) delivered.push({ event, userIds });
+    },
     nodeLost: async (nodeId) => {
       if (nodeLostFailures > 0) {
         nodeLostFailures -= 1;

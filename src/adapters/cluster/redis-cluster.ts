@@ -23,8 +23,11 @@ export interface RedisClusterOptions {
 
 /** What the cluster asks of the rest of the server. */
 export interface ClusterHandlers {
-  /** This node wrote a message push that another node sent: record it delivered for these users. */
-  delivered(event: PushEvent, userIds: readonly UserId[]): Promise<void>;
+  /**
+   * This node is writing a message push that another node sent to these recipients:
+   * record it delivered for those `reached` settles with (the writing node records it).
+   */
+  delivered(event: PushEvent, recipients: readonly UserId[], reached: Promise<readonly UserId[]>): Promise<void>;
   /**
    * Another node died and this node took its place in Redis: clear its stored
    * sessions, tell friends. Retried at the next heartbeat while it fails.
@@ -289,11 +292,10 @@ export class RedisCluster implements Presence, Delivery {
     if (!event) return;
     const pushes = message.users.map((userId) => this.local.push(userId, event));
     if (!MESSAGE_KINDS.has(event.kind)) return;
-    void Promise.all(pushes)
-      .then((reached) => {
-        const delivered = message.users.filter((_, i) => reached[i]);
-        return delivered.length > 0 ? this.handlers.delivered(event, delivered) : undefined;
-      })
+    // Handed over at once, so the recipients' offline fetches know a delivery is on its way.
+    const reached = Promise.all(pushes).then((written) => message.users.filter((_, i) => written[i]));
+    this.handlers
+      .delivered(event, message.users, reached)
       .catch((error: unknown) =>
         this.options.logger.error('recording a routed delivery failed', { error: describeError(error) }),
       );

@@ -1,4 +1,5 @@
 import { MembershipAnnouncer } from '../services/membership-announcer';
+import { PendingDeliveries } from '../services/pending-deliveries';
 import { PresenceAnnouncer } from '../services/presence-announcer';
 import type {
   Clock,
@@ -82,13 +83,14 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
   const announcer = new PresenceAnnouncer(repositories.friendships, presence, delivery, logger);
   const memberships = new MembershipAnnouncer(repositories.groups, delivery, logger);
   const announcePresence = new AnnouncePresence(repositories, announcer);
+  const pending = new PendingDeliveries();
   return {
     registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
     logIn: new LogIn(repositories, unitOfWork, hasher, throttle, presence, announcer, clock, nodeId),
     endSession: new EndSession(unitOfWork, presence, announcer, clock),
-    sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger),
-    sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger),
-    getOfflineMessages: new GetOfflineMessages(unitOfWork),
+    sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger, pending),
+    sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger, pending),
+    getOfflineMessages: new GetOfflineMessages(unitOfWork, pending),
     sendFriendRequest: new SendFriendRequest(repositories, unitOfWork, delivery, clock, logger),
     answerFriendRequest: new AnswerFriendRequest(unitOfWork, delivery, clock, logger),
     unfriend: new Unfriend(unitOfWork, clock),
@@ -100,12 +102,12 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     setAccountStatus: new SetAccountStatus(repositories, unitOfWork, clock),
     enforceBans: new EnforceBans(repositories, presence, delivery),
     clearStaleSessions: new ClearStaleSessions(unitOfWork, presence, announcePresence, clock, nodeId),
-    recordDelivery: new RecordDelivery(repositories),
+    recordDelivery: new RecordDelivery(repositories, pending),
     announcePresence,
     getFriendRequests: new GetFriendRequests(repositories),
     getGroups: new GetGroups(repositories),
     getGroupMembers: new GetGroupMembers(repositories, presence),
-    getOfflineGroupMessages: new GetOfflineGroupMessages(unitOfWork),
+    getOfflineGroupMessages: new GetOfflineGroupMessages(unitOfWork, pending),
     findUser: new FindUser(repositories),
   };
 }

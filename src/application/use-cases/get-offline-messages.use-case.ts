@@ -1,5 +1,6 @@
 import type { ReceivedDirectMessage, ReceivedGroupMessage, UserId } from '../../domain';
 import type { Repositories, UnitOfWork } from '../ports';
+import type { PendingDeliveries } from '../services/pending-deliveries';
 
 export interface GetOfflineInput<M> {
   readonly userId: UserId;
@@ -13,13 +14,18 @@ export interface GetOfflineInput<M> {
 /** At most 100 messages per batch, fewer only when the reply would not fit. */
 export const OFFLINE_BATCH = 100;
 
-/** Takes the next batch in one transaction: read, trim to what fits, mark delivered. */
-function nextBatch<M extends { readonly id: number }>(
+/**
+ * Takes the next batch in one transaction: read, trim to what fits, mark delivered.
+ * Pushes to the user still being marked delivered are waited for first.
+ */
+async function nextBatch<M extends { readonly id: number }>(
   unitOfWork: UnitOfWork,
+  pending: PendingDeliveries,
   input: GetOfflineInput<M>,
   list: (tx: Repositories, limit: number) => Promise<M[]>,
   markDelivered: (tx: Repositories, ids: number[]) => Promise<void>,
 ): Promise<readonly M[]> {
+  await pending.settled(input.userId);
   return unitOfWork.run(async (tx) => {
     const waiting = await list(tx, OFFLINE_BATCH);
     const count = input.fit ? Math.max(1, Math.min(waiting.length, input.fit(waiting))) : waiting.length;
@@ -33,11 +39,15 @@ function nextBatch<M extends { readonly id: number }>(
 export class GetOfflineMessages {
   static readonly BATCH = OFFLINE_BATCH;
 
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly pending: PendingDeliveries,
+  ) {}
 
   execute(input: GetOfflineInput<ReceivedDirectMessage>): Promise<readonly ReceivedDirectMessage[]> {
     return nextBatch(
       this.unitOfWork,
+      this.pending,
       input,
       (tx, limit) => tx.messages.listUndeliveredDirect(input.userId, limit),
       (tx, ids) => tx.messages.markDirectDelivered(ids),
@@ -50,11 +60,15 @@ export class GetOfflineMessages {
  * (sent while they were away, since they joined), oldest first, marked delivered.
  */
 export class GetOfflineGroupMessages {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly pending: PendingDeliveries,
+  ) {}
 
   execute(input: GetOfflineInput<ReceivedGroupMessage>): Promise<readonly ReceivedGroupMessage[]> {
     return nextBatch(
       this.unitOfWork,
+      this.pending,
       input,
       (tx, limit) => tx.messages.listUndeliveredGroup(input.userId, limit),
       (tx, ids) => tx.messages.markGroupDeliveredTo(input.userId, ids),

@@ -10,6 +10,7 @@ import {
   type UserRef,
 } from '../../domain';
 import { PresenceAnnouncer } from '../services/presence-announcer';
+import type { PendingDeliveries } from '../services/pending-deliveries';
 import type { Clock, Delivery, Presence, PushEvent, Repositories, UnitOfWork } from '../ports';
 
 /** Bans or unbans an account by name (the operator's tool). */
@@ -116,9 +117,23 @@ export class AnnouncePresence {
  * writes a message to a socket is the one that records it.
  */
 export class RecordDelivery {
-  constructor(private readonly repositories: Repositories) {}
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly pending: PendingDeliveries,
+  ) {}
 
-  async execute(event: PushEvent, userIds: readonly UserId[]): Promise<void> {
+  /**
+   * Call it as the pushes start: `reached` settles with the recipients they reached.
+   * Until those are recorded, the recipients' offline fetches wait.
+   */
+  execute(event: PushEvent, recipients: readonly UserId[], reached: Promise<readonly UserId[]>): Promise<void> {
+    const recorded = reached.then((userIds) => this.record(event, userIds));
+    this.pending.track(recipients, recorded);
+    return recorded;
+  }
+
+  private async record(event: PushEvent, userIds: readonly UserId[]): Promise<void> {
+    if (userIds.length === 0) return;
     if (event.kind === 'direct-message') await this.repositories.messages.markDirectDelivered([event.messageId]);
     else if (event.kind === 'group-message') await this.repositories.messages.markGroupDelivered(event.messageId, userIds);
   }

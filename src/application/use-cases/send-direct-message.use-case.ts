@@ -11,6 +11,7 @@ import {
 } from '../../domain';
 import { describeError } from '../services/describe-error';
 import type { Clock, Delivery, Logger, Repositories } from '../ports';
+import type { PendingDeliveries } from '../services/pending-deliveries';
 
 export interface SendDirectMessageInput {
   readonly sender: UserRef;
@@ -34,6 +35,7 @@ export class SendDirectMessage {
     private readonly delivery: Delivery,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly pending: PendingDeliveries,
   ) {}
 
   async execute(input: SendDirectMessageInput): Promise<Result<SendDirectMessageOutput, DomainError>> {
@@ -67,6 +69,7 @@ export class SendDirectMessage {
         this.logger.error('marking a message delivered failed', { error: describeError(error) });
         return false;
       });
+    this.pending.track([message.receiverId], delivered);
     return ok({ messageId: message.id, delivered });
   }
 }

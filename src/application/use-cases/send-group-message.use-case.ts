@@ -11,6 +11,7 @@ import {
 } from '../../domain';
 import { describeError } from '../services/describe-error';
 import type { Clock, Delivery, Logger, Repositories } from '../ports';
+import type { PendingDeliveries } from '../services/pending-deliveries';
 
 export interface SendGroupMessageInput {
   readonly sender: UserRef;
@@ -31,6 +32,7 @@ export class SendGroupMessage {
     private readonly delivery: Delivery,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly pending: PendingDeliveries,
   ) {}
 
   async execute(input: SendGroupMessageInput): Promise<Result<SendGroupMessageOutput, DomainError>> {
@@ -71,6 +73,7 @@ export class SendGroupMessage {
         this.logger.error('marking a group message delivered failed', { error: describeError(error) });
         return 0;
       });
+    this.pending.track(recipients, delivered);
     return ok({ messageId: message.id, delivered });
   }
 }

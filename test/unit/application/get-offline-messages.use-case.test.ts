@@ -118,3 +118,36 @@ describe('GetOfflineMessages', () => {
     });
   });
 });
+
+describe('offline fetches and pushes still being marked delivered', () => {
+  async function pushInFlight() {
+    const fx = makeFixture();
+    const ann = await fx.register('ann');
+    const bob = await fx.registerAndLogin('bob');
+    bob.connection.holdDeliveries();
+    const { delivered } = unwrap(await fx.useCases.sendDirectMessage.execute({ sender: ann, receiverId: bob.user.id, content: 'hi' }));
+    let fetched: readonly ReceivedDirectMessage[] | null = null;
+    const fetching = fx.useCases.getOfflineMessages.execute({ userId: bob.user.id }).then((batch) => (fetched = batch));
+    return { bob, delivered, fetching, fetchedNow: () => fetched };
+  }
+
+  it('waits for a push in flight to the caller, and does not hand out again what it carried', async () => {
+    const { bob, delivered, fetching, fetchedNow } = await pushInFlight();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fetchedNow()).toBeNull();
+
+    bob.connection.releaseHeld(true);
+
+    expect(await delivered).toBe(true);
+    expect(await fetching).toEqual([]);
+  });
+
+  it('hands it out when the push did not reach the caller after all', async () => {
+    const { bob, delivered, fetching } = await pushInFlight();
+
+    bob.connection.releaseHeld(false);
+
+    expect(await delivered).toBe(false);
+    expect((await fetching).map((m) => m.content)).toEqual(['hi']);
+  });
+});

@@ -200,7 +200,7 @@ describe('RecordDelivery', () => {
       sentAt: message.sentAt,
     } as const;
 
-    await fx.useCases.recordDelivery.execute(event, [bob.id]);
+    await fx.useCases.recordDelivery.execute(event, [bob.id], Promise.resolve([bob.id]));
 
     expect(await fx.storage.repositories.messages.listUndeliveredDirect(bob.id, 10)).toEqual([]);
   });
@@ -225,7 +225,7 @@ describe('RecordDelivery', () => {
       sentAt: message.sentAt,
     } as const;
 
-    await fx.useCases.recordDelivery.execute(event, [bob.id]);
+    await fx.useCases.recordDelivery.execute(event, [bob.id], Promise.resolve([bob.id]));
 
     expect(fx.groupDeliveries.undeliveredRecipients(message.id)).toEqual([carol.id]);
   });
@@ -234,7 +234,11 @@ describe('RecordDelivery', () => {
     const { fx, alice, bob } = await makeSut();
     await fx.storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: fx.clock.now() });
 
-    await fx.useCases.recordDelivery.execute({ kind: 'presence', userId: alice.id, username: 'Alice', status: 'online' }, [bob.id]);
+    await fx.useCases.recordDelivery.execute(
+      { kind: 'presence', userId: alice.id, username: 'Alice', status: 'online' },
+      [bob.id],
+      Promise.resolve([bob.id]),
+    );
 
     expect(await fx.storage.repositories.messages.listUndeliveredDirect(bob.id, 10)).toHaveLength(1);
   });
