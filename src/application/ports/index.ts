@@ -12,3 +12,4 @@ export * from './operator-reports.port';
 export * from './password-hasher.port';
 export * from './repositories.port';
 export * from './session-repository.port';
+export * from './session-token-repository.port';

@@ -27,16 +27,24 @@ export interface NewGroupMessage {
 export interface MessageRepository {
   saveDirect(message: NewDirectMessage): Promise<DirectMessage>;
   markDirectDelivered(ids: readonly MessageId[]): Promise<void>;
-  /** The receiver's undelivered direct messages, oldest first, at most `limit`. */
-  listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]>;
+  /** The receiver's undelivered direct messages with ids above `afterId` (default 0), oldest first, at most `limit`. */
+  listUndeliveredDirect(receiverId: UserId, limit: number, afterId?: MessageId): Promise<ReceivedDirectMessage[]>;
   /** Stores a group message undelivered for each of `recipientIds`. */
   saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage>;
   /** Marks one group message delivered to the given recipients (one statement for them all). */
   markGroupDelivered(messageId: MessageId, recipientIds: readonly UserId[]): Promise<void>;
   /**
-   * Group messages not yet delivered to the member, oldest first, at most `limit`:
-   * only of groups the user is a member of now, sent since that membership began.
+   * Group messages not yet delivered to the member with ids above `afterId` (default 0),
+   * oldest first, at most `limit`: only of groups the user is a member of now, sent
+   * since that membership began.
    */
-  listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]>;
+  listUndeliveredGroup(recipientId: UserId, limit: number, afterId?: MessageId): Promise<ReceivedGroupMessage[]>;
   markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void>;
+  /**
+   * A client's acknowledgement (PROTOCOL.md §8): marks delivered those of the direct
+   * messages received by the user, and of the group messages stored for the user, that
+   * were still undelivered to them. Ids that are unknown, delivered already or not the
+   * user's change nothing. Returns how many changed.
+   */
+  acknowledge(userId: UserId, directIds: readonly MessageId[], groupIds: readonly MessageId[]): Promise<number>;
 }

@@ -6,6 +6,7 @@ import type { GroupRepository } from './group-repository.port';
 import type { MessageRepository } from './message-repository.port';
 import type { OperatorReports } from './operator-reports.port';
 import type { SessionRepository } from './session-repository.port';
+import type { SessionTokenRepository } from './session-token-repository.port';
 
 /** Every repository, as one storage engine provides them. */
 export interface Repositories {
@@ -15,6 +16,7 @@ export interface Repositories {
   readonly groups: GroupRepository;
   readonly messages: MessageRepository;
   readonly sessions: SessionRepository;
+  readonly sessionTokens: SessionTokenRepository;
   readonly activity: ActivityLog;
   /** Read-only reports for the operator's tool. */
   readonly reports: OperatorReports;
