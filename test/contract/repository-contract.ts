@@ -1,9 +1,12 @@
-import type { Repositories, Storage } from '../../src/application/ports';
+import { createHash } from 'node:crypto';
+import type { NewSessionToken, Repositories, Storage } from '../../src/application/ports';
 import type { Account, UserId } from '../../src/domain';
 
 /** Epoch milliseconds; tests add small offsets so order by time is visible. */
 const T0 = 1_764_201_600_000;
 const at = (offset: number): number => T0 + offset;
+/** A session token's hash as the store keeps it: SHA-256, lowercase hex. */
+const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /**
  * One suite for every storage engine: each test runs on a fresh storage through
@@ -790,6 +793,164 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
 
       it('closing an unknown session is harmless', async () => {
         await expect(repos.sessions.close(4242)).resolves.toBeUndefined();
+      });
+    });
+
+    describe('session tokens', () => {
+      const DAY = 86_400_000;
+      const token = (userId: UserId, name: string, createdAt: number, expiresAt = createdAt + DAY): NewSessionToken => ({
+        userId,
+        tokenHash: hashOf(name),
+        createdAt,
+        expiresAt,
+      });
+      /** The names (as hashed) of the user's live tokens, oldest first. */
+      const liveOf = async (userId: UserId, now: number): Promise<string[]> =>
+        (await repos.sessionTokens.listLive(userId, now)).map((t) => t.tokenHash);
+
+      it('issues a token and finds it by its hash, expired or not', async () => {
+        const [alice] = await registerMany('alice');
+
+        const id = await repos.sessionTokens.issue(token(alice!.id, 'one', at(1), at(100)), 20, at(1));
+
+        expect(id).toBeGreaterThan(0);
+        expect(await repos.sessionTokens.findByHash(hashOf('one'))).toEqual({
+          id,
+          userId: alice!.id,
+          tokenHash: hashOf('one'),
+          createdAt: at(1),
+          expiresAt: at(100),
+        });
+        expect(await repos.sessionTokens.findByHash(hashOf('two'))).toBeNull();
+        // Finding does not judge expiry: the caller compares expiresAt with its clock.
+        expect(await repos.sessionTokens.listLive(alice!.id, at(100))).toEqual([]);
+        expect((await repos.sessionTokens.findByHash(hashOf('one')))?.id).toBe(id);
+      });
+
+      it("lists a user's tokens not expired yet, oldest first, ties by id", async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const first = await repos.sessionTokens.issue(token(alice!.id, 'a1', at(5), at(1000)), 20, at(5));
+        const second = await repos.sessionTokens.issue(token(alice!.id, 'a2', at(5), at(50)), 20, at(5));
+        await repos.sessionTokens.issue(token(alice!.id, 'a3', at(3), at(1000)), 20, at(5));
+        await repos.sessionTokens.issue(token(bob!.id, 'b1', at(1), at(1000)), 20, at(5));
+
+        expect(second).toBeGreaterThan(first);
+        expect(await liveOf(alice!.id, at(10))).toEqual([hashOf('a3'), hashOf('a1'), hashOf('a2')]);
+        // Expired at `now` itself.
+        expect(await liveOf(alice!.id, at(50))).toEqual([hashOf('a3'), hashOf('a1')]);
+        expect(await liveOf(alice!.id, at(1000))).toEqual([]);
+        expect(await liveOf(bob!.id, at(10))).toEqual([hashOf('b1')]);
+        expect((await repos.sessionTokens.listLive(alice!.id, at(10)))[1]).toEqual({
+          id: first,
+          userId: alice!.id,
+          tokenHash: hashOf('a1'),
+          createdAt: at(5),
+          expiresAt: at(1000),
+        });
+      });
+
+      it("removes the user's expired tokens when issuing one, and only theirs", async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        await repos.sessionTokens.issue(token(alice!.id, 'old', at(1), at(10)), 20, at(1));
+        await repos.sessionTokens.issue(token(alice!.id, 'kept', at(2), at(100)), 20, at(2));
+        await repos.sessionTokens.issue(token(bob!.id, 'bobs', at(3), at(10)), 20, at(3));
+
+        await repos.sessionTokens.issue(token(alice!.id, 'new', at(10), at(200)), 20, at(10));
+
+        expect(await repos.sessionTokens.findByHash(hashOf('old'))).toBeNull();
+        expect(await repos.sessionTokens.findByHash(hashOf('kept'))).not.toBeNull();
+        expect(await repos.sessionTokens.findByHash(hashOf('bobs'))).not.toBeNull();
+        expect(await liveOf(alice!.id, at(10))).toEqual([hashOf('kept'), hashOf('new')]);
+      });
+
+      it('keeps at most `maxLive` live tokens per user: the 21st evicts the oldest', async () => {
+        const [alice] = await registerMany('alice');
+        const ids: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          ids.push(await repos.sessionTokens.issue(token(alice!.id, `t${i}`, at(i)), 20, at(i)));
+        }
+        expect(await liveOf(alice!.id, at(20))).toHaveLength(20);
+
+        const newest = await repos.sessionTokens.issue(token(alice!.id, 't20', at(20)), 20, at(20));
+
+        const live = await repos.sessionTokens.listLive(alice!.id, at(20));
+        expect(live.map((t) => t.id)).toEqual([...ids.slice(1), newest]);
+        expect(await repos.sessionTokens.findByHash(hashOf('t0'))).toBeNull();
+        expect(await repos.sessionTokens.findByHash(hashOf('t1'))).not.toBeNull();
+      });
+
+      it('evicts by creation time, then by id, whatever order they were issued in', async () => {
+        const [alice] = await registerMany('alice');
+        await repos.sessionTokens.issue(token(alice!.id, 'late', at(9)), 3, at(9));
+        await repos.sessionTokens.issue(token(alice!.id, 'tie-first', at(5)), 3, at(9));
+        await repos.sessionTokens.issue(token(alice!.id, 'tie-second', at(5)), 3, at(9));
+
+        await repos.sessionTokens.issue(token(alice!.id, 'newest', at(10)), 3, at(10));
+        expect(await liveOf(alice!.id, at(10))).toEqual([hashOf('tie-second'), hashOf('late'), hashOf('newest')]);
+
+        await repos.sessionTokens.issue(token(alice!.id, 'newer', at(11)), 2, at(11));
+        expect(await liveOf(alice!.id, at(11))).toEqual([hashOf('newest'), hashOf('newer')]);
+      });
+
+      it("keeps each user's tokens apart: one user's cap and revocations leave the other's alone", async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const bobs = await repos.sessionTokens.issue(token(bob!.id, 'bob-0', at(0)), 20, at(0));
+        for (let i = 1; i <= 21; i++) {
+          await repos.sessionTokens.issue(token(alice!.id, `alice-${i}`, at(i)), 20, at(i));
+        }
+
+        expect(await liveOf(alice!.id, at(30))).toHaveLength(20);
+        expect((await repos.sessionTokens.listLive(bob!.id, at(30))).map((t) => t.id)).toEqual([bobs]);
+
+        expect(await repos.sessionTokens.revokeAllOf(alice!.id)).toBe(20);
+        expect(await repos.sessionTokens.listLive(alice!.id, at(30))).toEqual([]);
+        expect(await repos.sessionTokens.findByHash(hashOf('alice-21'))).toBeNull();
+        expect((await repos.sessionTokens.findByHash(hashOf('bob-0')))?.id).toBe(bobs);
+        expect(await repos.sessionTokens.revokeAllOf(alice!.id)).toBe(0);
+      });
+
+      it('revokes tokens by id; ids already gone and an empty list are no error', async () => {
+        const [alice] = await registerMany('alice');
+        const one = await repos.sessionTokens.issue(token(alice!.id, 'one', at(1)), 20, at(1));
+        const two = await repos.sessionTokens.issue(token(alice!.id, 'two', at(2)), 20, at(2));
+        await repos.sessionTokens.issue(token(alice!.id, 'three', at(3)), 20, at(3));
+
+        await repos.sessionTokens.revoke([one, two + 1_000_000]);
+        await repos.sessionTokens.revoke([]);
+        await repos.sessionTokens.revoke([one]);
+
+        expect(await repos.sessionTokens.findByHash(hashOf('one'))).toBeNull();
+        expect(await liveOf(alice!.id, at(3))).toEqual([hashOf('two'), hashOf('three')]);
+        expect(await repos.sessionTokens.revokeAllOf(alice!.id)).toBe(2);
+      });
+
+      it('stores a hash once: a second token with the same hash is refused, and the first one stays', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const first = await repos.sessionTokens.issue(token(alice!.id, 'same', at(1)), 20, at(1));
+
+        await expect(repos.sessionTokens.issue(token(bob!.id, 'same', at(2)), 20, at(2))).rejects.toThrow();
+
+        expect((await repos.sessionTokens.findByHash(hashOf('same')))?.userId).toBe(alice!.id);
+        expect((await repos.sessionTokens.listLive(alice!.id, at(2))).map((t) => t.id)).toEqual([first]);
+        expect(await repos.sessionTokens.listLive(bob!.id, at(2))).toEqual([]);
+      });
+
+      it('keeps what a unit of work that fails issued and revoked from being stored', async () => {
+        const [alice] = await registerMany('alice');
+        const kept = await repos.sessionTokens.issue(token(alice!.id, 'kept', at(1)), 1, at(1));
+
+        await expect(
+          storage.unitOfWork.run(async (tx) => {
+            // Evicts 'kept' (cap 1), then revokes the new one.
+            const inside = await tx.sessionTokens.issue(token(alice!.id, 'inside', at(2)), 1, at(2));
+            expect(await tx.sessionTokens.findByHash(hashOf('kept'))).toBeNull();
+            await tx.sessionTokens.revoke([inside]);
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+
+        expect((await repos.sessionTokens.listLive(alice!.id, at(2))).map((t) => t.id)).toEqual([kept]);
+        expect(await repos.sessionTokens.findByHash(hashOf('inside'))).toBeNull();
       });
     });
 

@@ -47,12 +47,16 @@ describe.each(engines)('npm run migrate on %s', (_engine, freshDatabase) => {
     expect(await migrate('show')).toBe(0);
     expect(await migrate('revert')).toBe(0);
     expect(await migrate('revert')).toBe(0);
+    expect(await migrate('revert')).toBe(0);
 
     expect(lines).toEqual([
       '[ ] InitialSchema1764201600000',
-      expect.stringMatching(/^applied InitialSchema1764201600000 to the (SQLite|MySQL) database /),
+      '[ ] SessionTokens1764806400000',
+      expect.stringMatching(/^applied InitialSchema1764201600000, SessionTokens1764806400000 to the (SQLite|MySQL) database /),
       expect.stringMatching(/ is up to date$/),
       '[X] InitialSchema1764201600000',
+      '[X] SessionTokens1764806400000',
+      expect.stringMatching(/^reverted SessionTokens1764806400000 in the /),
       expect.stringMatching(/^reverted InitialSchema1764201600000 in the /),
       expect.stringMatching(/^nothing to revert in the /),
     ]);

@@ -32,6 +32,7 @@ const TABLES = [
   'group_messages',
   'groups',
   'messages',
+  'session_tokens',
   'sessions',
 ];
 
@@ -92,7 +93,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       await recreateDatabase(url, workerDatabaseName(url, 'migrations'));
     });
 
-    it('creates every table on an empty database, utf8mb4 throughout, and records the migration', async () => {
+    it('creates every table on an empty database, utf8mb4 throughout, and records the migrations', async () => {
       await open(emptyUrl);
 
       const db = await raw(url, workerDatabaseName(url, 'migrations'));
@@ -116,11 +117,12 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       expect(binary).toEqual([
         'accounts.username_key',
         'friend_requests.pending_key',
+        'session_tokens.token_hash',
         'sessions.connection_id',
         'sessions.node_id',
       ]);
       const [migrations] = await db.query<Array<{ name: string } & RowDataPacket>>('SELECT name FROM migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1764201600000']);
+      expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1764201600000', 'SessionTokens1764806400000']);
     });
 
     it('has the indexes the hot queries need and the uniqueness the protocol promises', async () => {
@@ -148,6 +150,8 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'group_message_deliveries.IDX_group_message_deliveries_undelivered': 'user_id,delivered,message_id',
         'sessions.IDX_sessions_node': 'node_id',
         'activity_logs.IDX_activity_logs_user': 'user_id,id',
+        'session_tokens.UQ_session_tokens_token_hash': 'UNIQUE token_hash',
+        'session_tokens.IDX_session_tokens_user_created': 'user_id,created_at,id',
       });
     });
 
@@ -170,13 +174,21 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       await opened[0]!.close();
       await open(emptyUrl);
 
-      expect(await migrationStates({ database: emptyUrl })).toEqual([{ name: 'InitialSchema1764201600000', applied: true }]);
+      expect(await migrationStates({ database: emptyUrl })).toEqual([
+        { name: 'InitialSchema1764201600000', applied: true },
+        { name: 'SessionTokens1764806400000', applied: true },
+      ]);
       expect(await migrateDatabase({ database: emptyUrl })).toEqual([]);
     });
 
     it('can be reverted down to an empty database, and applied again', async () => {
       await migrateDatabase({ database: emptyUrl });
 
+      expect(await revertLastMigration({ database: emptyUrl })).toBe('SessionTokens1764806400000');
+      expect(await migrationStates({ database: emptyUrl })).toEqual([
+        { name: 'InitialSchema1764201600000', applied: true },
+        { name: 'SessionTokens1764806400000', applied: false },
+      ]);
       expect(await revertLastMigration({ database: emptyUrl })).toBe('InitialSchema1764201600000');
 
       const db = await raw(url, workerDatabaseName(url, 'migrations'));
@@ -185,7 +197,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       );
       expect(left).toEqual([]);
       expect(await revertLastMigration({ database: emptyUrl })).toBeNull();
-      expect(await migrateDatabase({ database: emptyUrl })).toEqual(['InitialSchema1764201600000']);
+      expect(await migrateDatabase({ database: emptyUrl })).toEqual(['InitialSchema1764201600000', 'SessionTokens1764806400000']);
     });
   });
 

@@ -23,6 +23,7 @@ const TABLES = [
   'group_messages',
   'groups',
   'messages',
+  'session_tokens',
   'sessions',
 ];
 
@@ -75,7 +76,7 @@ afterAll(() => {
 
 describe('TypeOrmStorage on SQLite', () => {
   describe('migrations', () => {
-    it('creates every table on a fresh file and records the migration', async () => {
+    it('creates every table on a fresh file and records the migrations', async () => {
       const database = freshFile();
       await openStorage(database);
 
@@ -85,7 +86,7 @@ describe('TypeOrmStorage on SQLite', () => {
         .pluck()
         .all();
       expect(tables).toEqual([...TABLES, 'migrations'].sort());
-      expect(db.prepare('SELECT name FROM migrations').pluck().all()).toEqual(['InitialSchema1764201600000']);
+      expect(db.prepare('SELECT name FROM migrations').pluck().all()).toEqual(['InitialSchema1764201600000', 'SessionTokens1764806400000']);
     });
 
     it('does not apply them again when the file is reopened', async () => {
@@ -96,7 +97,7 @@ describe('TypeOrmStorage on SQLite', () => {
       await second.close();
 
       const db = rawConnection(database);
-      expect(db.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(1);
+      expect(db.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(2);
     });
 
     it('leaves the schema exactly as the entity schemas describe it', async () => {
@@ -112,6 +113,8 @@ describe('TypeOrmStorage on SQLite', () => {
       const database = freshFile();
       const dataSource = await migratedDataSource(database);
 
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'session_tokens'`)).toEqual([]);
       await dataSource.undoLastMigration({ transaction: 'each' });
 
       const left = await dataSource.query(

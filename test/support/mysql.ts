@@ -91,6 +91,7 @@ export function workerDatabaseName(url: string, suffix = ''): string {
 /** Children before parents, so the deletes never trip a foreign key. */
 const TABLES_CHILDREN_FIRST = [
   'activity_logs',
+  'session_tokens',
   'sessions',
   'group_message_deliveries',
   'group_messages',

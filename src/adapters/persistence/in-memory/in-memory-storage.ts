@@ -34,9 +34,12 @@ import type {
   NewDirectMessage,
   NewGroupMessage,
   NewSession,
+  NewSessionToken,
   OperatorReports,
   Repositories,
   SessionRepository,
+  SessionToken,
+  SessionTokenRepository,
   Storage,
   UnitOfWork,
 } from '../../../application/ports';
@@ -56,6 +59,9 @@ interface State {
   /** By `messageId:userId`: delivered or not. */
   readonly groupDeliveries: Map<string, boolean>;
   readonly sessions: Map<number, NewSession>;
+  readonly sessionTokens: Map<number, SessionToken>;
+  /** Token id by hash: the hash is unique, as the databases' unique index makes it. */
+  readonly sessionTokensByHash: Map<string, number>;
   readonly activity: ActivityEntry[];
   /**
    * The id each activity entry was recorded under (entries are stored as copies, so each
@@ -124,6 +130,8 @@ function emptyState(): State {
     groupMessages: new Map(),
     groupDeliveries: new Map(),
     sessions: new Map(),
+    sessionTokens: new Map(),
+    sessionTokensByHash: new Map(),
     activity: [],
     activityIds: new WeakMap(),
     nextActivityId: 1,
@@ -138,6 +146,7 @@ function repositoriesOver(state: State, journal: Journal): Repositories {
     groups: new InMemoryGroupRepository(state, journal),
     messages: new InMemoryMessageRepository(state, journal),
     sessions: new InMemorySessionRepository(state, journal),
+    sessionTokens: new InMemorySessionTokenRepository(state, journal),
     activity: new InMemoryActivityLog(state, journal),
     reports: new InMemoryOperatorReports(state, journal),
   };
@@ -425,6 +434,56 @@ class InMemorySessionRepository extends InMemoryRepository implements SessionRep
       users.push(session.userId);
     }
     return users;
+  }
+}
+
+class InMemorySessionTokenRepository extends InMemoryRepository implements SessionTokenRepository {
+  async issue(token: NewSessionToken, maxLive: number, now: Timestamp): Promise<number> {
+    if (this.s.sessionTokensByHash.has(token.tokenHash)) {
+      // What the databases' unique index does; 256 random bits make it a bug, not a case to handle.
+      throw new Error('A session token with this hash is stored already');
+    }
+    const id = this.nextId();
+    this.journal.set(this.s.sessionTokens, id, { id, ...token });
+    this.journal.set(this.s.sessionTokensByHash, token.tokenHash, id);
+    const expired = this.tokensOf(token.userId).filter((t) => t.expiresAt <= now);
+    for (const t of expired) this.remove(t.id);
+    const live = this.tokensOf(token.userId);
+    for (const t of live.slice(0, Math.max(0, live.length - maxLive))) this.remove(t.id);
+    return id;
+  }
+
+  async findByHash(tokenHash: string): Promise<SessionToken | null> {
+    const id = this.s.sessionTokensByHash.get(tokenHash);
+    return id === undefined ? null : (this.s.sessionTokens.get(id) ?? null);
+  }
+
+  async revoke(ids: readonly number[]): Promise<void> {
+    for (const id of ids) this.remove(id);
+  }
+
+  async revokeAllOf(userId: UserId): Promise<number> {
+    const tokens = this.tokensOf(userId);
+    for (const t of tokens) this.remove(t.id);
+    return tokens.length;
+  }
+
+  async listLive(userId: UserId, now: Timestamp): Promise<SessionToken[]> {
+    return this.tokensOf(userId).filter((t) => t.expiresAt > now);
+  }
+
+  /** The user's tokens, expired or not, oldest first (by creation, then id). */
+  private tokensOf(userId: UserId): SessionToken[] {
+    return [...this.s.sessionTokens.values()]
+      .filter((t) => t.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  }
+
+  private remove(id: number): void {
+    const token = this.s.sessionTokens.get(id);
+    if (!token) return;
+    this.journal.delete(this.s.sessionTokens, id);
+    this.journal.delete(this.s.sessionTokensByHash, token.tokenHash);
   }
 }
 

@@ -34,3 +34,4 @@ export { TypeOrmFriendshipRepository } from './repositories/typeorm-friendship.r
 export { TypeOrmGroupRepository } from './repositories/typeorm-group.repository';
 export { TypeOrmMessageRepository } from './repositories/typeorm-message.repository';
 export { TypeOrmSessionRepository } from './repositories/typeorm-session.repository';
+export { TypeOrmSessionTokenRepository } from './repositories/typeorm-session-token.repository';

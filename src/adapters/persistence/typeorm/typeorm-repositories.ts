@@ -8,6 +8,7 @@ import { TypeOrmGroupRepository } from './repositories/typeorm-group.repository'
 import { TypeOrmMessageRepository } from './repositories/typeorm-message.repository';
 import { TypeOrmOperatorReports } from './repositories/typeorm-operator-reports.repository';
 import { TypeOrmSessionRepository } from './repositories/typeorm-session.repository';
+import { TypeOrmSessionTokenRepository } from './repositories/typeorm-session-token.repository';
 
 /** Every repository, all reaching the database through one executor. */
 export function createRepositories(executor: Executor): Repositories {
@@ -18,6 +19,7 @@ export function createRepositories(executor: Executor): Repositories {
     groups: new TypeOrmGroupRepository(executor),
     messages: new TypeOrmMessageRepository(executor),
     sessions: new TypeOrmSessionRepository(executor),
+    sessionTokens: new TypeOrmSessionTokenRepository(executor),
     activity: new TypeOrmActivityLog(executor),
     reports: new TypeOrmOperatorReports(executor),
   };

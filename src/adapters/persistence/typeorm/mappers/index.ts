@@ -5,3 +5,4 @@ export * from './friendship.mapper';
 export * from './group.mapper';
 export * from './message.mapper';
 export * from './session.mapper';
+export * from './session-token.mapper';

@@ -5,6 +5,7 @@ import { FriendshipSchema } from './friendship.schema';
 import { GroupMemberSchema, GroupSchema } from './group.schema';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from './message.schema';
 import { SessionSchema } from './session.schema';
+import { SessionTokenSchema } from './session-token.schema';
 
 /** Every table the adapter maps, listed (not globbed) so ts-jest and compiled output both find them. */
 export const ALL_SCHEMAS = [
@@ -17,5 +18,6 @@ export const ALL_SCHEMAS = [
   GroupMessageSchema,
   GroupMessageDeliverySchema,
   SessionSchema,
+  SessionTokenSchema,
   ActivityLogSchema,
 ] as const;

@@ -6,6 +6,7 @@ export * from './friendship.schema';
 export * from './group.schema';
 export * from './message.schema';
 export * from './session.schema';
+export * from './session-token.schema';
 
 export { ALL_SCHEMAS } from './all-schemas';
 export { MYSQL_SCHEMAS } from './mysql-schemas';
