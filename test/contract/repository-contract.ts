@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NewSessionToken, Repositories, Storage } from '../../src/application/ports';
-import type { Account, UserId } from '../../src/domain';
+import type { Account, MessageId, UserId } from '../../src/domain';
 
 /** Epoch milliseconds; tests add small offsets so order by time is visible. */
 const T0 = 1_764_201_600_000;
@@ -552,6 +552,164 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         expect(pages).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
       });
 
+      it('lists only undelivered messages with ids above `afterId`, so a reader pages without marking', async () => {
+        const [alice, bob] = await registerMany('alice', 'bob');
+        const sent: MessageId[] = [];
+        for (let i = 0; i < 5; i++) {
+          const message = await repos.messages.saveDirect({
+            senderId: alice!.id,
+            receiverId: bob!.id,
+            content: `m${i}`,
+            sentAt: at(i),
+          });
+          sent.push(message.id);
+        }
+        await repos.messages.markDirectDelivered([sent[2]!]);
+        const ids = async (limit: number, afterId?: MessageId): Promise<MessageId[]> =>
+          (await repos.messages.listUndeliveredDirect(bob!.id, limit, afterId)).map((message) => message.id);
+
+        expect(await ids(100)).toEqual([sent[0], sent[1], sent[3], sent[4]]);
+        expect(await ids(100, 0)).toEqual([sent[0], sent[1], sent[3], sent[4]]);
+        expect(await ids(2, sent[0])).toEqual([sent[1], sent[3]]);
+        expect(await ids(2, sent[1])).toEqual([sent[3], sent[4]]);
+        expect(await ids(100, sent[3])).toEqual([sent[4]]);
+        expect(await ids(100, sent[4])).toEqual([]);
+        expect((await repos.messages.listUndeliveredDirect(bob!.id, 1, sent[0]))[0]).toMatchObject({
+          content: 'm1',
+          senderUsername: 'alice',
+        });
+      });
+
+      describe('acknowledgements', () => {
+        it('marks delivered only undelivered direct messages addressed to the user, and counts them', async () => {
+          const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
+          const send = async (from: Account, to: Account, content: string): Promise<MessageId> =>
+            (await repos.messages.saveDirect({ senderId: from.id, receiverId: to.id, content, sentAt: at(1) })).id;
+          const toBob1 = await send(alice!, bob!, 'b1');
+          const toBob2 = await send(carol!, bob!, 'b2');
+          const toBobDelivered = await send(alice!, bob!, 'b3');
+          const toBobLater = await send(alice!, bob!, 'b4');
+          const toCarol = await send(alice!, carol!, 'c1');
+          const fromBob = await send(bob!, alice!, 'a1');
+          await repos.messages.markDirectDelivered([toBobDelivered]);
+
+          const changed = await repos.messages.acknowledge(
+            bob!.id,
+            [toBob1, toBob2, toBobDelivered, toCarol, fromBob, toBobLater + 1_000_000],
+            [],
+          );
+
+          expect(changed).toBe(2);
+          expect((await repos.messages.listUndeliveredDirect(bob!.id, 100)).map((m) => m.id)).toEqual([toBobLater]);
+          expect((await repos.messages.listUndeliveredDirect(carol!.id, 100)).map((m) => m.id)).toEqual([toCarol]);
+          expect((await repos.messages.listUndeliveredDirect(alice!.id, 100)).map((m) => m.id)).toEqual([fromBob]);
+          expect(await repos.messages.acknowledge(bob!.id, [toBob1, toBob2], [])).toBe(0);
+          expect(await repos.messages.acknowledge(bob!.id, [toBobLater, toBobLater], [])).toBe(1);
+          expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toEqual([]);
+        });
+
+        it("marks delivered only the user's undelivered group messages, and counts them", async () => {
+          const [alice, bob, carol, dave] = await registerMany('alice', 'bob', 'carol', 'dave');
+          const team = await repos.groups.create('Team', alice!.id, at(1));
+          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          await repos.groups.addMember({ groupId: team.id, userId: carol!.id, role: 'member', joinedAt: at(2) });
+          await repos.groups.addMember({ groupId: team.id, userId: dave!.id, role: 'member', joinedAt: at(2) });
+          const save = async (content: string, recipients: Account[]): Promise<MessageId> =>
+            (
+              await repos.messages.saveGroup(
+                { groupId: team.id, senderId: alice!.id, content, sentAt: at(10) },
+                recipients.map((account) => account.id),
+              )
+            ).id;
+          const forBoth = await save('both', [bob!, carol!]);
+          const forCarol = await save('carol only', [carol!]);
+          const delivered = await save('delivered', [bob!]);
+          const later = await save('later', [bob!]);
+          await repos.messages.markGroupDeliveredTo(bob!.id, [delivered]);
+
+          expect(await repos.messages.acknowledge(bob!.id, [], [forBoth, forCarol, delivered, later + 1_000_000])).toBe(1);
+
+          expect((await repos.messages.listUndeliveredGroup(bob!.id, 100)).map((m) => m.id)).toEqual([later]);
+          expect((await repos.messages.listUndeliveredGroup(carol!.id, 100)).map((m) => m.id)).toEqual([
+            forBoth,
+            forCarol,
+          ]);
+          // Dave is a member but was stored no delivery of these: nothing to acknowledge.
+          expect(await repos.messages.acknowledge(dave!.id, [], [forBoth, later])).toBe(0);
+          expect(await repos.messages.acknowledge(bob!.id, [], [forBoth])).toBe(0);
+        });
+
+        it('acknowledges direct and group messages in one call, and nothing for two empty lists', async () => {
+          const [alice, bob] = await registerMany('alice', 'bob');
+          const team = await repos.groups.create('Team', alice!.id, at(1));
+          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          const direct = await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) });
+          const group = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(4) },
+            [bob!.id],
+          );
+
+          expect(await repos.messages.acknowledge(bob!.id, [], [])).toBe(0);
+          expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toHaveLength(1);
+
+          expect(await repos.messages.acknowledge(bob!.id, [direct.id], [group.id])).toBe(2);
+          expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toEqual([]);
+          expect(await repos.messages.listUndeliveredGroup(bob!.id, 100)).toEqual([]);
+        });
+
+        it('takes 1000 ids in one call, more than one statement takes', async () => {
+          const [alice, bob] = await registerMany('alice', 'bob');
+          const team = await repos.groups.create('Team', alice!.id, at(1));
+          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          const { directIds, groupIds } = await storage.unitOfWork.run(async (tx) => {
+            const direct: MessageId[] = [];
+            const group: MessageId[] = [];
+            for (let i = 0; i < 700; i++) {
+              const message = await tx.messages.saveDirect({
+                senderId: alice!.id,
+                receiverId: bob!.id,
+                content: `d${i}`,
+                sentAt: at(10 + i),
+              });
+              direct.push(message.id);
+            }
+            for (let i = 0; i < 300; i++) {
+              const message = await tx.messages.saveGroup(
+                { groupId: team.id, senderId: alice!.id, content: `g${i}`, sentAt: at(10 + i) },
+                [bob!.id],
+              );
+              group.push(message.id);
+            }
+            return { directIds: direct, groupIds: group };
+          });
+
+          expect(await repos.messages.acknowledge(bob!.id, directIds, groupIds)).toBe(1_000);
+          expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toEqual([]);
+          expect(await repos.messages.listUndeliveredGroup(bob!.id, 100)).toEqual([]);
+        });
+
+        it('keeps acknowledgements made in a unit of work that fails from being stored', async () => {
+          const [alice, bob] = await registerMany('alice', 'bob');
+          const team = await repos.groups.create('Team', alice!.id, at(1));
+          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          const direct = await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) });
+          const group = await repos.messages.saveGroup(
+            { groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(4) },
+            [bob!.id],
+          );
+
+          await expect(
+            storage.unitOfWork.run(async (tx) => {
+              expect(await tx.messages.acknowledge(bob!.id, [direct.id], [group.id])).toBe(2);
+              throw new Error('boom');
+            }),
+          ).rejects.toThrow('boom');
+
+          expect((await repos.messages.listUndeliveredDirect(bob!.id, 100)).map((m) => m.id)).toEqual([direct.id]);
+          expect((await repos.messages.listUndeliveredGroup(bob!.id, 100)).map((m) => m.id)).toEqual([group.id]);
+        });
+      });
+
       it('marks a group message delivered to several recipients at once, and only to them', async () => {
         const [alice, bob, carol, dave] = await registerMany('alice', 'bob', 'carol', 'dave');
         const group = await repos.groups.create('g', alice!.id, at(1));
@@ -718,6 +876,32 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
           }
 
           expect(pages).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
+        });
+
+        it('lists only undelivered group messages with ids above `afterId`', async () => {
+          const { alice, bob, carol, team, cafe } = await twoGroups();
+          const sent: MessageId[] = [];
+          for (let i = 0; i < 5; i++) {
+            const message = await repos.messages.saveGroup(
+              { groupId: i % 2 === 0 ? team.id : cafe.id, senderId: i % 2 === 0 ? alice.id : carol.id, content: `m${i}`, sentAt: at(10 + i) },
+              [bob.id],
+            );
+            sent.push(message.id);
+          }
+          await repos.messages.markGroupDeliveredTo(bob.id, [sent[2]!]);
+          const ids = async (limit: number, afterId?: MessageId): Promise<MessageId[]> =>
+            (await repos.messages.listUndeliveredGroup(bob.id, limit, afterId)).map((message) => message.id);
+
+          expect(await ids(100)).toEqual([sent[0], sent[1], sent[3], sent[4]]);
+          expect(await ids(100, 0)).toEqual([sent[0], sent[1], sent[3], sent[4]]);
+          expect(await ids(2, sent[0])).toEqual([sent[1], sent[3]]);
+          expect(await ids(2, sent[1])).toEqual([sent[3], sent[4]]);
+          expect(await ids(100, sent[4])).toEqual([]);
+          expect((await repos.messages.listUndeliveredGroup(bob.id, 1, sent[0]))[0]).toMatchObject({
+            content: 'm1',
+            groupName: 'Café 🎉',
+            senderUsername: 'carol',
+          });
         });
 
         it('marks more messages at once than one statement takes', async () => {

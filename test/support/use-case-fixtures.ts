@@ -192,8 +192,8 @@ export class GroupDeliveryLedger implements MessageRepository {
     return this.inner.markDirectDelivered(ids);
   }
 
-  listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]> {
-    return this.inner.listUndeliveredDirect(receiverId, limit);
+  listUndeliveredDirect(receiverId: UserId, limit: number, afterId?: MessageId): Promise<ReceivedDirectMessage[]> {
+    return this.inner.listUndeliveredDirect(receiverId, limit, afterId);
   }
 
   async saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage> {
@@ -207,13 +207,19 @@ export class GroupDeliveryLedger implements MessageRepository {
     for (const recipientId of recipientIds) this.waiting.get(messageId)?.delete(recipientId);
   }
 
-  listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
-    return this.inner.listUndeliveredGroup(recipientId, limit);
+  listUndeliveredGroup(recipientId: UserId, limit: number, afterId?: MessageId): Promise<ReceivedGroupMessage[]> {
+    return this.inner.listUndeliveredGroup(recipientId, limit, afterId);
   }
 
   async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
     await this.inner.markGroupDeliveredTo(recipientId, messageIds);
     for (const id of messageIds) this.waiting.get(id)?.delete(recipientId);
+  }
+
+  async acknowledge(userId: UserId, directIds: readonly MessageId[], groupIds: readonly MessageId[]): Promise<number> {
+    const changed = await this.inner.acknowledge(userId, directIds, groupIds);
+    for (const id of groupIds) this.waiting.get(id)?.delete(userId);
+    return changed;
   }
 
   /** Recipients the group message has not reached yet, by id. */

@@ -364,10 +364,10 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
     }
   }
 
-  async listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]> {
+  async listUndeliveredDirect(receiverId: UserId, limit: number, afterId: MessageId = 0): Promise<ReceivedDirectMessage[]> {
     const found: ReceivedDirectMessage[] = [];
     // Ids only grow, so ascending ids are the order of sending.
-    const ids = [...this.s.directMessages.keys()].sort((a, b) => a - b);
+    const ids = [...this.s.directMessages.keys()].filter((id) => id > afterId).sort((a, b) => a - b);
     for (const id of ids) {
       if (found.length >= limit) break;
       const { message, delivered } = this.s.directMessages.get(id)!;
@@ -391,9 +391,9 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
     }
   }
 
-  async listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
+  async listUndeliveredGroup(recipientId: UserId, limit: number, afterId: MessageId = 0): Promise<ReceivedGroupMessage[]> {
     const found: ReceivedGroupMessage[] = [];
-    const ids = [...this.s.groupMessages.keys()].sort((a, b) => a - b);
+    const ids = [...this.s.groupMessages.keys()].filter((id) => id > afterId).sort((a, b) => a - b);
     for (const id of ids) {
       if (found.length >= limit) break;
       if (this.s.groupDeliveries.get(`${id}:${recipientId}`) !== false) continue;
@@ -412,6 +412,24 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
 
   async markGroupDeliveredTo(recipientId: UserId, messageIds: readonly MessageId[]): Promise<void> {
     for (const id of messageIds) await this.markGroupDelivered(id, [recipientId]);
+  }
+
+  async acknowledge(userId: UserId, directIds: readonly MessageId[], groupIds: readonly MessageId[]): Promise<number> {
+    let changed = 0;
+    for (const id of directIds) {
+      const row = this.s.directMessages.get(id);
+      if (!row || row.delivered || row.message.receiverId !== userId) continue;
+      this.journal.set(this.s.directMessages, id, { message: row.message, delivered: true });
+      changed++;
+    }
+    for (const id of groupIds) {
+      // As the databases do: the recipient's delivery row decides, whatever their membership now.
+      const key = `${id}:${userId}`;
+      if (this.s.groupDeliveries.get(key) !== false) continue;
+      this.journal.set(this.s.groupDeliveries, key, true);
+      changed++;
+    }
+    return changed;
   }
 }
 

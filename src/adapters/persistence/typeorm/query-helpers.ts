@@ -116,3 +116,15 @@ export function chunksOf<T>(items: readonly T[], size: number): T[][] {
 export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
+
+/**
+ * How many rows a raw UPDATE or DELETE matched, from mysql2's result header (which
+ * `manager.query` hands back as is). mysql2 connects with FOUND_ROWS: rows matched,
+ * not only rows changed; a statement whose WHERE excludes the rows it would leave
+ * unchanged gets the same number either way.
+ */
+export function affectedRows(raw: unknown): number {
+  const affected: unknown = typeof raw === 'object' && raw !== null ? Reflect.get(raw, 'affectedRows') : undefined;
+  if (typeof affected !== 'number') throw new Error('The database did not say how many rows the statement matched');
+  return affected;
+}

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { MessageRepository, NewDirectMessage, NewGroupMessage } from '../../../../application/ports';
 import type {
   DirectMessage,
@@ -9,9 +10,9 @@ import type {
 } from '../../../../domain';
 import type { Executor } from '../executor';
 import { MessageMapper, type ReceivedDirectMessageRow, type ReceivedGroupMessageRow } from '../mappers';
-import { chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
+import { affectedRows, chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from '../schemas';
-import { CoalescedIdWrite, jsonIds } from '../sqlite-statements';
+import { CoalescedIdWrite, jsonIds, type SqliteStatements } from '../sqlite-statements';
 
 /*
  * Direct messages are the hot path, so they are plain parameterized SQL: the
@@ -28,9 +29,16 @@ const LIST_UNDELIVERED_DIRECT = `
   SELECT m.id AS id, m.sender_id AS senderId, a.username AS senderUsername, m.receiver_id AS receiverId,
          m.content AS content, m.created_at AS createdAt
   FROM messages m JOIN accounts a ON a.id = m.sender_id
-  WHERE m.receiver_id = ? AND m.delivered = 0
+  WHERE m.receiver_id = ? AND m.delivered = 0 AND m.id > ?
   ORDER BY m.id
   LIMIT ?`;
+/**
+ * An acknowledgement (PROTOCOL.md §8) names messages by id only: the receiver check
+ * keeps a client from marking someone else's messages delivered.
+ */
+const ACKNOWLEDGE_DIRECT = (count: number): string =>
+  `UPDATE messages SET delivered = 1
+   WHERE receiver_id = ? AND delivered = 0 AND id IN (${placeholders(count)})`;
 
 const MARK_GROUP_DELIVERED_FOR = (count: number): string =>
   `UPDATE group_message_deliveries SET delivered = 1
@@ -52,7 +60,7 @@ const LIST_UNDELIVERED_GROUP = (groups: string): string => `
   JOIN ${groups} g ON g.id = m.group_id
   JOIN accounts a ON a.id = m.sender_id
   JOIN group_members gm ON gm.group_id = m.group_id AND gm.user_id = d.user_id AND gm.joined_at <= m.created_at
-  WHERE d.user_id = ? AND d.delivered = 0
+  WHERE d.user_id = ? AND d.delivered = 0 AND d.message_id > ?
   ORDER BY d.message_id
   LIMIT ?`;
 
@@ -70,6 +78,8 @@ const SQLITE_MARK_GROUP_DELIVERED_FOR = `UPDATE group_message_deliveries SET del
   WHERE message_id = ? AND user_id IN (SELECT value FROM json_each(?)) AND delivered = 0`;
 const SQLITE_MARK_GROUP_DELIVERED = `UPDATE group_message_deliveries SET delivered = 1
   WHERE user_id = ? AND message_id IN (SELECT value FROM json_each(?)) AND delivered = 0`;
+const SQLITE_ACKNOWLEDGE_DIRECT = `UPDATE messages SET delivered = 1
+  WHERE receiver_id = ? AND delivered = 0 AND id IN (SELECT value FROM json_each(?))`;
 
 /** Rows per multi-row INSERT of group deliveries: 3 bound parameters each. */
 const DELIVERY_CHUNK = 300;
@@ -114,11 +124,12 @@ export class TypeOrmMessageRepository implements MessageRepository {
     });
   }
 
-  listUndeliveredDirect(receiverId: UserId, limit: number): Promise<ReceivedDirectMessage[]> {
+  listUndeliveredDirect(receiverId: UserId, limit: number, afterId: MessageId = 0): Promise<ReceivedDirectMessage[]> {
     const count = Math.floor(limit);
     if (!(count > 0)) return Promise.resolve([]);
     return this.db.run(async (manager) => {
-      const rows: ReceivedDirectMessageRow[] = await manager.query(LIST_UNDELIVERED_DIRECT, [receiverId, count]);
+      // afterId is always bound (0 for all of them): one statement text for every call.
+      const rows: ReceivedDirectMessageRow[] = await manager.query(LIST_UNDELIVERED_DIRECT, [receiverId, afterId, count]);
       return rows.map((row) => MessageMapper.receivedToDomain(row));
     });
   }
@@ -157,12 +168,12 @@ export class TypeOrmMessageRepository implements MessageRepository {
     });
   }
 
-  listUndeliveredGroup(recipientId: UserId, limit: number): Promise<ReceivedGroupMessage[]> {
+  listUndeliveredGroup(recipientId: UserId, limit: number, afterId: MessageId = 0): Promise<ReceivedGroupMessage[]> {
     const count = Math.floor(limit);
     if (!(count > 0)) return Promise.resolve([]);
     return this.db.run(async (manager) => {
       const sql = LIST_UNDELIVERED_GROUP(manager.connection.driver.escape('groups'));
-      const rows: ReceivedGroupMessageRow[] = await manager.query(sql, [recipientId, count]);
+      const rows: ReceivedGroupMessageRow[] = await manager.query(sql, [recipientId, afterId, count]);
       return rows.map((row) => MessageMapper.receivedGroupToDomain(row));
     });
   }
@@ -179,5 +190,29 @@ export class TypeOrmMessageRepository implements MessageRepository {
         await manager.query(MARK_GROUP_DELIVERED(chunk.length), [recipientId, ...chunk]);
       }
     });
+  }
+
+  async acknowledge(userId: UserId, directIds: readonly MessageId[], groupIds: readonly MessageId[]): Promise<number> {
+    if (directIds.length === 0 && groupIds.length === 0) return 0;
+    // The group side is markGroupDeliveredTo's statement: it already checks the user and `delivered = 0`.
+    const sqlite = this.db.sqlite;
+    if (sqlite) {
+      const work = (s: SqliteStatements): number =>
+        (directIds.length > 0 ? s.run(SQLITE_ACKNOWLEDGE_DIRECT, [userId, jsonIds(directIds)]).changes : 0) +
+        (groupIds.length > 0 ? s.run(SQLITE_MARK_GROUP_DELIVERED, [userId, jsonIds(groupIds)]).changes : 0);
+      return directIds.length > 0 && groupIds.length > 0 ? sqlite.writeAtomically(work) : sqlite.write(work);
+    }
+    const statements = [
+      ...chunksOf(directIds, ID_CHUNK).map((chunk) => ({ sql: ACKNOWLEDGE_DIRECT(chunk.length), chunk })),
+      ...chunksOf(groupIds, ID_CHUNK).map((chunk) => ({ sql: MARK_GROUP_DELIVERED(chunk.length), chunk })),
+    ];
+    const work = async (manager: EntityManager): Promise<number> => {
+      let changed = 0;
+      // `delivered = 0` in each statement: the rows it matches are the rows it changes.
+      for (const { sql, chunk } of statements) changed += affectedRows(await manager.query(sql, [userId, ...chunk]));
+      return changed;
+    };
+    // The count the client gets back must be what was stored: all of it or none.
+    return statements.length > 1 ? this.db.atomically(work) : this.db.run(work);
   }
 }
