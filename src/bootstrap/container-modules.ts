@@ -9,6 +9,8 @@ import {
   type PasswordHasher,
   type Presence,
   type Repositories,
+  type SecretTokens,
+  type SessionTokenPolicy,
   type Storage,
   type UnitOfWork,
 } from '../application';
@@ -30,9 +32,11 @@ export interface SystemParts {
   readonly hasher: PasswordHasher;
   readonly throttle: LoginThrottle;
   readonly nodeId: string;
+  readonly secrets: SecretTokens;
+  readonly sessionTokenPolicy: SessionTokenPolicy;
 }
 
-/** Clock, logger, password hashing and login throttling. */
+/** Clock, logger, password hashing, login throttling and session tokens. */
 export function systemModule(parts: SystemParts): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind<Clock>(TOKENS.Clock).toConstantValue(parts.clock);
@@ -40,6 +44,8 @@ export function systemModule(parts: SystemParts): ContainerModule {
     bind<PasswordHasher>(TOKENS.PasswordHasher).toConstantValue(parts.hasher);
     bind<LoginThrottle>(TOKENS.LoginThrottle).toConstantValue(parts.throttle);
     bind<string>(TOKENS.NodeId).toConstantValue(parts.nodeId);
+    bind<SecretTokens>(TOKENS.SecretTokens).toConstantValue(parts.secrets);
+    bind<SessionTokenPolicy>(TOKENS.SessionTokenPolicy).toConstantValue(parts.sessionTokenPolicy);
   });
 }
 
@@ -78,7 +84,22 @@ export const useCaseModule = new ContainerModule(({ bind }) => {
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         nodeId: string,
-      ) => createUseCases({ repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId }),
+        secrets: SecretTokens,
+        sessionTokenPolicy: SessionTokenPolicy,
+      ) =>
+        createUseCases({
+          repositories,
+          unitOfWork,
+          clock,
+          logger,
+          delivery,
+          presence,
+          hasher,
+          throttle,
+          nodeId,
+          secrets,
+          sessionTokenPolicy,
+        }),
       [
         TOKENS.Repositories,
         TOKENS.UnitOfWork,
@@ -89,6 +110,8 @@ export const useCaseModule = new ContainerModule(({ bind }) => {
         TOKENS.PasswordHasher,
         TOKENS.LoginThrottle,
         TOKENS.NodeId,
+        TOKENS.SecretTokens,
+        TOKENS.SessionTokenPolicy,
       ],
     )
     .inSingletonScope();

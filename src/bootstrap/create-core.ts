@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { ChatUseCases, Clock, Logger, Storage } from '../application';
-import { describeError } from '../application';
+import { DEFAULT_SESSION_TOKEN_POLICY, describeError } from '../application';
+import { RandomSecretTokens } from '../adapters/crypto/random-secret-tokens';
 import { DEFAULT_SCRYPT_COST, ScryptPasswordHasher, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
 import { LocalConnectionRegistry } from '../adapters/delivery/local-connection-registry';
 import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-storage';
@@ -42,6 +43,8 @@ export interface CoreOptions {
   /** How often banned users' connections are looked for and closed; 0 turns it off. */
   readonly banCheckMs?: number;
   readonly nodeId?: string;
+  /** How long a session token (PROTOCOL.md §8) stays valid, in ms (default 30 days). */
+  readonly sessionTokenTtlMs?: number;
   /**
    * Cluster mode: this process is one node of several sharing a MySQL database and
    * a Redis, which routes pushes and keeps presence across them.
@@ -149,6 +152,11 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
         clock,
       }),
       nodeId,
+      secrets: new RandomSecretTokens(),
+      sessionTokenPolicy: {
+        ttlMs: options.sessionTokenTtlMs ?? DEFAULT_SESSION_TOKEN_POLICY.ttlMs,
+        maxPerUser: DEFAULT_SESSION_TOKEN_POLICY.maxPerUser,
+      },
     }),
     cluster ? clusterDeliveryModule(local, cluster) : localDeliveryModule(local),
     useCaseModule,

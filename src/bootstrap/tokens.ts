@@ -10,5 +10,7 @@ export const TOKENS = {
   Presence: Symbol.for('chat.Presence'),
   Delivery: Symbol.for('chat.Delivery'),
   NodeId: Symbol.for('chat.NodeId'),
+  SecretTokens: Symbol.for('chat.SecretTokens'),
+  SessionTokenPolicy: Symbol.for('chat.SessionTokenPolicy'),
   UseCases: Symbol.for('chat.UseCases'),
 } as const;

@@ -9,3 +9,4 @@ export * from './friend-request';
 export * from './group';
 export * from './message';
 export { codePointLength, utf8ByteLength } from './text-rules';
+export * from './message-key';

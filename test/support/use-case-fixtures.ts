@@ -7,6 +7,7 @@ import {
   LocalConnectionRegistry,
   type ClientConnection,
 } from '../../src/adapters/delivery/local-connection-registry';
+import { RandomSecretTokens } from '../../src/adapters/crypto/random-secret-tokens';
 import { InMemoryStorage } from '../../src/adapters/persistence/in-memory/in-memory-storage';
 import { InMemoryLoginThrottle } from '../../src/adapters/security/in-memory-login-throttle';
 import {
@@ -65,11 +66,15 @@ export class FakeClock implements Clock {
  * Verifying against `null` (no account) answers false, as the real one does.
  */
 export class FakePasswordHasher implements PasswordHasher {
+  /** Passwords checked so far. */
+  verifications = 0;
+
   async hash(password: string): Promise<string> {
     return `fake$${Buffer.from(password, 'utf8').toString('base64')}`;
   }
 
   async verify(password: string, storedHash: string | null): Promise<boolean> {
+    this.verifications += 1;
     return storedHash !== null && storedHash === (await this.hash(password));
   }
 }
@@ -283,6 +288,7 @@ export class UseCaseFixture {
       hasher,
       throttle,
       nodeId,
+      secrets: new RandomSecretTokens(),
     });
   }
 

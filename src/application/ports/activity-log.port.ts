@@ -4,6 +4,8 @@ export type ActivityAction =
   | 'register'
   | 'login'
   | 'login_failed'
+  | 'resume'
+  | 'resume_failed'
   | 'logout'
   | 'disconnect'
   | 'friend_request'

@@ -1,6 +1,7 @@
 import { MembershipAnnouncer } from '../services/membership-announcer';
 import { PendingDeliveries } from '../services/pending-deliveries';
 import { PresenceAnnouncer } from '../services/presence-announcer';
+import { SessionStarter } from '../services/session-starter';
 import type {
   Clock,
   Delivery,
@@ -9,8 +10,17 @@ import type {
   PasswordHasher,
   Presence,
   Repositories,
+  SecretTokens,
   UnitOfWork,
 } from '../ports';
+import { AcknowledgeMessages, ListUndeliveredMessages } from './acknowledged-delivery.use-case';
+import { ResumeSession } from './resume-session.use-case';
+import {
+  DEFAULT_SESSION_TOKEN_POLICY,
+  IssueSessionToken,
+  ManageSessionTokens,
+  type SessionTokenPolicy,
+} from './session-tokens.use-case';
 import { AnswerFriendRequest } from './answer-friend-request.use-case';
 import { CreateGroup } from './create-group.use-case';
 import { EndSession } from './end-session.use-case';
@@ -61,6 +71,11 @@ export interface ChatUseCases {
   readonly getGroupMembers: GetGroupMembers;
   readonly getOfflineGroupMessages: GetOfflineGroupMessages;
   readonly findUser: FindUser;
+  readonly issueSessionToken: IssueSessionToken;
+  readonly resumeSession: ResumeSession;
+  readonly manageSessionTokens: ManageSessionTokens;
+  readonly acknowledgeMessages: AcknowledgeMessages;
+  readonly listUndeliveredMessages: ListUndeliveredMessages;
 }
 
 /** The ports every use-case is built from. */
@@ -75,18 +90,23 @@ export interface UseCaseDependencies {
   readonly throttle: LoginThrottle;
   /** This server process's name in the sessions it stores. */
   readonly nodeId: string;
+  /** Session tokens: how they are made and checked. */
+  readonly secrets: SecretTokens;
+  /** How long session tokens live and how many a user may hold (default: 30 days, 20). */
+  readonly sessionTokenPolicy?: SessionTokenPolicy;
 }
 
 /** Builds every use-case over the given ports: the one place that knows each constructor. */
 export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
-  const { repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId } = deps;
+  const { repositories, unitOfWork, clock, logger, delivery, presence, hasher, throttle, nodeId, secrets } = deps;
   const announcer = new PresenceAnnouncer(repositories.friendships, presence, delivery, logger);
   const memberships = new MembershipAnnouncer(repositories.groups, delivery, logger);
   const announcePresence = new AnnouncePresence(repositories, announcer);
   const pending = new PendingDeliveries();
+  const sessions = new SessionStarter(repositories, unitOfWork, presence, announcer, clock, nodeId);
   return {
     registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
-    logIn: new LogIn(repositories, unitOfWork, hasher, throttle, presence, announcer, clock, nodeId),
+    logIn: new LogIn(repositories, hasher, throttle, sessions, clock),
     endSession: new EndSession(unitOfWork, presence, announcer, clock),
     sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger, pending),
     sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger, pending),
@@ -109,5 +129,15 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     getGroupMembers: new GetGroupMembers(repositories, presence),
     getOfflineGroupMessages: new GetOfflineGroupMessages(unitOfWork, pending),
     findUser: new FindUser(repositories),
+    issueSessionToken: new IssueSessionToken(
+      repositories,
+      secrets,
+      clock,
+      deps.sessionTokenPolicy ?? DEFAULT_SESSION_TOKEN_POLICY,
+    ),
+    resumeSession: new ResumeSession(repositories, secrets, throttle, sessions, clock),
+    manageSessionTokens: new ManageSessionTokens(repositories, clock),
+    acknowledgeMessages: new AcknowledgeMessages(repositories),
+    listUndeliveredMessages: new ListUndeliveredMessages(repositories),
   };
 }

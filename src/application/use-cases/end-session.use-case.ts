@@ -11,6 +11,8 @@ export interface EndSessionInput {
   readonly reason: SessionEndReason;
   /** Why the connection ended (idle, ban, shutdown, ...), for the activity log. */
   readonly detail?: string;
+  /** Session tokens that end with this session (LOGOUT of a connection that used or got them). */
+  readonly revokeTokenIds?: readonly number[];
 }
 
 /** LOGOUT, or a logged-in connection that closed: the user goes offline with their last connection. */
@@ -26,6 +28,7 @@ export class EndSession {
     const { last } = await this.presence.detach(input.user.id, input.connectionId);
     await this.unitOfWork.run(async (tx) => {
       await tx.sessions.close(input.sessionId);
+      if (input.revokeTokenIds && input.revokeTokenIds.length > 0) await tx.sessionTokens.revoke(input.revokeTokenIds);
       await tx.activity.record({
         userId: input.user.id,
         action: input.reason,

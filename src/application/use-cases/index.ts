@@ -16,4 +16,7 @@ export * from './operator-reports.use-case';
 export * from './get-friend-requests.use-case';
 export * from './group-listings.use-case';
 export * from './find-user.use-case';
+export * from './resume-session.use-case';
+export * from './session-tokens.use-case';
+export * from './acknowledged-delivery.use-case';
 export * from './create-use-cases';

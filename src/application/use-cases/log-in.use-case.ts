@@ -5,13 +5,12 @@ import {
   fail,
   ok,
   type DomainError,
-  type IncomingFriendRequest,
   type Result,
   type UserId,
   type UserRef,
 } from '../../domain';
-import { PresenceAnnouncer } from '../services/presence-announcer';
-import type { Clock, LoginThrottle, PasswordHasher, Presence, Repositories, UnitOfWork } from '../ports';
+import type { SessionStarter, StartedSession } from '../services/session-starter';
+import type { Clock, LoginThrottle, PasswordHasher, Repositories } from '../ports';
 
 export interface LogInInput {
   readonly connectionId: string;
@@ -23,23 +22,15 @@ export interface LogInInput {
   readonly remoteAddress?: string;
 }
 
-export interface LogInOutput {
-  readonly user: UserRef;
-  readonly sessionId: number;
-  /** Pending requests addressed to the user, oldest first: pushed right after the reply. */
-  readonly pendingRequests: readonly IncomingFriendRequest[];
-}
+export type LogInOutput = StartedSession;
 
 export class LogIn {
   constructor(
     private readonly repositories: Repositories,
-    private readonly unitOfWork: UnitOfWork,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
-    private readonly presence: Presence,
-    private readonly announcer: PresenceAnnouncer,
+    private readonly sessions: SessionStarter,
     private readonly clock: Clock,
-    private readonly nodeId: string,
   ) {}
 
   async execute(input: LogInInput): Promise<Result<LogInOutput, DomainError>> {
@@ -75,25 +66,6 @@ export class LogIn {
     }
 
     const user: UserRef = { id: account.id, username: account.username };
-    const sessionId = await this.unitOfWork.run(async (tx) => {
-      const now = this.clock.now();
-      const id = await tx.sessions.open({
-        userId: user.id,
-        connectionId: input.connectionId,
-        nodeId: this.nodeId,
-        createdAt: now,
-      });
-      await tx.activity.record({
-        userId: user.id,
-        action: 'login',
-        detail: input.remoteAddress ? `from=${input.remoteAddress}` : null,
-        at: now,
-      });
-      return id;
-    });
-    const { first } = await this.presence.attach(user.id, input.connectionId);
-    if (first) await this.announcer.announce(user, 'online');
-    const pendingRequests = await this.repositories.friendRequests.listPendingFor(user.id);
-    return ok({ user, sessionId, pendingRequests });
+    return ok(await this.sessions.start(user, input.connectionId, 'login', input.remoteAddress));
   }
 }

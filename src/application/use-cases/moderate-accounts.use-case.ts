@@ -30,6 +30,8 @@ export class SetAccountStatus {
     if (account.status === input.status) return ok({ user, changed: false });
     await this.unitOfWork.run(async (tx) => {
       await tx.accounts.setStatus(account.id, input.status);
+      // A ban ends every reconnect the user's devices could make without a password.
+      if (input.status === 'banned') await tx.sessionTokens.revokeAllOf(account.id);
       await tx.activity.record({
         userId: account.id,
         action: input.status === 'banned' ? 'ban' : 'unban',

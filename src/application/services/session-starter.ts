@@ -1,0 +1,44 @@
+import type { IncomingFriendRequest, UserRef } from '../../domain';
+import type { Clock, Presence, Repositories, UnitOfWork } from '../ports';
+import type { PresenceAnnouncer } from './presence-announcer';
+
+export interface StartedSession {
+  readonly user: UserRef;
+  readonly sessionId: number;
+  /** Pending requests addressed to the user, oldest first: pushed right after the reply. */
+  readonly pendingRequests: readonly IncomingFriendRequest[];
+}
+
+/**
+ * What every way of logging in does once the user is known (LOGIN with a password,
+ * RESUME with a token): store the session, mark the connection online, tell friends
+ * when it is the user's first, and list what waits for them.
+ */
+export class SessionStarter {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly presence: Presence,
+    private readonly announcer: PresenceAnnouncer,
+    private readonly clock: Clock,
+    private readonly nodeId: string,
+  ) {}
+
+  async start(user: UserRef, connectionId: string, how: 'login' | 'resume', remoteAddress?: string): Promise<StartedSession> {
+    const sessionId = await this.unitOfWork.run(async (tx) => {
+      const now = this.clock.now();
+      const id = await tx.sessions.open({ userId: user.id, connectionId, nodeId: this.nodeId, createdAt: now });
+      await tx.activity.record({
+        userId: user.id,
+        action: how,
+        detail: remoteAddress ? `from=${remoteAddress}` : null,
+        at: now,
+      });
+      return id;
+    });
+    const { first } = await this.presence.attach(user.id, connectionId);
+    if (first) await this.announcer.announce(user, 'online');
+    const pendingRequests = await this.repositories.friendRequests.listPendingFor(user.id);
+    return { user, sessionId, pendingRequests };
+  }
+}
