@@ -7,6 +7,7 @@ import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
 import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';
 import { DatabaseUrlError, isMysqlUrl, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
 import { isRedisUrl } from '../adapters/cluster/redis-url';
+import { DEFAULT_SESSION_TOKEN_POLICY } from '../application';
 
 /** Everything the server reads from its environment, with the defaults of the README. */
 export interface ServerConfig {
@@ -47,6 +48,10 @@ export interface ServerConfig {
   readonly nodeTtlMs: number;
   /** Worker processes sharing the port on this machine, each a node of the cluster. */
   readonly workers: number;
+  /** How long a session token (PROTOCOL §8) stays valid. */
+  readonly sessionTokenTtlMs: number;
+  /** Messages pushed to an acknowledging connection and not yet acknowledged, at most. */
+  readonly ackWindow: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -78,6 +83,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisPrefix: 'chat:',
   nodeTtlMs: 6_000,
   workers: 1,
+  sessionTokenTtlMs: DEFAULT_SESSION_TOKEN_POLICY.ttlMs,
+  ackWindow: TCP_HARDENING_DEFAULTS.ackWindow,
 };
 
 /** What a node id may be made of: it names the node in Redis keys and in stored sessions. */
@@ -223,6 +230,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     // At most 9 s (found dead within 12 s), so a dead node's users go offline for their friends within 15 s.
     nodeTtlMs: integer(env, 'CHAT_NODE_TTL_MS', DEFAULT_CONFIG.nodeTtlMs, 300, 9_000),
     workers,
+    sessionTokenTtlMs:
+      integer(env, 'CHAT_SESSION_TOKEN_TTL_S', DEFAULT_CONFIG.sessionTokenTtlMs / 1000, 60, 365 * 86_400) * 1000,
+    ackWindow: integer(env, 'CHAT_ACK_WINDOW', DEFAULT_CONFIG.ackWindow, 1, 100_000),
   };
 }
 

@@ -23,6 +23,8 @@ export interface ServerOptions extends CoreOptions {
   readonly maxConnections?: number;
   /** Failed LOGINs from one remote address within `loginWindowMs` before LOGIN answers 429 for it. */
   readonly loginMaxFailuresPerAddress?: number;
+  /** Messages pushed to an acknowledging connection (PROTOCOL §8) and not yet acknowledged, at most (default 1000). */
+  readonly ackWindow?: number;
   /** Listen with TLS (certificate and key at least) instead of plain TCP. */
   readonly tls?: TlsOptions;
 }
@@ -56,6 +58,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         maxConnections: options.maxConnections ?? DEFAULT_CONFIG.maxConnections,
         loginMaxFailuresPerAddress: options.loginMaxFailuresPerAddress ?? DEFAULT_CONFIG.loginMaxFailuresPerAddress,
         loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
+        ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
         tls: options.tls,
         clock: options.clock,
         // Storage that works in call order stores a connection's overlapping sends in request order.

@@ -8,7 +8,7 @@ export interface Frame {
   readonly payload: string;
 }
 
-const PUSH_TYPES = new Set([2001, 2002, 2003, 2006, 2011, 2012]);
+const PUSH_TYPES = new Set([2001, 2002, 2003, 2006, 2011, 2012, 2013, 2014]);
 
 /**
  * A protocol client for the end-to-end tests: replies are matched to requests in
@@ -93,14 +93,20 @@ export class TestClient {
   }
 
   /** The next push matching, already received or still to come. */
-  nextPush(type: number, match: (fields: string[]) => boolean = () => true): Promise<string[]> {
-    const matches = (f: Frame): boolean => f.type === type && match(splitFields(f.payload));
+  async nextPush(type: number, match: (fields: string[]) => boolean = () => true): Promise<string[]> {
+    return splitFields((await this.nextPushFrame((f) => f.type === type && match(splitFields(f.payload)))).payload);
+  }
+
+  /** The next push frame of any of these types, already received or still to come. */
+  nextPushOf(types: readonly number[]): Promise<Frame> {
+    return this.nextPushFrame((f) => types.includes(f.type));
+  }
+
+  private nextPushFrame(matches: (f: Frame) => boolean): Promise<Frame> {
     const index = this.pushes.findIndex(matches);
-    if (index >= 0) return Promise.resolve(splitFields(this.pushes.splice(index, 1)[0]!.payload));
+    if (index >= 0) return Promise.resolve(this.pushes.splice(index, 1)[0]!);
     if (this.isClosed) return Promise.reject(new Error('connection closed'));
-    return new Promise<Frame>((resolve, reject) => this.pushWaiters.push({ match: matches, resolve, reject })).then((f) =>
-      splitFields(f.payload),
-    );
+    return new Promise<Frame>((resolve, reject) => this.pushWaiters.push({ match: matches, resolve, reject }));
   }
 
   /** Pushes received and not yet taken, of a type. */

@@ -1,5 +1,5 @@
 import type { ReceivedDirectMessage, ReceivedGroupMessage, UserRef } from '../../domain';
-import type { ChatUseCases } from '../../application';
+import type { ChatUseCases, StartedSession } from '../../application';
 import { encodeFrame } from './frame-encoder';
 import { escapeField, joinFields, splitFieldsWithFreeText } from './fields';
 import { Command, ServerMessage } from './message-types';
@@ -12,14 +12,25 @@ export interface CommandContext {
   readonly maxPayload: number;
   /** The logged-in user and session, or null. */
   readonly session: Session | null;
-  /** Called by LOGIN and LOGOUT. */
+  /** Whether failed logins from this connection's address reached their limit. */
+  readonly loginAddressBlocked: boolean;
+  /** Called by LOGIN, RESUME and LOGOUT. */
   setSession(session: Session | null): void;
+  /** ENABLE_ACKS: messages go out as 2013/2014 and count as delivered once acknowledged. */
+  enableAcks(): void;
+  /** ACK: the client has these messages (ids as on the wire). */
+  acknowledged(messageKeys: readonly number[]): void;
 }
 
 export interface Session {
   readonly user: UserRef;
   readonly sessionId: number;
+  /** Session tokens this connection logged in with or was given: LOGOUT revokes them. */
+  readonly tokenIds: number[];
 }
+
+/** Ids one ACK may carry. */
+const MAX_ACK_IDS = 1000;
 
 /** The frames a command answers with: its reply first, then any frames that must follow it. */
 export type Frames = readonly Buffer[];
@@ -60,6 +71,37 @@ function singleField(payload: string): string {
 }
 
 const ok = (...fields: (string | number)[]): Frames => [response(200, ...fields)];
+
+/** `username|secret` as LOGIN and RESUME take it; null without a `|` (a 400). */
+function credentialFields(payload: string): [string, string] | null {
+  const fields = payload.includes('|') ? splitFieldsWithFreeText(payload, 2) : null;
+  return fields ? [fields[0]!, fields[1]!] : null;
+}
+
+/** A successful LOGIN or RESUME: the session starts, then the reply and the pending friend requests. */
+function loggedInReply(context: CommandContext, started: StartedSession, tokenIds: number[]): Frames {
+  const { user, sessionId, pendingRequests } = started;
+  context.setSession({ user, sessionId, tokenIds });
+  return [
+    response(200, user.id, user.username),
+    ...pendingRequests.map((r) =>
+      encodeFrame(ServerMessage.FRIEND_REQUEST_RECEIVED, joinFields([r.senderId, r.senderUsername, r.createdAt, r.id])),
+    ),
+  ];
+}
+
+/** 1 to 1000 ids separated by `|`; null if any is not an id. */
+function parseIdList(payload: string): number[] | null {
+  const fields = payload.split('|');
+  if (fields.length > MAX_ACK_IDS) return null;
+  const ids: number[] = [];
+  for (const field of fields) {
+    const id = parseId(field);
+    if (id === null) return null;
+    ids.push(id);
+  }
+  return ids;
+}
 
 type Field = string | number;
 
@@ -125,36 +167,31 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       {
         requiresLogin: false,
         async handle(context, payload) {
-          const fields = payload.includes('|') ? splitFieldsWithFreeText(payload, 2) : null;
+          const fields = credentialFields(payload);
           if (!fields) return [badRequest('Expected username|password')];
           const result = await useCases.logIn.execute({
             connectionId: context.connectionId,
             currentUserId: context.session?.user.id ?? null,
-            username: fields[0]!,
-            password: fields[1]!,
+            username: fields[0],
+            password: fields[1],
             remoteAddress: context.remoteAddress,
           });
-          if (!result.ok) return [errorReply(result.error)];
-          const { user, sessionId, pendingRequests } = result.value;
-          context.setSession({ user, sessionId });
-          return [
-            response(200, user.id, user.username),
-            ...pendingRequests.map((r) =>
-              encodeFrame(
-                ServerMessage.FRIEND_REQUEST_RECEIVED,
-                joinFields([r.senderId, r.senderUsername, r.createdAt, r.id]),
-              ),
-            ),
-          ];
+          return result.ok ? loggedInReply(context, result.value, []) : [errorReply(result.error)];
         },
       },
     ],
     [
       Command.LOGOUT,
       loggedIn(async (context, user) => {
-        const sessionId = context.session!.sessionId;
+        const { sessionId, tokenIds } = context.session!;
         context.setSession(null);
-        await useCases.endSession.execute({ user, connectionId: context.connectionId, sessionId, reason: 'logout' });
+        await useCases.endSession.execute({
+          user,
+          connectionId: context.connectionId,
+          sessionId,
+          reason: 'logout',
+          revokeTokenIds: tokenIds,
+        });
         return ok('Logged out successfully');
       }),
     ],
@@ -307,6 +344,50 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
       loggedIn(async (_context, _user, payload) => {
         const result = await useCases.findUser.execute({ username: singleField(payload) });
         return result.ok ? ok(result.value.id, result.value.username) : [errorReply(result.error)];
+      }),
+    ],
+    [
+      Command.SESSION_TOKEN,
+      loggedIn(async (context, user) => {
+        const issued = await useCases.issueSessionToken.execute({ userId: user.id });
+        context.session!.tokenIds.push(issued.tokenId);
+        return ok(issued.token, issued.expiresAt);
+      }),
+    ],
+    [
+      Command.RESUME,
+      {
+        requiresLogin: false,
+        async handle(context, payload) {
+          const fields = credentialFields(payload);
+          if (!fields) return [badRequest('Expected username|token')];
+          const result = await useCases.resumeSession.execute({
+            connectionId: context.connectionId,
+            currentUserId: context.session?.user.id ?? null,
+            username: fields[0],
+            token: fields[1],
+            remoteAddress: context.remoteAddress,
+            addressBlocked: context.loginAddressBlocked,
+          });
+          return result.ok ? loggedInReply(context, result.value, [result.value.tokenId]) : [errorReply(result.error)];
+        },
+      },
+    ],
+    [
+      Command.ENABLE_ACKS,
+      loggedIn(async (context) => {
+        context.enableAcks();
+        return ok('Acks enabled');
+      }),
+    ],
+    [
+      Command.ACK,
+      loggedIn(async (context, user, payload) => {
+        const keys = parseIdList(payload);
+        if (!keys) return [badRequest('Expected 1 to 1000 message ids')];
+        const changed = await useCases.acknowledgeMessages.execute({ userId: user.id, messageKeys: keys });
+        context.acknowledged(keys);
+        return ok(changed);
       }),
     ],
   ];

@@ -23,6 +23,12 @@ export const Command = {
   /** Allowed before LOGIN; keeps an idle connection open. */
   PING: 1019,
   FIND_USER: 1020,
+  // Reliable sessions (PROTOCOL §8).
+  SESSION_TOKEN: 1021,
+  /** Allowed before LOGIN, like LOGIN. */
+  RESUME: 1022,
+  ENABLE_ACKS: 1023,
+  ACK: 1024,
 } as const;
 
 export const ServerMessage = {
@@ -40,4 +46,7 @@ export const ServerMessage = {
   OFFLINE_GROUP_MESSAGES_DATA: 2010,
   FRIEND_REQUEST_ACCEPTED: 2011,
   GROUP_MEMBERSHIP_CHANGED: 2012,
+  // Reliable sessions (PROTOCOL §8): messages with their ids, to a connection that acknowledges.
+  MESSAGE: 2013,
+  GROUP_MESSAGE: 2014,
 } as const;

@@ -1,4 +1,5 @@
-import type { PushEvent } from '../../application/ports';
+import type { MessageEvent, PushEvent } from '../../application';
+import { messageKey } from '../../domain';
 import { encodeFrame } from './frame-encoder';
 import { joinFields } from './fields';
 import { ServerMessage } from './message-types';
@@ -16,6 +17,38 @@ export function pushFrame(event: PushEvent): Buffer {
   if (frame === undefined) {
     frame = encodePush(event);
     encoded.set(event, frame);
+  }
+  return frame;
+}
+
+const encodedWithId = new WeakMap<MessageEvent, Buffer>();
+
+/**
+ * The frame a message travels in to a connection that acknowledges (2013 / 2014):
+ * with its id first, encoded once per event.
+ */
+export function acknowledgedPushFrame(event: MessageEvent): Buffer {
+  let frame = encodedWithId.get(event);
+  if (frame === undefined) {
+    frame =
+      event.kind === 'direct-message'
+        ? encodeFrame(
+            ServerMessage.MESSAGE,
+            joinFields([messageKey('direct', event.messageId), event.senderId, event.senderUsername, event.content, event.sentAt]),
+          )
+        : encodeFrame(
+            ServerMessage.GROUP_MESSAGE,
+            joinFields([
+              messageKey('group', event.messageId),
+              event.groupId,
+              event.groupName,
+              event.senderId,
+              event.senderUsername,
+              event.content,
+              event.sentAt,
+            ]),
+          );
+    encodedWithId.set(event, frame);
   }
   return frame;
 }

@@ -33,6 +33,8 @@ export const TCP_HARDENING_DEFAULTS = Object.freeze({
   /** Only failures count; a whole test run's or NAT's worth of typos stays under it. */
   loginMaxFailuresPerAddress: 100,
   loginFailureWindowMs: 15 * 60_000,
+  /** Messages pushed to an acknowledging connection and not yet acknowledged (PROTOCOL §8). */
+  ackWindow: 1000,
 });
 
 export interface TcpChatServerOptions {
@@ -57,6 +59,8 @@ export interface TcpChatServerOptions {
   /** Failed LOGINs (401) from one address within the window before LOGIN answers 429 for it. */
   readonly loginMaxFailuresPerAddress?: number;
   readonly loginFailureWindowMs?: number;
+  /** Messages pushed to an acknowledging connection and not yet acknowledged, at most (default 1000). */
+  readonly ackWindow?: number;
   /** Speak the protocol over TLS with these options (certificate and key at least). */
   readonly tls?: TlsOptions;
   /** Time for the per-address failure window. */
@@ -119,6 +123,7 @@ export class TcpChatServer {
       idleTimeoutMs: options.idleTimeoutMs,
       loginTimeoutMs: options.loginTimeoutMs ?? defaults.loginTimeoutMs,
       maxOutputBytes: options.maxOutputBytes,
+      ackWindow: options.ackWindow ?? defaults.ackWindow,
     };
     this.rateBurst = options.rateBurst ?? defaults.rateBurst;
     this.ratePerSecond = options.ratePerSecond ?? defaults.ratePerSecond;
@@ -127,6 +132,7 @@ export class TcpChatServer {
     positiveInteger('maxPayloadBeforeLogin', this.limits.maxPayloadBeforeLogin);
     positiveInteger('loginTimeoutMs', this.limits.loginTimeoutMs);
     positiveInteger('maxConnections', this.maxConnections);
+    positiveInteger('ackWindow', this.limits.ackWindow);
     this.newRequestBudget();
     this.loginFailures = new InMemoryAddressFailureCounter({
       maxFailures: options.loginMaxFailuresPerAddress ?? defaults.loginMaxFailuresPerAddress,

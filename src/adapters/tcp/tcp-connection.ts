@@ -2,12 +2,13 @@ import type { Socket } from 'node:net';
 import type { PushEvent, Logger } from '../../application/ports';
 import type { ChatUseCases } from '../../application';
 import type { ClientConnection } from '../delivery/local-connection-registry';
+import { AckWindow } from '../delivery/ack-window';
 import type { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
 import type { CommandContext, Frames, Session, buildCommandTable } from './command-table';
 import { FrameDecoder } from './frame-decoder';
 import { decodeUtf8Strict } from './frame-encoder';
 import { Command, ServerMessage } from './message-types';
-import { pushFrame } from './push-frames';
+import { acknowledgedPushFrame, pushFrame } from './push-frames';
 import { badRequest, notLoggedIn, response, serverError } from './replies';
 import { errorSummary } from './error-summary';
 import type { TokenBucket } from './token-bucket';
@@ -23,6 +24,8 @@ export interface ConnectionLimits {
   readonly loginTimeoutMs: number;
   /** Close a connection whose unsent output grows past this many bytes (a client that stopped reading). */
   readonly maxOutputBytes: number;
+  /** Messages pushed after ENABLE_ACKS and not yet acknowledged, at most. */
+  readonly ackWindow: number;
 }
 
 /** What a connection works with besides its socket. */
@@ -123,6 +126,10 @@ export class TcpConnection implements ClientConnection, CommandContext {
   private loginOverdue = false;
   private reason: string | undefined;
   private throttled = 0;
+  /** After ENABLE_ACKS: the messages pushed and not yet acknowledged. */
+  private acks: AckWindow | null = null;
+  /** Runs once the current request's reply has been written (ENABLE_ACKS starts its catch-up there). */
+  private afterReply: (() => void) | null = null;
   session: Session | null = null;
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
@@ -170,9 +177,14 @@ export class TcpConnection implements ClientConnection, CommandContext {
     return this.throttled;
   }
 
+  get loginAddressBlocked(): boolean {
+    return this.dependencies.loginFailures.isBlocked(this.remoteAddress);
+  }
+
   /** LOGIN (a session) lifts the payload limit and the login deadline; LOGOUT (null) restores both. */
   setSession(session: Session | null): void {
     this.session = session;
+    this.stopAcks();
     if (session) {
       this.decoder.maxPayload = this.limits.maxPayload;
       this.stopLoginDeadline();
@@ -182,8 +194,38 @@ export class TcpConnection implements ClientConnection, CommandContext {
     }
   }
 
+  enableAcks(): void {
+    const session = this.session;
+    if (this.acks || !session) return;
+    const { useCases } = this.dependencies;
+    const acks = new AckWindow({
+      size: this.limits.ackWindow,
+      fetch: (after, limit) => useCases.listUndeliveredMessages.execute({ userId: session.user.id, after, limit }),
+      write: (event) => this.write(acknowledgedPushFrame(event)),
+      onError: (error) =>
+        this.logger.error('fetching undelivered messages failed', { connection: this.id, error: errorSummary(error) }),
+    });
+    this.acks = acks;
+    // Everything still undelivered follows the 200, oldest first.
+    this.afterReply = () => acks.start();
+  }
+
+  acknowledged(messageKeys: readonly number[]): void {
+    this.acks?.acknowledged(messageKeys);
+  }
+
+  private stopAcks(): void {
+    this.acks?.stop();
+    this.acks = null;
+  }
+
   deliver(event: PushEvent): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
+    if (this.acks && (event.kind === 'direct-message' || event.kind === 'group-message')) {
+      // Written is not delivered here: the client's ACK is (PROTOCOL §8).
+      this.acks.offer(event);
+      return Promise.resolve(false);
+    }
     let frame: Buffer;
     try {
       frame = pushFrame(event);
@@ -322,11 +364,14 @@ export class TcpConnection implements ClientConnection, CommandContext {
     if (request.text !== null) this.queuedChars -= request.text.length;
     if (!this.dependencies.requestBudget.tryTake()) {
       this.throttle();
-    } else if (request.type === Command.LOGIN) {
+    } else if (request.type === Command.LOGIN || request.type === Command.RESUME) {
       await this.logIn(request);
     } else {
       const frames = await this.answer(request);
       for (const frame of frames) this.write(frame);
+      const after = this.afterReply;
+      this.afterReply = null;
+      after?.();
     }
     return true;
   }
@@ -355,13 +400,15 @@ export class TcpConnection implements ClientConnection, CommandContext {
   }
 
   /**
-   * LOGIN, with the per-address limit around the use-case: a blocked address is refused
-   * without calling it, and every 401 it answers counts against the address.
+   * LOGIN or RESUME, with the per-address limit around the use-case: a blocked address
+   * is refused LOGIN without calling it (RESUME checks its token first: a valid one is
+   * never refused), and every 401 either answers counts against the address.
    */
   private async logIn(request: { readonly type: number; readonly text: string | null }): Promise<void> {
     this.heldPushes = [];
     // Form errors (no `|` at all) keep their 400; already logged in keeps its 409.
     const blocked =
+      request.type === Command.LOGIN &&
       this.session === null &&
       request.text !== null &&
       request.text.includes('|') &&
@@ -497,6 +544,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
 
   private handleClose(): void {
     this.closed = true;
+    this.stopAcks();
     clearTimeout(this.idleTimer);
     this.stopLoginDeadline();
     for (const { settle } of this.heldPushes ?? []) settle(false);

@@ -218,6 +218,27 @@ describeOnCluster()('cluster mode: two nodes serving one chat', () => {
     }
     expect(a.alive && b.alive).toBe(true);
   }, 30_000);
+
+  it('acknowledged delivery across nodes: pushed by one node, acknowledged on the other, redelivered by either', async () => {
+    const alice = await users.register(a.port, 'alice');
+    const bob = await users.register(b.port, 'bob');
+    expect(await bob.client.call(1023)).toEqual(['200', 'Acks enabled']);
+    const pushed = bob.client.nextPush(2013);
+    expect(await alice.client.call(1003, [bob.id, 'needs an ack'])).toEqual(['200', 'Message sent']);
+    const [messageId, , , content] = await within(5000, 'bob (node b) gets the message as 2013', pushed);
+    expect(content).toBe('needs an ack');
+
+    // Written by node b, not acknowledged: node a's ENABLE_ACKS hands it out again.
+    const bobOnA = await users.login(a.port, 'bob');
+    const again = bobOnA.client.nextPush(2013);
+    expect(await bobOnA.client.call(1023)).toEqual(['200', 'Acks enabled']);
+    expect((await within(5000, 'node a redelivers it', again))[0]).toBe(messageId);
+
+    // Acknowledged on node a: delivered for every node.
+    expect(await bobOnA.client.call(1024, messageId!)).toEqual(['200', '1']);
+    expect(await bob.client.call(1024, messageId!)).toEqual(['200', '0']);
+    expect(await bob.client.call(1014)).toEqual(['0']);
+  }, 30_000);
 });
 
 function runAdmin(database: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -56,6 +56,8 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_DB_POOL_SIZE: '3',
       CHAT_DB_CONNECT_TIMEOUT_MS: '2500',
       CHAT_DB_QUERY_TIMEOUT_MS: '0',
+      CHAT_SESSION_TOKEN_TTL_S: '3600',
+      CHAT_ACK_WINDOW: '50',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -86,6 +88,8 @@ describe('configuration from CHAT_* variables', () => {
       redisPrefix: 'chat:',
       nodeTtlMs: 6000,
       workers: 1,
+      sessionTokenTtlMs: 3_600_000,
+      ackWindow: 50,
     });
   });
 
