@@ -4,12 +4,14 @@ import {
   ACTIVITY_READ_LIMITS,
   GetStats,
   ListUsers,
+  ManageSessionTokens,
   ReadActivityLog,
   SetAccountStatus,
   describeError,
   type AccountSummary,
   type ActivityRecord,
   type ChatStats,
+  type SessionTokenSummary,
 } from '../application';
 import type { Timestamp } from '../domain';
 import { DatabaseUnavailableError } from '../adapters/persistence/typeorm/connect';
@@ -25,6 +27,11 @@ commands:
   ban USERNAME     ban an account: its logins are refused and a running server
                    closes its open connections within 5 seconds
   unban USERNAME   lift a ban
+  tokens USERNAME  the user's live session tokens (RESUME, PROTOCOL.md §8): when
+                   each was created and when it expires; never the token itself
+  revoke-tokens USERNAME
+                   revoke every session token of the user: each device must log
+                   in with the password again (open connections stay logged in)
   logs [--user NAME] [--since TIME] [--limit N]
                    the activity log, newest first: only NAME's entries, only
                    those at or after TIME, at most N of them (1 to ${ACTIVITY_READ_LIMITS.max},
@@ -51,7 +58,11 @@ type AdminCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'users'; readonly json: boolean }
   | { readonly kind: 'stats'; readonly json: boolean }
-  | { readonly kind: 'ban' | 'unban'; readonly json: boolean; readonly username: string }
+  | {
+      readonly kind: 'ban' | 'unban' | 'tokens' | 'revoke-tokens';
+      readonly json: boolean;
+      readonly username: string;
+    }
   | {
       readonly kind: 'logs';
       readonly json: boolean;
@@ -66,6 +77,8 @@ const OPTIONS: Readonly<Record<Exclude<AdminCommand['kind'], 'help'>, Readonly<R
   stats: { '--json': false },
   ban: { '--json': false },
   unban: { '--json': false },
+  tokens: { '--json': false },
+  'revoke-tokens': { '--json': false },
   logs: { '--json': false, '--user': true, '--since': true, '--limit': true },
 };
 
@@ -155,7 +168,23 @@ async function execute(command: DatabaseCommand, storage: TypeOrmStorage, io: Cl
       const result = await setStatus.execute({ username: command.username, status });
       if (!result.ok) throw new AdminFailure(`no user named "${command.username}"`);
       const { user, changed } = result.value;
-      print({ user, status, changed }, () => statusChange(command.kind, user, changed));
+      print({ user, status, changed }, () => statusChange(status, user, changed));
+      return 0;
+    }
+    case 'tokens': {
+      const result = await new ManageSessionTokens(repositories, new SystemClock()).list({ username: command.username });
+      if (!result.ok) throw new AdminFailure(`no user named "${command.username}"`);
+      const { user, tokens } = result.value;
+      print({ user, count: tokens.length, tokens: tokens.map(tokenToJson) }, () => tokensTable(user, tokens));
+      return 0;
+    }
+    case 'revoke-tokens': {
+      const result = await new ManageSessionTokens(repositories, new SystemClock()).revokeAll({
+        username: command.username,
+      });
+      if (!result.ok) throw new AdminFailure(`no user named "${command.username}"`);
+      const { user, revoked } = result.value;
+      print({ user, revoked }, () => `revoked ${revoked} session token${revoked === 1 ? '' : 's'} of ${printable(user.username)} (id ${user.id})`);
       return 0;
     }
   }
@@ -196,7 +225,7 @@ function parseAdminArgs(args: readonly string[]): AdminCommand {
     values.set(option, value);
   }
   const json = values.has('--json');
-  if (name === 'ban' || name === 'unban') {
+  if (name === 'ban' || name === 'unban' || name === 'tokens' || name === 'revoke-tokens') {
     if (positional.length !== 1) throw new UsageError(`${name} takes exactly one USERNAME`);
     return { kind: name, json, username: positional[0]! };
   }
@@ -392,6 +421,22 @@ function activityTable(records: readonly ActivityRecord[]): string {
   );
 }
 
+function tokenToJson(token: SessionTokenSummary): object {
+  return { createdAt: isoTime(token.createdAt), expiresAt: isoTime(token.expiresAt) };
+}
+
+function tokensTable(user: { id: number; username: string }, tokens: readonly SessionTokenSummary[]): string {
+  const who = `${printable(user.username)} (id ${user.id})`;
+  if (tokens.length === 0) return `${who} has no live session tokens`;
+  return [
+    `${who} has ${tokens.length} live session token${tokens.length === 1 ? '' : 's'}:`,
+    table(
+      [['CREATED', 'EXPIRES'], ...tokens.map((t) => [shortTime(t.createdAt), shortTime(t.expiresAt)])],
+      ['left', 'left'],
+    ),
+  ].join('\n');
+}
+
 function statsTable(stats: ChatStats): string {
   const { directMessagesStored: direct, groupMessagesStored: group } = stats;
   const { pendingOfflineDirect: pendingDirect, pendingOfflineGroup: pendingGroup } = stats;
@@ -406,8 +451,8 @@ function statsTable(stats: ChatStats): string {
   );
 }
 
-function statusChange(kind: 'ban' | 'unban', user: { id: number; username: string }, changed: boolean): string {
-  if (kind === 'ban') {
+function statusChange(status: 'banned' | 'active', user: { id: number; username: string }, changed: boolean): string {
+  if (status === 'banned') {
     return changed
       ? `banned ${user.username} (id ${user.id}); a running server closes their connections within 5 seconds`
       : `${user.username} (id ${user.id}) was already banned`;

@@ -305,6 +305,54 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
     });
   });
 
+  describe('tokens and revoke-tokens', () => {
+    async function issueTokens(username: string, times: readonly number[]): Promise<void> {
+      const storage = await TypeOrmStorage.open({ database });
+      try {
+        const account = (await storage.repositories.accounts.findByUsername(username))!;
+        for (const [i, at] of times.entries()) {
+          await storage.repositories.sessionTokens.issue(
+            { userId: account.id, tokenHash: `${username}-${i}`.padEnd(64, '0'), createdAt: at, expiresAt: at + 30 * 86_400_000 },
+            20,
+            at,
+          );
+        }
+      } finally {
+        await storage.close();
+      }
+    }
+
+    it('lists a user’s live tokens by their times, never the token, and revokes them all', async () => {
+      const now = Date.now();
+      await issueTokens('alice', [Date.UTC(2026, 10, 1, 9), now - 1000]);
+      await issueTokens('bob', [now]);
+      const listed = await admin('tokens', 'ALICE');
+      expect(listed.code).toBe(0);
+      expect(listed.out.split('\n')).toEqual([
+        'alice (id 1) has 1 live session token:',
+        'CREATED               EXPIRES',
+        `${new Date(now - 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}  ${new Date(now - 1000 + 30 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}`,
+      ]);
+      expect(listed.out).not.toMatch(/alice-/);
+      expect(json(await admin('tokens', 'bob', '--json'))).toEqual({
+        user: { id: 2, username: 'bob' },
+        count: 1,
+        tokens: [{ createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 30 * 86_400_000).toISOString() }],
+      });
+
+      expect(await admin('revoke-tokens', 'alice')).toEqual({ code: 0, err: '', out: 'revoked 1 session token of alice (id 1)' });
+      expect(await admin('tokens', 'alice')).toEqual({ code: 0, err: '', out: 'alice (id 1) has no live session tokens' });
+      expect(json(await admin('revoke-tokens', 'bob', '--json'))).toEqual({ user: { id: 2, username: 'bob' }, revoked: 1 });
+    });
+
+    it('fails with exit code 1 for an unknown user, and 2 without exactly one name', async () => {
+      expect(await admin('tokens', 'nobody')).toEqual({ code: 1, out: '', err: 'admin: no user named "nobody"' });
+      expect(await admin('revoke-tokens', 'nobody')).toEqual({ code: 1, out: '', err: 'admin: no user named "nobody"' });
+      expect((await admin('tokens')).code).toBe(2);
+      expect((await admin('revoke-tokens', 'a', 'b')).code).toBe(2);
+    });
+  });
+
   describe('usage', () => {
     it.each([
       [['frobnicate'], 'unknown command "frobnicate"'],
