@@ -13,8 +13,19 @@ export class MembershipAnnouncer {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Runs after the change is committed: a failure (the members cannot be read) is
+   * logged, never turned into an error reply for a change that was made.
+   */
   async announce(group: Group, member: UserRef, change: MembershipChange): Promise<void> {
-    const recipients = new Set((await this.groups.listMembers(group.id)).map((m) => m.userId));
+    let members;
+    try {
+      members = await this.groups.listMembers(group.id);
+    } catch (error) {
+      this.logger.error('membership announcement failed', { change, error: describeError(error) });
+      return;
+    }
+    const recipients = new Set(members.map((m) => m.userId));
     if (change === 'left') recipients.delete(member.id);
     else recipients.add(member.id);
     const event = {

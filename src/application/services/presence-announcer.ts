@@ -11,6 +11,18 @@ export class PresenceAnnouncer {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * For a change already stored (a login, a logout): a failed announcement is logged,
+   * never turned into a failure of the change the client is told succeeded.
+   */
+  async announceAfterCommit(user: UserRef, status: PresenceStatus): Promise<void> {
+    try {
+      await this.announce(user, status);
+    } catch (error) {
+      this.logger.error('presence announcement failed', { status, error: describeError(error) });
+    }
+  }
+
   async announce(user: UserRef, status: PresenceStatus): Promise<void> {
     const friends = await this.friendships.listFriends(user.id);
     if (friends.length === 0) return;

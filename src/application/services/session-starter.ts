@@ -36,9 +36,24 @@ export class SessionStarter {
       });
       return id;
     });
-    const { first } = await this.presence.attach(user.id, connectionId);
-    if (first) await this.announcer.announce(user, 'online');
-    const pendingRequests = await this.repositories.friendRequests.listPendingFor(user.id);
+    let first: boolean;
+    let pendingRequests: readonly IncomingFriendRequest[];
+    try {
+      ({ first } = await this.presence.attach(user.id, connectionId));
+      // Listed after attaching, so a request sent meanwhile is pushed if it is not listed.
+      pendingRequests = await this.repositories.friendRequests.listPendingFor(user.id);
+    } catch (error) {
+      // The client is told 500 and stays logged out: nothing may stay online in its name.
+      await this.undo(user, connectionId, sessionId);
+      throw error;
+    }
+    if (first) await this.announcer.announceAfterCommit(user, 'online');
     return { user, sessionId, pendingRequests };
+  }
+
+  /** Best effort: a failure here is the one the caller reports. */
+  private async undo(user: UserRef, connectionId: string, sessionId: number): Promise<void> {
+    await this.presence.detach(user.id, connectionId).catch(() => undefined);
+    await this.unitOfWork.run((tx) => tx.sessions.close(sessionId)).catch(() => undefined);
   }
 }

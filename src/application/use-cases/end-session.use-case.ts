@@ -36,6 +36,6 @@ export class EndSession {
         at: this.clock.now(),
       });
     });
-    if (last) await this.announcer.announce(input.user, 'offline');
+    if (last) await this.announcer.announceAfterCommit(input.user, 'offline');
   }
 }
