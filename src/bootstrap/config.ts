@@ -52,6 +52,8 @@ export interface ServerConfig {
   readonly sessionTokenTtlMs: number;
   /** Messages pushed to an acknowledging connection and not yet acknowledged, at most. */
   readonly ackWindow: number;
+  /** How long a shutdown lets connections end in order before cutting the rest. */
+  readonly shutdownDeadlineMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -85,6 +87,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   workers: 1,
   sessionTokenTtlMs: DEFAULT_SESSION_TOKEN_POLICY.ttlMs,
   ackWindow: TCP_HARDENING_DEFAULTS.ackWindow,
+  shutdownDeadlineMs: TCP_HARDENING_DEFAULTS.shutdownDeadlineMs,
 };
 
 /** What a node id may be made of: it names the node in Redis keys and in stored sessions. */
@@ -233,6 +236,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     sessionTokenTtlMs:
       integer(env, 'CHAT_SESSION_TOKEN_TTL_S', DEFAULT_CONFIG.sessionTokenTtlMs / 1000, 60, 365 * 86_400) * 1000,
     ackWindow: integer(env, 'CHAT_ACK_WINDOW', DEFAULT_CONFIG.ackWindow, 1, 100_000),
+    shutdownDeadlineMs: integer(env, 'CHAT_SHUTDOWN_TIMEOUT_S', DEFAULT_CONFIG.shutdownDeadlineMs / 1000, 1, 3600) * 1000,
   };
 }
 

@@ -25,6 +25,8 @@ export interface ServerOptions extends CoreOptions {
   readonly loginMaxFailuresPerAddress?: number;
   /** Messages pushed to an acknowledging connection (PROTOCOL §8) and not yet acknowledged, at most (default 1000). */
   readonly ackWindow?: number;
+  /** How long closing lets connections end in order before cutting the rest (default 10 s). */
+  readonly shutdownDeadlineMs?: number;
   /** Listen with TLS (certificate and key at least) instead of plain TCP. */
   readonly tls?: TlsOptions;
 }
@@ -59,6 +61,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         loginMaxFailuresPerAddress: options.loginMaxFailuresPerAddress ?? DEFAULT_CONFIG.loginMaxFailuresPerAddress,
         loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
         ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
+        shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_CONFIG.shutdownDeadlineMs,
         tls: options.tls,
         clock: options.clock,
         // Storage that works in call order stores a connection's overlapping sends in request order.

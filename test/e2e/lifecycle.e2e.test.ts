@@ -66,4 +66,27 @@ describe('connection lifetime over TCP (PROTOCOL §7) and bans', () => {
     expect(await bobSees).toEqual([String(alice.id), 'alice', 'offline']);
     await Promise.all([alice.client.closed, bob.client.closed]);
   });
+
+  it('on shutdown cuts what does not end by the deadline: a request stuck on storage cannot hold the process', async () => {
+    const lines: { message: string; fields: unknown }[] = [];
+    const note = (message: string, fields?: unknown): void => void lines.push({ message, fields });
+    t = await startTestServer({ shutdownDeadlineMs: 300, logger: { debug: note, info: note, warn: note, error: note } });
+    const alice = await t.user('alice');
+    const bob = await t.user('bob');
+    const { friendships } = t.server.core.storage.repositories;
+    jest.spyOn(friendships, 'listFriends').mockImplementation(() => new Promise<never>(() => undefined));
+    const stuck = alice.client.call(1009).catch((error: Error) => error.message);
+    // The request reached the storage: it is stuck there now.
+    while (!(friendships.listFriends as jest.Mock).mock.calls.length) await bob.client.call(1019);
+
+    const started = Date.now();
+    await t.server.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await stuck).toBe('connection closed');
+    await Promise.all([alice.client.closed, bob.client.closed]);
+    expect(lines).toContainEqual({
+      message: 'shutdown deadline passed: connections cut',
+      fields: { connections: expect.any(Number), deadlineMs: 300 },
+    });
+  });
 });

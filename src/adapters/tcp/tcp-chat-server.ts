@@ -35,6 +35,8 @@ export const TCP_HARDENING_DEFAULTS = Object.freeze({
   loginFailureWindowMs: 15 * 60_000,
   /** Messages pushed to an acknowledging connection and not yet acknowledged (PROTOCOL §8). */
   ackWindow: 1000,
+  /** How long a shutdown waits for sessions to end in order before cutting the rest. */
+  shutdownDeadlineMs: 10_000,
 });
 
 export interface TcpChatServerOptions {
@@ -61,6 +63,8 @@ export interface TcpChatServerOptions {
   readonly loginFailureWindowMs?: number;
   /** Messages pushed to an acknowledging connection and not yet acknowledged, at most (default 1000). */
   readonly ackWindow?: number;
+  /** How long `close()` lets connections end in order before it cuts the rest (default 10 s). */
+  readonly shutdownDeadlineMs?: number;
   /** Speak the protocol over TLS with these options (certificate and key at least). */
   readonly tls?: TlsOptions;
   /** Time for the per-address failure window. */
@@ -101,6 +105,7 @@ export class TcpChatServer {
   private readonly ratePerSecond: number;
   private readonly maxConnections: number;
   private readonly nodeId: string;
+  private readonly shutdownDeadlineMs: number;
   /** Whether sockets speak TLS. */
   readonly isTls: boolean;
   private nextConnection = 1;
@@ -140,6 +145,8 @@ export class TcpChatServer {
       clock: options.clock ?? new SystemClock(),
     });
     this.nodeId = options.nodeId;
+    this.shutdownDeadlineMs = options.shutdownDeadlineMs ?? defaults.shutdownDeadlineMs;
+    positiveInteger('shutdownDeadlineMs', this.shutdownDeadlineMs);
     this.overlapMessageSends = options.overlapMessageSends ?? false;
     this.commands = buildCommandTable(useCases);
 
@@ -191,8 +198,21 @@ export class TcpChatServer {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.connections.size > 0) {
       const allFinished = new Promise<void>((resolve) => this.drained.push(resolve));
-      for (const connection of [...this.connections]) await connection.shutdown();
-      await allFinished;
+      const orderly = (async () => {
+        for (const connection of [...this.connections]) await connection.shutdown();
+        await allFinished;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), this.shutdownDeadlineMs);
+      });
+      // A request stuck on storage, or a session that cannot be ended, must not hold the process.
+      if ((await Promise.race([orderly, deadline])) === 'deadline') {
+        const cut = this.connections.size;
+        for (const connection of [...this.connections]) connection.close('server shutdown deadline');
+        this.logger.warn('shutdown deadline passed: connections cut', { connections: cut, deadlineMs: this.shutdownDeadlineMs });
+      }
+      clearTimeout(timer);
     }
     await stopped;
     this.clock.stop();

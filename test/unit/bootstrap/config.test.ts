@@ -58,6 +58,7 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_DB_QUERY_TIMEOUT_MS: '0',
       CHAT_SESSION_TOKEN_TTL_S: '3600',
       CHAT_ACK_WINDOW: '50',
+      CHAT_SHUTDOWN_TIMEOUT_S: '3',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -90,6 +91,7 @@ describe('configuration from CHAT_* variables', () => {
       workers: 1,
       sessionTokenTtlMs: 3_600_000,
       ackWindow: 50,
+      shutdownDeadlineMs: 3000,
     });
   });
 
