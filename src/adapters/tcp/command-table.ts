@@ -35,9 +35,21 @@ const MAX_ACK_IDS = 1000;
 /** The frames a command answers with: its reply first, then any frames that must follow it. */
 export type Frames = readonly Buffer[];
 
+/**
+ * A reply whose data is handed over only once written (1014 / 1018): `confirm` is
+ * called when the frame's write has completed, and not at all if it never does.
+ */
+export interface ConfirmedReply {
+  readonly frame: Buffer;
+  confirm(): Promise<void>;
+}
+
+/** What a command answers with. */
+export type Reply = Frames | ConfirmedReply;
+
 interface CommandHandler {
   readonly requiresLogin: boolean;
-  handle(context: CommandContext, payload: string): Promise<Frames>;
+  handle(context: CommandContext, payload: string): Promise<Reply>;
 }
 
 const ID = /^[1-9][0-9]{0,15}$/;
@@ -144,7 +156,7 @@ const offlineGroupFields = (m: ReceivedGroupMessage): Field[] => [
  * No business rule lives here.
  */
 export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, CommandHandler> {
-  const loggedIn = (handle: (context: CommandContext, user: UserRef, payload: string) => Promise<Frames>) => ({
+  const loggedIn = (handle: (context: CommandContext, user: UserRef, payload: string) => Promise<Reply>) => ({
     requiresLogin: true,
     handle: (context: CommandContext, payload: string) => handle(context, context.session!.user, payload),
   });
@@ -295,11 +307,14 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
     [
       Command.GET_OFFLINE_MESSAGES,
       loggedIn(async (context, user) => {
-        const messages = await useCases.getOfflineMessages.execute({
+        const batch = await useCases.getOfflineMessages.take({
           userId: user.id,
           fit: fitWithin(context.maxPayload, offlineDirectFields),
         });
-        return [listFrame(ServerMessage.OFFLINE_MESSAGES_DATA, messages, offlineDirectFields)];
+        return {
+          frame: listFrame(ServerMessage.OFFLINE_MESSAGES_DATA, batch.messages, offlineDirectFields),
+          confirm: batch.confirm,
+        };
       }),
     ],
     [
@@ -331,11 +346,14 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
     [
       Command.GET_OFFLINE_GROUP_MESSAGES,
       loggedIn(async (context, user) => {
-        const messages = await useCases.getOfflineGroupMessages.execute({
+        const batch = await useCases.getOfflineGroupMessages.take({
           userId: user.id,
           fit: fitWithin(context.maxPayload, offlineGroupFields),
         });
-        return [listFrame(ServerMessage.OFFLINE_GROUP_MESSAGES_DATA, messages, offlineGroupFields)];
+        return {
+          frame: listFrame(ServerMessage.OFFLINE_GROUP_MESSAGES_DATA, batch.messages, offlineGroupFields),
+          confirm: batch.confirm,
+        };
       }),
     ],
     [Command.PING, { requiresLogin: false, handle: async () => ok('PONG') }],

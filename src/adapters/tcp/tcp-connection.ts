@@ -4,7 +4,7 @@ import type { ChatUseCases } from '../../application';
 import type { ClientConnection } from '../delivery/local-connection-registry';
 import { AckWindow } from '../delivery/ack-window';
 import type { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
-import type { CommandContext, Frames, Session, buildCommandTable } from './command-table';
+import type { CommandContext, ConfirmedReply, Reply, Session, buildCommandTable } from './command-table';
 import { FrameDecoder } from './frame-decoder';
 import { decodeUtf8Strict } from './frame-encoder';
 import { Command, ServerMessage } from './message-types';
@@ -50,6 +50,8 @@ type Request =
     }
   /** A frame announced a payload over the limit: answered, then the connection closes. */
   | { readonly type: 'oversize' };
+
+const isConfirmed = (reply: Reply): reply is ConfirmedReply => !Array.isArray(reply);
 
 function uncork(connection: TcpConnection): void {
   connection.flushCorked();
@@ -293,7 +295,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
 
   private async drainQueue(): Promise<void> {
     // Replies of pipelined requests already started, in request order.
-    const started: Promise<Frames>[] = [];
+    const started: Promise<Reply>[] = [];
     // The command the started requests share: a direct and a group message do not overlap.
     let startedType: number | null = null;
     while (!this.closed && !this.ending) {
@@ -311,8 +313,9 @@ export class TcpConnection implements ClientConnection, CommandContext {
       }
       if (started.length > 0) {
         // A request that may not overlap waits until every earlier one is answered.
-        const frames = await started.shift()!;
-        for (const frame of frames) this.write(frame);
+        const reply = await started.shift()!;
+        if (isConfirmed(reply)) await this.send(reply);
+        else for (const frame of reply) this.write(frame);
       } else if (next !== undefined) {
         this.queue.shift();
         if (!(await this.handleAlone(next))) break;
@@ -346,7 +349,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     );
   }
 
-  private startOverlapping(request: CommandRequest): Promise<Frames> {
+  private startOverlapping(request: CommandRequest): Promise<Reply> {
     if (request.text !== null) this.queuedChars -= request.text.length;
     if (!this.dependencies.requestBudget.tryTake()) {
       this.countThrottled();
@@ -367,8 +370,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     } else if (request.type === Command.LOGIN || request.type === Command.RESUME) {
       await this.logIn(request);
     } else {
-      const frames = await this.answer(request);
-      for (const frame of frames) this.write(frame);
+      await this.send(await this.answer(request));
       const after = this.afterReply;
       this.afterReply = null;
       after?.();
@@ -413,13 +415,33 @@ export class TcpConnection implements ClientConnection, CommandContext {
       request.text !== null &&
       request.text.includes('|') &&
       this.dependencies.loginFailures.isBlocked(this.remoteAddress);
-    const frames = blocked ? [TOO_MANY_ATTEMPTS] : await this.answer(request);
-    for (const frame of frames) this.write(frame);
+    const reply = blocked ? [TOO_MANY_ATTEMPTS] : await this.answer(request);
+    await this.send(reply);
+    const frames = isConfirmed(reply) ? [reply.frame] : reply;
     this.releaseHeldPushes();
     if (replyStatus(frames[0]) === 401) this.dependencies.loginFailures.recordFailure(this.remoteAddress);
   }
 
-  private async answer(request: { readonly type: number; readonly text: string | null }): Promise<Frames> {
+  /**
+   * Writes a reply. A confirmed one is confirmed once its write completes, before the
+   * next request runs, so the next fetch does not hand out the same batch again.
+   */
+  private async send(reply: Reply): Promise<void> {
+    if (!isConfirmed(reply)) {
+      for (const frame of reply) this.write(frame);
+      return;
+    }
+    const written = await new Promise<boolean>((settle) => this.write(reply.frame, settle));
+    if (!written) return;
+    try {
+      await reply.confirm();
+    } catch (error) {
+      // Left undelivered: the client may get the batch again, never lose it.
+      this.logger.error('marking a fetched batch delivered failed', { connection: this.id, error: errorSummary(error) });
+    }
+  }
+
+  private async answer(request: { readonly type: number; readonly text: string | null }): Promise<Reply> {
     if (request.text === null) return [badRequest('Invalid encoding')];
     const handler = this.dependencies.commands.get(request.type);
     if (!handler) return [badRequest('Unknown command')];

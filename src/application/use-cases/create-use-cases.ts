@@ -110,7 +110,7 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     endSession: new EndSession(unitOfWork, presence, announcer, clock),
     sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger, pending),
     sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger, pending),
-    getOfflineMessages: new GetOfflineMessages(unitOfWork, pending),
+    getOfflineMessages: new GetOfflineMessages(repositories, unitOfWork, pending),
     sendFriendRequest: new SendFriendRequest(repositories, unitOfWork, delivery, clock, logger),
     answerFriendRequest: new AnswerFriendRequest(unitOfWork, delivery, clock, logger),
     unfriend: new Unfriend(unitOfWork, clock),
@@ -127,7 +127,7 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     getFriendRequests: new GetFriendRequests(repositories),
     getGroups: new GetGroups(repositories),
     getGroupMembers: new GetGroupMembers(repositories, presence),
-    getOfflineGroupMessages: new GetOfflineGroupMessages(unitOfWork, pending),
+    getOfflineGroupMessages: new GetOfflineGroupMessages(repositories, unitOfWork, pending),
     findUser: new FindUser(repositories),
     issueSessionToken: new IssueSessionToken(
       repositories,

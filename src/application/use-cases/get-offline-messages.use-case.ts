@@ -14,42 +14,66 @@ export interface GetOfflineInput<M> {
 /** At most 100 messages per batch, fewer only when the reply would not fit. */
 export const OFFLINE_BATCH = 100;
 
+/** A batch handed out and not yet marked delivered. */
+export interface OfflineBatch<M> {
+  /** Oldest first. */
+  readonly messages: readonly M[];
+  /**
+   * Marks the batch delivered. A transport calls it once the reply carrying the batch
+   * has been written (PROTOCOL §3's rule for pushes), so a batch cut off by a dropped
+   * connection comes again.
+   */
+  confirm(): Promise<void>;
+}
+
 /**
- * Takes the next batch in one transaction: read, trim to what fits, mark delivered.
+ * The next batch: read, trimmed to what fits, to be confirmed by the caller.
  * Pushes to the user still being marked delivered are waited for first.
  */
-async function nextBatch<M extends { readonly id: number }>(
+async function takeBatch<M extends { readonly id: number }>(
+  repositories: Repositories,
   unitOfWork: UnitOfWork,
   pending: PendingDeliveries,
   input: GetOfflineInput<M>,
-  list: (tx: Repositories, limit: number) => Promise<M[]>,
+  list: (repositories: Repositories, limit: number) => Promise<M[]>,
   markDelivered: (tx: Repositories, ids: number[]) => Promise<void>,
-): Promise<readonly M[]> {
+): Promise<OfflineBatch<M>> {
   await pending.settled(input.userId);
-  return unitOfWork.run(async (tx) => {
-    const waiting = await list(tx, OFFLINE_BATCH);
-    const count = input.fit ? Math.max(1, Math.min(waiting.length, input.fit(waiting))) : waiting.length;
-    const batch = waiting.slice(0, count);
-    if (batch.length > 0) await markDelivered(tx, batch.map((m) => m.id));
-    return batch;
-  });
+  const waiting = await list(repositories, OFFLINE_BATCH);
+  const count = input.fit ? Math.max(1, Math.min(waiting.length, input.fit(waiting))) : waiting.length;
+  const messages = waiting.slice(0, count);
+  const ids = messages.map((m) => m.id);
+  return {
+    messages,
+    confirm: () => (ids.length === 0 ? Promise.resolve() : unitOfWork.run((tx) => markDelivered(tx, ids))),
+  };
 }
 
-/** The next batch of undelivered direct messages, oldest first, marked delivered as returned. */
+/** The next batch of undelivered direct messages, oldest first. */
 export class GetOfflineMessages {
   static readonly BATCH = OFFLINE_BATCH;
 
   constructor(
+    private readonly repositories: Repositories,
     private readonly unitOfWork: UnitOfWork,
     private readonly pending: PendingDeliveries,
   ) {}
 
-  execute(input: GetOfflineInput<ReceivedDirectMessage>): Promise<readonly ReceivedDirectMessage[]> {
-    return nextBatch(
+  /** The batch, marked delivered as it is returned (for callers with no write to wait for). */
+  async execute(input: GetOfflineInput<ReceivedDirectMessage>): Promise<readonly ReceivedDirectMessage[]> {
+    const batch = await this.take(input);
+    await batch.confirm();
+    return batch.messages;
+  }
+
+  /** The batch, marked delivered only when the caller confirms it. */
+  take(input: GetOfflineInput<ReceivedDirectMessage>): Promise<OfflineBatch<ReceivedDirectMessage>> {
+    return takeBatch(
+      this.repositories,
       this.unitOfWork,
       this.pending,
       input,
-      (tx, limit) => tx.messages.listUndeliveredDirect(input.userId, limit),
+      (repositories, limit) => repositories.messages.listUndeliveredDirect(input.userId, limit),
       (tx, ids) => tx.messages.markDirectDelivered(ids),
     );
   }
@@ -57,20 +81,30 @@ export class GetOfflineMessages {
 
 /**
  * The next batch of group messages that reached none of the member's connections
- * (sent while they were away, since they joined), oldest first, marked delivered.
+ * (sent while they were away, since they joined), oldest first.
  */
 export class GetOfflineGroupMessages {
   constructor(
+    private readonly repositories: Repositories,
     private readonly unitOfWork: UnitOfWork,
     private readonly pending: PendingDeliveries,
   ) {}
 
-  execute(input: GetOfflineInput<ReceivedGroupMessage>): Promise<readonly ReceivedGroupMessage[]> {
-    return nextBatch(
+  /** The batch, marked delivered as it is returned (for callers with no write to wait for). */
+  async execute(input: GetOfflineInput<ReceivedGroupMessage>): Promise<readonly ReceivedGroupMessage[]> {
+    const batch = await this.take(input);
+    await batch.confirm();
+    return batch.messages;
+  }
+
+  /** The batch, marked delivered only when the caller confirms it. */
+  take(input: GetOfflineInput<ReceivedGroupMessage>): Promise<OfflineBatch<ReceivedGroupMessage>> {
+    return takeBatch(
+      this.repositories,
       this.unitOfWork,
       this.pending,
       input,
-      (tx, limit) => tx.messages.listUndeliveredGroup(input.userId, limit),
+      (repositories, limit) => repositories.messages.listUndeliveredGroup(input.userId, limit),
       (tx, ids) => tx.messages.markGroupDeliveredTo(input.userId, ids),
     );
   }

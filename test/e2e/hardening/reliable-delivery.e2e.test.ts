@@ -89,6 +89,40 @@ describe('acknowledged delivery when connections die', () => {
   }, 60_000);
 });
 
+describe('offline fetches over a connection that dies', () => {
+  let t: TestServer;
+  afterEach(() => t.stop());
+
+  it('a 1014 batch whose reply never left the server is handed out again', async () => {
+    t = await startTestServer({ maxOutputBytes: 256 * 1024 * 1024 });
+    const alice = await logIn(t.port, 'alice', true);
+    const bob = await logIn(t.port, 'bob', true);
+    await bob.client.call(1002);
+    for (const text of ['old-1', 'old-2', 'old-3']) expect((await alice.client.call(1003, [bob.id, text]))[0]).toBe('200');
+    expect((await bob.client.call(1001, ['bob', PASSWORD]))[0]).toBe('200');
+
+    // Bob stops reading; pushes pile up in the socket buffers and then in the server.
+    bob.client.socket.pause();
+    const filler = 'f'.repeat(4000);
+    for (let i = 0; i < 5000; i++) void alice.client.request(1003, [bob.id, filler]);
+    await alice.client.call(1019);
+
+    const take = jest.spyOn(t.server.core.useCases.getOfflineMessages, 'take');
+    void bob.client.request(1014).catch(() => undefined);
+    while (take.mock.results.length === 0) await alice.client.call(1019);
+    const batch = await take.mock.results[0]!.value;
+    // Oldest first; pushes still in the server's buffers are undelivered too and may follow.
+    expect(batch.messages.slice(0, 3).map((m: { content: string }) => m.content)).toEqual(['old-1', 'old-2', 'old-3']);
+    // The reply is queued behind megabytes of pushes: the connection dies before it is written.
+    bob.client.socket.resetAndDestroy();
+    await bob.client.closed;
+
+    const again = await logIn(t.port, 'bob', false);
+    const offline = await again.client.call(1014);
+    expect([offline[3], offline[7], offline[11]]).toEqual(['old-1', 'old-2', 'old-3']);
+  }, 60_000);
+});
+
 describe('acknowledged delivery across a server crash', () => {
   let dir: string;
   beforeEach(() => {
