@@ -175,6 +175,7 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   }
   if (cleared > 0) logger.info('cleared sessions left by an earlier run', { sessions: cleared });
 
+  // Every few seconds: finish session ends that failed halfway, then close banned users' connections.
   const banCheckMs = options.banCheckMs ?? DEFAULT_CONFIG.banCheckMs;
   let checking = false;
   // While the database is away every check fails: say so once, and once more when it works again.
@@ -184,8 +185,10 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
       ? setInterval(() => {
           if (checking) return;
           checking = true;
-          useCases.enforceBans
-            .execute()
+          useCases.endSession
+            .finishUnfinished()
+            .then((left) => left > 0 && logger.warn('session ends still unfinished', { sessions: left }))
+            .then(() => useCases.enforceBans.execute())
             .then((closed) => {
               if (failing) logger.info('ban check works again');
               failing = false;

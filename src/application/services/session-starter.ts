@@ -1,6 +1,7 @@
 import type { IncomingFriendRequest, UserRef } from '../../domain';
 import type { Clock, Presence, Repositories, UnitOfWork } from '../ports';
 import type { PresenceAnnouncer } from './presence-announcer';
+import type { UnfinishedSessionEnds } from './unfinished-session-ends';
 
 export interface StartedSession {
   readonly user: UserRef;
@@ -22,6 +23,7 @@ export class SessionStarter {
     private readonly announcer: PresenceAnnouncer,
     private readonly clock: Clock,
     private readonly nodeId: string,
+    private readonly unfinished: UnfinishedSessionEnds,
   ) {}
 
   async start(user: UserRef, connectionId: string, how: 'login' | 'resume', remoteAddress?: string): Promise<StartedSession> {
@@ -51,9 +53,14 @@ export class SessionStarter {
     return { user, sessionId, pendingRequests };
   }
 
-  /** Best effort: a failure here is the one the caller reports. */
+  /** Nothing went out yet, so nobody is told; what cannot be undone now is finished by the next sweep. */
   private async undo(user: UserRef, connectionId: string, sessionId: number): Promise<void> {
-    await this.presence.detach(user.id, connectionId).catch(() => undefined);
-    await this.unitOfWork.run((tx) => tx.sessions.close(sessionId)).catch(() => undefined);
+    try {
+      await this.presence.detach(user.id, connectionId);
+      await this.unitOfWork.run((tx) => tx.sessions.close(sessionId));
+    } catch {
+      // The caller reports the first failure; this one is retried.
+      this.unfinished.add({ user, connectionId, sessionId, reason: 'disconnect', detail: 'login failed' }, false);
+    }
   }
 }

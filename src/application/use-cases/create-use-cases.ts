@@ -2,6 +2,7 @@ import { MembershipAnnouncer } from '../services/membership-announcer';
 import { PendingDeliveries } from '../services/pending-deliveries';
 import { PresenceAnnouncer } from '../services/presence-announcer';
 import { SessionStarter } from '../services/session-starter';
+import { UnfinishedSessionEnds } from '../services/unfinished-session-ends';
 import type {
   Clock,
   Delivery,
@@ -103,11 +104,12 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
   const memberships = new MembershipAnnouncer(repositories.groups, delivery, logger);
   const announcePresence = new AnnouncePresence(repositories, announcer);
   const pending = new PendingDeliveries();
-  const sessions = new SessionStarter(repositories, unitOfWork, presence, announcer, clock, nodeId);
+  const unfinished = new UnfinishedSessionEnds();
+  const sessions = new SessionStarter(repositories, unitOfWork, presence, announcer, clock, nodeId, unfinished);
   return {
     registerUser: new RegisterUser(repositories, unitOfWork, hasher, clock),
     logIn: new LogIn(repositories, hasher, throttle, sessions, clock),
-    endSession: new EndSession(unitOfWork, presence, announcer, clock),
+    endSession: new EndSession(unitOfWork, presence, announcer, clock, unfinished, logger),
     sendDirectMessage: new SendDirectMessage(repositories, delivery, clock, logger, pending),
     sendGroupMessage: new SendGroupMessage(repositories, delivery, clock, logger, pending),
     getOfflineMessages: new GetOfflineMessages(repositories, unitOfWork, pending),
