@@ -165,15 +165,18 @@ describe('reliable sessions (§8): acknowledged delivery', () => {
   afterEach(() => t.stop());
 
   it('ENABLE_ACKS pushes what waits, oldest first, with ids; ACK marks it delivered', async () => {
-    t = await startTestServer();
+    // Direct and group messages are ordered by time: each of these is sent a millisecond apart.
+    const clock = new ManualClock();
+    t = await startTestServer({ clock });
     const alice = await t.user('alice');
     const bob = await t.user('bob');
     const group = (await alice.client.call(1010, 'Team'))[1]!;
     await alice.client.call(1011, [group, bob.id]);
     await bob.client.call(1002);
-    await alice.client.call(1003, [bob.id, 'one | 1']);
-    await alice.client.call(1004, [group, 'two']);
-    await alice.client.call(1003, [bob.id, 'three']);
+    for (const [command, to, text] of [[1003, bob.id, 'one | 1'], [1004, group, 'two'], [1003, bob.id, 'three']] as const) {
+      clock.advance(1);
+      expect((await alice.client.call(command, [to, text]))[0]).toBe('200');
+    }
 
     expect((await bob.client.call(1001, ['bob', 'password123']))[0]).toBe('200');
     expect(await bob.client.call(1023)).toEqual(['200', 'Acks enabled']);
