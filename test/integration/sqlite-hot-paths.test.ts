@@ -45,8 +45,26 @@ describe('SQLite hot paths', () => {
     return account;
   }
 
-  it('runs calls in the order they were made (what overlapping message sends rely on)', () => {
+  it('runs calls in the order they were made (what overlapping message sends rely on)', async () => {
     expect(storage.runsInCallOrder).toBe(true);
+    const alice = await register('alice');
+    const bob = await register('bob');
+    // Reads and writes of many callers at once, none awaited before the next starts.
+    const calls: Promise<number>[] = [];
+    for (let i = 0; i < 60; i++) {
+      calls.push(
+        i % 3 === 2
+          ? storage.repositories.messages.listUndeliveredDirect(bob.id, 1000).then((waiting) => waiting.length)
+          : storage.repositories.messages
+              .saveDirect({ senderId: alice.id, receiverId: bob.id, content: `m${i}`, sentAt: T0 })
+              .then((m) => m.id),
+      );
+    }
+    const results = await Promise.all(calls);
+    const ids = results.filter((_, i) => i % 3 !== 2);
+    // Stored in call order, and each read sees exactly the writes called before it.
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(results.filter((_, i) => i % 3 === 2)).toEqual(Array.from({ length: 20 }, (_, k) => 2 * (k + 1)));
   });
 
   it('resolves a stored message only once another connection can read it', async () => {

@@ -1,8 +1,22 @@
 import { PendingDeliveries } from '../../../src/application/services/pending-deliveries';
 
+/** 'settled' if the promise settles before `ms` pass, else 'still waiting'. */
+function within(promise: Promise<unknown>, ms: number): Promise<'settled' | 'still waiting'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('still waiting'), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve('settled');
+    });
+  });
+}
+
 describe('PendingDeliveries', () => {
   it('settles at once for a user with nothing in flight', async () => {
-    await expect(new PendingDeliveries().settled(1)).resolves.toBeUndefined();
+    const pending = new PendingDeliveries();
+    pending.track([2], new Promise<void>(() => undefined));
+    expect(await within(pending.settled(1), 0)).toBe('settled');
+    expect(await within(pending.settled(2), 0)).toBe('still waiting');
   });
 
   it("waits for every delivery in flight to the user, failed ones too, and no one else's", async () => {
@@ -27,6 +41,8 @@ describe('PendingDeliveries', () => {
     const pending = new PendingDeliveries();
     pending.track([1], new Promise<void>(() => undefined));
 
-    await expect(pending.settled(1, 20)).resolves.toBeUndefined();
+    const settled = pending.settled(1, 20);
+    expect(await within(settled, 5)).toBe('still waiting');
+    expect(await within(settled, 1000)).toBe('settled');
   });
 });
