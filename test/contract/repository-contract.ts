@@ -1149,12 +1149,54 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
           repos.activity.record({ userId: null, action: 'login_failed', detail: 'username=ghost', at: at(2) }),
         ).resolves.toBeUndefined();
         await expect(
-          repos.activity.record({ userId: alice!.id, action: 'group_create', detail: 'x'.repeat(300), at: at(3) }),
+          repos.activity.record({ userId: alice!.id, action: 'group_create', detail: '🐬'.repeat(300), at: at(3) }),
         ).resolves.toBeUndefined();
+
+        const read = await repos.reports.listActivity({ limit: 10 });
+        expect(read.map(({ userId, username, action, detail, at: when }) => ({ userId, username, action, detail, when }))).toEqual([
+          // A detail longer than the store keeps is cut to 255 characters, not refused.
+          { userId: alice!.id, username: 'alice', action: 'group_create', detail: '🐬'.repeat(255), when: at(3) },
+          { userId: null, username: null, action: 'login_failed', detail: 'username=ghost', when: at(2) },
+          { userId: alice!.id, username: 'alice', action: 'login', detail: null, when: at(1) },
+        ]);
       });
     });
 
     describe('unit of work', () => {
+      it("refuses the storage's own repositories inside a unit of work, and changes nothing", async () => {
+        const [alice] = await registerMany('alice');
+
+        const misuse = storage.unitOfWork.run(async (tx) => {
+          await tx.accounts.setStatus(alice!.id, 'banned');
+          return repos.accounts.findById(alice!.id);
+        });
+
+        await expect(misuse).rejects.toThrow(/use the repositories the unit of work hands over/);
+        expect((await repos.accounts.findById(alice!.id))?.status).toBe('active');
+      });
+
+      it('lets work a unit of work left running use the storage once the unit is over', async () => {
+        let later: Promise<unknown> | undefined;
+        let release!: () => void;
+        const unitOver = new Promise<void>((resolve) => (release = resolve));
+
+        await storage.unitOfWork.run(async (tx) => {
+          await tx.accounts.create({ username: 'alice', passwordHash: 'h', createdAt: at(1) });
+          later = unitOver.then(() => repos.accounts.findByUsername('alice'));
+        });
+        release();
+
+        await expect(later).resolves.toMatchObject({ username: 'alice' });
+      });
+
+      it('refuses the repositories of a unit of work once it is over', async () => {
+        let kept: Repositories | undefined;
+        await storage.unitOfWork.run(async (tx) => {
+          kept = tx;
+        });
+        await expect(kept!.accounts.findByUsername('alice')).rejects.toThrow(/after the unit of work ended/);
+      });
+
       it("stores every write of work that succeeds and returns the work's value", async () => {
         const [alice, bob] = await registerMany('alice', 'bob');
         const request = await repos.friendRequests.createPending(alice!.id, bob!.id, at(1));

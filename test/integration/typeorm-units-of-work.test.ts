@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
-import type { Repositories } from '../../src/application/ports';
 import type { Account } from '../../src/domain';
 import { freshWorkerDatabase, mysqlTestUrl, rawMysql } from '../support/mysql';
 
@@ -81,31 +80,6 @@ describe.each(engines)('TypeORM transactions on %s', (_engine, freshDatabase) =>
     return account;
   }
 
-  it("refuses the storage's own repositories inside a unit of work instead of waiting forever", async () => {
-    const alice = await register('alice');
-
-    const misuse = storage.unitOfWork.run(async (tx) => {
-      await tx.accounts.setStatus(alice.id, 'banned');
-      return storage.repositories.accounts.findById(alice.id);
-    });
-
-    await expect(misuse).rejects.toThrow(/use the repositories the unit of work hands over/);
-    expect((await storage.repositories.accounts.findById(alice.id))?.status).toBe('active');
-  });
-
-  it('lets work started inside a unit of work use the storage once the unit is over', async () => {
-    let later: Promise<Account | null> | undefined;
-
-    await storage.unitOfWork.run(async (tx) => {
-      await tx.accounts.create({ username: 'alice', passwordHash: 'h', createdAt: T0 });
-      later = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
-        storage.repositories.accounts.findByUsername('alice'),
-      );
-    });
-
-    await expect(later).resolves.toMatchObject({ username: 'alice' });
-  });
-
   it('undoes only the failed step when work catches its error and carries on', async () => {
     const alice = await register('alice');
 
@@ -131,15 +105,5 @@ describe.each(engines)('TypeORM transactions on %s', (_engine, freshDatabase) =>
     ).rejects.toThrow(/foreign key/i);
 
     expect(await db.countRows('group_messages')).toBe(0);
-  });
-
-  it('refuses the repositories of a unit of work once it is over', async () => {
-    let kept: Repositories | undefined;
-
-    await storage.unitOfWork.run(async (tx) => {
-      kept = tx;
-    });
-
-    await expect(kept!.accounts.findByUsername('alice')).rejects.toThrow(/after the unit of work ended/);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Account,
   Username,
@@ -43,6 +44,7 @@ import type {
   Storage,
   UnitOfWork,
 } from '../../../application/ports';
+import { storedActivityDetail } from '../../../application/ports';
 
 /** The whole state of an in-memory store. */
 interface State {
@@ -160,18 +162,32 @@ function repositoriesOver(state: State, journal: Journal): Repositories {
 export class InMemoryStorage implements Storage {
   private readonly state = emptyState();
   private queue: Promise<unknown> = Promise.resolve();
-  readonly repositories: Repositories = repositoriesOver(this.state, new Journal(false));
+  /**
+   * Marks the async context of work inside a unit of work, so the storage's own
+   * repositories refuse it there, as the database engines do (on SQLite such a call
+   * would wait for the unit forever). Enabled only while a unit runs.
+   */
+  private readonly holder = new AsyncLocalStorage<{ holding: boolean }>();
+  readonly repositories: Repositories = guarded(repositoriesOver(this.state, new Journal(false)), () =>
+    this.holder.getStore()?.holding === true ? reentryError() : null,
+  );
   readonly unitOfWork: UnitOfWork = { run: (work) => this.transaction(work) };
 
   /** Units of work run one at a time; a failed one undoes its own writes. */
   private transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       const journal = new Journal(true);
+      const hold = { holding: true };
+      const tx = guarded(repositoriesOver(this.state, journal), () => (hold.holding ? null : endedError()));
       try {
-        return await work(repositoriesOver(this.state, journal));
+        return await this.holder.run(hold, () => work(tx));
       } catch (error) {
         journal.rollback();
         throw error;
+      } finally {
+        // Work the unit started and left running may use the storage from now on, not the unit's repositories.
+        hold.holding = false;
+        this.holder.disable();
       }
     };
     const result = this.queue.then(run, run);
@@ -185,6 +201,47 @@ export class InMemoryStorage implements Storage {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The repositories with every method refusing, while `refusal` says so, as the
+ * database engines refuse: a rejected promise, before touching any state.
+ */
+function guarded(repositories: Repositories, refusal: () => Error | null): Repositories {
+  // A method is wrapped once; the wrapper forwards everything but calls (a test's spy stays reachable).
+  const wrapped = new WeakMap<object, unknown>();
+  const method = (fn: (...args: unknown[]) => unknown, self: object): unknown => {
+    let guard = wrapped.get(fn);
+    if (guard === undefined) {
+      guard = new Proxy(fn, {
+        apply(target, _this, args) {
+          const refused = refusal();
+          return refused ? Promise.reject(refused) : Reflect.apply(target, self, args);
+        },
+      });
+      wrapped.set(fn, guard);
+    }
+    return guard;
+  };
+  const guard = <R extends object>(repository: R): R =>
+    new Proxy(repository, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? method(value as (...args: unknown[]) => unknown, target) : value;
+      },
+    });
+  const entries = Object.entries(repositories).map(([name, repository]) => [name, guard(repository as object)]);
+  return Object.fromEntries(entries) as unknown as Repositories;
+}
+
+function reentryError(): Error {
+  return new Error(
+    "The storage's repositories were used inside a unit of work: use the repositories the unit of work hands over",
+  );
+}
+
+function endedError(): Error {
+  return new Error('Repositories of a unit of work used after the unit of work ended');
 }
 
 /** What every in-memory repository holds: the shared state and the journal its writes go through. */
@@ -507,7 +564,7 @@ class InMemorySessionTokenRepository extends InMemoryRepository implements Sessi
 
 class InMemoryActivityLog extends InMemoryRepository implements ActivityLog {
   async record(entry: ActivityEntry): Promise<void> {
-    const stored: ActivityEntry = { ...entry };
+    const stored: ActivityEntry = { ...entry, detail: storedActivityDetail(entry.detail) };
     this.s.activityIds.set(stored, this.s.nextActivityId++);
     this.journal.append(this.s.activity, stored);
   }
