@@ -20,6 +20,8 @@ export interface Counters {
   receivedInWindow: number;
   /** Acks inside the measured window. */
   ackedInWindow: number;
+  /** dm-acks: messages the server counted as newly delivered in its ACK replies (`200|n`). */
+  confirmed: number;
   /** Generic progress of setup phases (registrations, connections, logins). */
   done: number;
   /** Connections that closed without being asked to. */
@@ -42,6 +44,14 @@ export interface PhaseTiming {
   readonly count: number;
 }
 
+/** The steady probe of the login storm: PING every few ms, and a fresh RESUME now and then. */
+export interface ProbeResult {
+  readonly ping: HistogramData;
+  readonly resume: HistogramData;
+  readonly failed: number;
+  readonly firstError: string | null;
+}
+
 export interface OfflineFetch extends PhaseTiming {
   readonly batches: number;
   /** Every message arrived once, in the order it was sent. */
@@ -53,8 +63,12 @@ export interface OfflineFetch extends PhaseTiming {
 export type WorkerRequest =
   | { op: 'init'; target: Target; password: string; requestTimeoutMs: number }
   | { op: 'setTarget'; target: Target }
-  /** Registers and logs in the pairs' senders and receivers (names: [sender, receiver] per pair). */
-  | { op: 'dm.setup'; pairs: [string, string][] }
+  /**
+   * Registers and logs in the pairs' senders and receivers (names: [sender, receiver] per pair).
+   * With `acks`, receivers send ENABLE_ACKS and acknowledge the 2013 frames in batches of
+   * `ackBatch` ids or after `ackDelayMs`, whichever comes first.
+   */
+  | { op: 'dm.setup'; pairs: [string, string][]; acks: boolean; ackBatch: number; ackDelayMs: number }
   /** Registers users over a few pipelined connections; answers their ids, in order. */
   | { op: 'register'; names: string[]; concurrency: number }
   /** Logs the admin in, creates the group and adds the members (by id); answers the group id. */
@@ -77,6 +91,31 @@ export type WorkerRequest =
   | { op: 'offline.store'; sender: string; receiver: string; count: number; window: number; size: number }
   /** Logs the receiver in and calls GET_OFFLINE_MESSAGES until it answers 0. */
   | { op: 'offline.fetch'; receiver: string; expected: number }
+  /**
+   * Resume: connects one connection per name from its local address, LOGINs with the
+   * password and keeps the session token of SESSION_TOKEN (1021); `concurrency` at a time.
+   */
+  | { op: 'resume.prepare'; names: string[]; localAddresses: string[]; concurrency: number }
+  /** Drops every prepared connection at once with a TCP reset. */
+  | { op: 'resume.drop' }
+  /**
+   * From startUs, reconnects every prepared user from its address and RESUMEs (1022),
+   * `concurrency` in flight (0: all at once); answers the phase timing.
+   */
+  | { op: 'resume.storm'; startUs: number; concurrency: number }
+  /** LOGINs once and answers a session token (1021) of the user. */
+  | { op: 'token'; name: string }
+  /** Opens `count` connections for the login storm (not logged in yet). */
+  | { op: 'storm.open'; count: number }
+  /** From startUs, LOGINs on every opened storm connection at once, as the names in turn. */
+  | { op: 'storm.login'; names: string[]; startUs: number }
+  /**
+   * Starts the probe: PING every `pingMs` on one connection, and every `resumeMs` a fresh
+   * connection that RESUMEs as `name` with `token` and is dropped.
+   */
+  | { op: 'probe.start'; pingMs: number; resumeMs: number; name: string; token: string }
+  /** Stops the probe; answers its ProbeResult. */
+  | { op: 'probe.stop' }
   /** Closes every connection of the worker and forgets the workload. */
   | { op: 'closeAll' };
 
@@ -94,6 +133,7 @@ export function emptyCounters(): Counters {
     received: 0,
     receivedInWindow: 0,
     ackedInWindow: 0,
+    confirmed: 0,
     done: 0,
     unexpectedCloses: 0,
     firstError: null,
@@ -107,6 +147,7 @@ export function addCounters(into: Counters, from: Counters): Counters {
   into.received += from.received;
   into.receivedInWindow += from.receivedInWindow;
   into.ackedInWindow += from.ackedInWindow;
+  into.confirmed += from.confirmed;
   into.done += from.done;
   into.unexpectedCloses += from.unexpectedCloses;
   into.firstError ??= from.firstError;

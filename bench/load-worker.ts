@@ -9,6 +9,7 @@
  * the sender and the receiver may be different processes.
  */
 import { ChatClient, type ChatClientOptions } from '../src/client';
+import { escapeField, splitFields } from '../src/adapters/tcp/fields';
 import { Histogram, nowUs } from './histogram';
 import {
   emptyCounters,
@@ -16,11 +17,13 @@ import {
   type Counters,
   type OfflineFetch,
   type PhaseTiming,
+  type ProbeResult,
   type Target,
   type WorkerMessage,
   type WorkerReply,
   type WorkerRequest,
 } from './ipc';
+import { Wire, WireConnection } from './wire-connection';
 
 interface Sender {
   readonly send: (content: string) => Promise<void>;
@@ -45,6 +48,13 @@ let idle: { name: string; client: ChatClient }[] = [];
 /** Fanout: connections already logged in, by name (the admin's, from fanout.group). */
 const loggedIn = new Map<string, ChatClient>();
 let sequence = 0;
+/** Every WireConnection this worker opened for the current workload. */
+let wires: WireConnection[] = [];
+/** Resume: users logged in once, with their token and source address; `connection` until dropped. */
+let prepared: { name: string; token: string; localAddress: string; connection: WireConnection | null }[] = [];
+/** Login storm: connections waiting for their LOGIN. */
+let stormConnections: WireConnection[] = [];
+let probe: { stop: () => Promise<ProbeResult> } | null = null;
 
 function noteError(error: unknown): void {
   counters.firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -67,6 +77,53 @@ function track(client: ChatClient): ChatClient {
 
 async function open(): Promise<ChatClient> {
   return track(await ChatClient.connect(clientOptions()));
+}
+
+function trackWire(connection: WireConnection): WireConnection {
+  wires.push(connection);
+  connection.onClose = (error) => {
+    if (error !== undefined) {
+      counters.unexpectedCloses++;
+      noteError(error);
+    }
+  };
+  return connection;
+}
+
+async function openWire(localAddress?: string): Promise<WireConnection> {
+  return trackWire(await WireConnection.connect(target, requestTimeoutMs, localAddress));
+}
+
+const credentials = (name: string, secret: string): string => `${escapeField(name)}|${escapeField(secret)}`;
+
+/** The second field of a `200|…` reply (a user id, a token, a count). */
+const secondField = (payload: string): string => splitFields(payload)[1] ?? '';
+
+/**
+ * dm-acks receiver: counts each 2013 MESSAGE (content is its 4th field) and acknowledges
+ * the ids in batches of `batch`, or `delayMs` after the first id of a batch.
+ */
+function acknowledging(connection: WireConnection, batch: number, delayMs: number): void {
+  let ids: string[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    const payload = ids.join('|');
+    ids = [];
+    connection.request(Wire.ACK, payload).then(
+      (reply) => void (counters.confirmed += Number(secondField(reply))),
+      noteError,
+    );
+  };
+  connection.onPush = (type, payload) => {
+    if (type !== Wire.MESSAGE) return;
+    const fields = splitFields(payload);
+    onPush(fields[3] ?? '');
+    ids.push(fields[0]!);
+    if (ids.length >= batch) flush();
+    else timer ??= setTimeout(flush, delayMs);
+  };
 }
 
 function openFrom(localAddress: string): Promise<ChatClient> {
@@ -191,6 +248,21 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return null;
 
     case 'dm.setup': {
+      if (request.acks) {
+        await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
+          const [sender, receiver] = await Promise.all([open(), openWire()]);
+          const [, to] = await Promise.all([
+            sender.register(senderName, password),
+            receiver.request(Wire.REGISTER, credentials(receiverName, password)).then((reply) => Number(secondField(reply))),
+          ]);
+          await Promise.all([sender.login(senderName, password), receiver.request(Wire.LOGIN, credentials(receiverName, password))]);
+          acknowledging(receiver, request.ackBatch, request.ackDelayMs);
+          await receiver.request(Wire.ENABLE_ACKS);
+          senders.push({ send: (text) => sender.sendMessage(to, text) });
+          counters.done++;
+        });
+        return null;
+      }
       await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
         const [sender, receiver] = await Promise.all([open(), open()]);
         const [, receiverUser] = await Promise.all([
@@ -367,6 +439,106 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return fetched;
     }
 
+    case 'resume.prepare': {
+      await eachLimited(request.names, request.concurrency, async (name, index) => {
+        const localAddress = request.localAddresses[index]!;
+        const connection = await openWire(localAddress);
+        await connection.request(Wire.LOGIN, credentials(name, password));
+        const token = secondField(await connection.request(Wire.SESSION_TOKEN));
+        prepared.push({ name, token, localAddress, connection });
+        counters.done++;
+      });
+      return null;
+    }
+
+    case 'resume.drop': {
+      for (const user of prepared) {
+        user.connection?.reset();
+        user.connection = null;
+      }
+      wires = [];
+      return prepared.length;
+    }
+
+    case 'resume.storm': {
+      await sleepUntil(request.startUs);
+      const startUs = nowUs();
+      let count = 0;
+      let lastUs = startUs;
+      const one = async ({ name, token, localAddress }: (typeof prepared)[number]): Promise<void> => {
+        const t0 = nowUs();
+        try {
+          const connection = await openWire(localAddress);
+          const t1 = nowUs();
+          await connection.request(Wire.RESUME, credentials(name, token));
+          lastUs = nowUs();
+          latency.record(lastUs - t0);
+          ackLatency.record(lastUs - t1);
+          count++;
+          counters.done++;
+        } catch (error) {
+          counters.failed++;
+          noteError(error);
+        }
+      };
+      if (request.concurrency === 0) await Promise.all(prepared.map(one));
+      else await eachLimited(prepared, request.concurrency, one);
+      const timing: PhaseTiming = { startUs, endUs: lastUs, count };
+      return timing;
+    }
+
+    case 'token': {
+      const connection = await openWire();
+      await connection.request(Wire.LOGIN, credentials(request.name, password));
+      const token = secondField(await connection.request(Wire.SESSION_TOKEN));
+      connection.destroy();
+      return token;
+    }
+
+    case 'storm.open': {
+      await eachLimited(Array.from({ length: request.count }), 64, async () => {
+        stormConnections.push(await openWire());
+      });
+      return null;
+    }
+
+    case 'storm.login': {
+      await sleepUntil(request.startUs);
+      const startUs = nowUs();
+      let count = 0;
+      let lastUs = startUs;
+      await Promise.all(
+        stormConnections.map(async (connection, index) => {
+          const t0 = nowUs();
+          try {
+            await connection.request(Wire.LOGIN, credentials(request.names[index % request.names.length]!, password));
+            lastUs = nowUs();
+            latency.record(lastUs - t0);
+            count++;
+            counters.done++;
+          } catch (error) {
+            counters.failed++;
+            noteError(error);
+          }
+        }),
+      );
+      const timing: PhaseTiming = { startUs, endUs: lastUs, count };
+      return timing;
+    }
+
+    case 'probe.start': {
+      if (probe !== null) throw new Error('the probe is already running');
+      probe = startProbe(request.pingMs, request.resumeMs, request.name, request.token);
+      return null;
+    }
+
+    case 'probe.stop': {
+      const running = probe;
+      probe = null;
+      if (running === null) throw new Error('no probe is running');
+      return running.stop();
+    }
+
     case 'closeAll': {
       const all = clients;
       clients = [];
@@ -375,9 +547,75 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       loggedIn.clear();
       for (const client of all) client.removeAllListeners('close');
       for (const client of all) client.destroy();
-      return all.length;
+      const allWires = wires;
+      wires = [];
+      prepared = [];
+      stormConnections = [];
+      for (const connection of allWires) {
+        connection.onClose = null;
+        connection.destroy();
+      }
+      return all.length + allWires.length;
     }
   }
+}
+
+/**
+ * PING on one connection every pingMs, whether or not the last one was answered (a stalled
+ * server shows as one long wait per ping sent meanwhile), and every resumeMs a RESUME on a
+ * fresh connection, timed from its connect.
+ */
+function startProbe(pingMs: number, resumeMs: number, name: string, token: string): { stop: () => Promise<ProbeResult> } {
+  const ping = new Histogram();
+  const resume = new Histogram();
+  let failed = 0;
+  let firstError: string | null = null;
+  const fault = (error: unknown): void => {
+    failed++;
+    firstError ??= error instanceof Error ? error.message : String(error);
+  };
+  const inFlight = new Set<Promise<void>>();
+  const hold = (work: Promise<void>): void => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+  const pinger = WireConnection.connect(target, requestTimeoutMs);
+  const pingTimer = setInterval(() => {
+    const t0 = nowUs();
+    hold(
+      pinger
+        .then((connection) => connection.request(Wire.PING))
+        .then(() => ping.record(nowUs() - t0), fault),
+    );
+  }, pingMs);
+  const resumeTimer = setInterval(() => {
+    const t0 = nowUs();
+    hold(
+      WireConnection.connect(target, requestTimeoutMs).then(
+        (connection) =>
+          connection.request(Wire.RESUME, credentials(name, token)).then(
+            () => {
+              resume.record(nowUs() - t0);
+              connection.reset();
+            },
+            (error: unknown) => {
+              fault(error);
+              connection.reset();
+            },
+          ),
+        fault,
+      ),
+    );
+  }, resumeMs);
+  return {
+    stop: async () => {
+      clearInterval(pingTimer);
+      clearInterval(resumeTimer);
+      await Promise.all([...inFlight]);
+      await pinger.then((connection) => connection.destroy(), fault);
+      return { ping: ping.toData(), resume: resume.toData(), failed, firstError };
+    },
+  };
 }
 
 process.on('message', (message: WorkerMessage) => {

@@ -19,17 +19,19 @@ import {
   type Counters,
   type OfflineFetch,
   type PhaseTiming,
+  type ProbeResult,
   type Target,
   type WorkerReply,
   type WorkerRequest,
 } from './ipc';
 import { startMariadb, startRedis, type Service } from './cluster-services';
 import * as proc from './proc';
+import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hasher';
 
 // ---------------------------------------------------------------------------------
 // Flags
 
-const WORKLOADS = ['dm', 'fanout', 'idle', 'offline', 'baseline', 'cluster'] as const;
+const WORKLOADS = ['dm', 'dm-acks', 'fanout', 'idle', 'resume', 'offline', 'baseline', 'cluster'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -43,6 +45,16 @@ interface Options {
   senders: number;
   connections: number;
   offlineMessages: number;
+  /** resume: users that log in once, drop, and RESUME at once. */
+  resumeUsers: number;
+  /** resume: connect + RESUME in flight per worker during the storm; 0: all at once. */
+  resumeConcurrency: number;
+  /** resume: password LOGINs at the server's default scrypt cost during the login storm; 0: no storm. */
+  stormLogins: number;
+  pingIntervalMs: number;
+  /** dm-acks: ids per ACK, and the longest a received id waits for its ACK. */
+  ackBatch: number;
+  ackDelayMs: number;
   size: number;
   workers: number;
   perAddress: number;
@@ -62,8 +74,8 @@ interface Options {
   redisUrl: string | null;
 }
 
-const FULL_SIZES = { pairs: 50, durationS: 15, members: 1000, connections: 20_000, offlineMessages: 10_000 };
-const QUICK_SIZES = { pairs: 10, durationS: 5, members: 200, connections: 2_000, offlineMessages: 2_000 };
+const FULL_SIZES = { pairs: 50, durationS: 15, members: 1000, connections: 20_000, offlineMessages: 10_000, resumeUsers: 10_000, stormLogins: 100 };
+const QUICK_SIZES = { pairs: 10, durationS: 5, members: 200, connections: 2_000, offlineMessages: 2_000, resumeUsers: 2_000, stormLogins: 20 };
 
 const HELP = `npm run bench -- [flags]
 
@@ -76,10 +88,19 @@ bench/results/<ISO timestamp>.json.
 Workloads (all by default, in this order):
   dm        K sender/receiver pairs, each sender keeping W messages in flight for D s:
             delivered messages/s, send->receipt latency p50/p95/p99/max, ack latency
+  dm-acks   the dm workload with every receiver in ack mode (ENABLE_ACKS, 2013 frames
+            acknowledged with ACK in batches): messages/s and its ratio to dm of the
+            same run (selecting dm-acks runs dm too)
   fanout    one group of M online members, S senders keeping W in flight for D s:
             deliveries/s and delivery latency
   idle      N logged-in connections held open over 127.0.0.2, 127.0.0.3, ...:
             server RSS per connection, logins/s
+  resume    R users log in once (password) over 127.0.1.2, 127.0.1.3, ..., take a
+            session token (1021) and are dropped; then all reconnect at once with
+            RESUME (1022): resumes/s, time until the last is served, latency, failures.
+            Then the login storm, on a server restarted with the production scrypt cost:
+            L password LOGINs at once while one connection PINGs every few ms and
+            another RESUMEs every 100 ms: PING and RESUME latency during the storm
   offline   X messages stored for an offline user, then fetched by
             GET_OFFLINE_MESSAGES (1014) batches: store rate, fetch time
   baseline  the dm workload against bench/relay.ts (a bare frame relay), and the
@@ -103,6 +124,14 @@ Flags (defaults in brackets; --quick values after the slash):
   -N, --connections N    idle logged-in connections [${FULL_SIZES.connections} / ${QUICK_SIZES.connections}]
                          (capped, with a warning, to what the open-file limits allow)
   -X, --offline-messages N   messages stored for the offline user [${FULL_SIZES.offlineMessages} / ${QUICK_SIZES.offlineMessages}]
+  -R, --resume-users N   resume: users that reconnect at once [${FULL_SIZES.resumeUsers} / ${QUICK_SIZES.resumeUsers}]
+                         (capped, with a warning, to what the open-file limits allow)
+  --resume-concurrency N resume: connects + RESUMEs in flight per worker [0: all at once]
+  -L, --storm-logins N   resume: password LOGINs of the login storm, at the production
+                         scrypt cost (about 0.5 s of hashing each here) [${FULL_SIZES.stormLogins} / ${QUICK_SIZES.stormLogins}; 0: none]
+  --ping-interval MS     login storm: PING period of the probe connection [10]
+  --ack-batch N          dm-acks: ids per ACK [50]
+  --ack-delay MS         dm-acks: longest wait before a partial batch is acknowledged [100]
   --size BYTES           message content size [100]
   --workers N            load processes [2]
   --per-address N        idle connections per 127.0.0.x source address [10000]
@@ -138,6 +167,8 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '-S': '--senders',
     '-N': '--connections',
     '-X': '--offline-messages',
+    '-R': '--resume-users',
+    '-L': '--storm-logins',
     '-h': '--help',
   };
   const values = new Map<string, string>();
@@ -153,6 +184,12 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '--senders',
     '--connections',
     '--offline-messages',
+    '--resume-users',
+    '--resume-concurrency',
+    '--storm-logins',
+    '--ping-interval',
+    '--ack-batch',
+    '--ack-delay',
     '--size',
     '--workers',
     '--per-address',
@@ -211,6 +248,8 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     for (const w of asked) {
       if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (${WORKLOADS.join(', ')})`);
     }
+    // dm-acks is reported against dm of the same run.
+    if (asked.includes('dm-acks')) asked.push('dm');
     only = WORKLOADS.filter((w) => asked.includes(w));
     if (only.length === 0) throw new UsageError('--only: no workload named');
   }
@@ -226,6 +265,12 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     senders: int('--senders', 5, 1, 1_000_000),
     connections: int('--connections', sizes.connections, 1, 10_000_000),
     offlineMessages: int('--offline-messages', sizes.offlineMessages, 1, 100_000_000),
+    resumeUsers: int('--resume-users', sizes.resumeUsers, 1, 10_000_000),
+    resumeConcurrency: int('--resume-concurrency', 0, 0, 10_000_000),
+    stormLogins: int('--storm-logins', sizes.stormLogins, 0, 100_000),
+    pingIntervalMs: int('--ping-interval', 10, 1, 10_000),
+    ackBatch: int('--ack-batch', 50, 1, 1000),
+    ackDelayMs: int('--ack-delay', 100, 1, 60_000),
     size: int('--size', 100, 20, 4096),
     workers: int('--workers', 2, 1, 64),
     perAddress: int('--per-address', 10_000, 1, 28_000),
@@ -584,6 +629,7 @@ function diff(a: Counters, b: Counters): Counters {
     received: a.received - b.received,
     receivedInWindow: a.receivedInWindow - b.receivedInWindow,
     ackedInWindow: a.ackedInWindow - b.ackedInWindow,
+    confirmed: a.confirmed - b.confirmed,
     done: a.done - b.done,
     unexpectedCloses: a.unexpectedCloses - b.unexpectedCloses,
     firstError: a.firstError,
@@ -668,6 +714,8 @@ interface StreamResult {
   readonly ackedPerSecond: number;
   readonly latency: LatencySummary;
   readonly ackLatency: LatencySummary;
+  /** dm-acks: deliveries the server confirmed in its ACK replies. */
+  readonly confirmed: number;
   readonly usage: Usage;
   /** CPU time of the process under test per delivery in the window, µs. */
   readonly cpuUsPerDelivery: number;
@@ -678,7 +726,7 @@ interface StreamResult {
  * The timed part shared by dm, fanout and baseline: all workers send from a common
  * start time for D seconds; then the last deliveries are awaited.
  */
-async function stream(label: string, pid: number, o: Options, deliveriesPerAck: number): Promise<StreamResult> {
+async function stream(label: string, pid: number, o: Options, deliveriesPerAck: number, acks = false): Promise<StreamResult> {
   await collectAll(); // counters of the setup start afresh
   const startUs = nowUs() + 500_000;
   const endUs = startUs + o.durationS * 1e6;
@@ -707,6 +755,11 @@ async function stream(label: string, pid: number, o: Options, deliveriesPerAck: 
       lastProgressUs = nowUs();
     }
   }
+  // Ack mode: the receivers' last batches are acknowledged within ackDelayMs.
+  for (const until = nowUs() + o.ackDelayMs * 1000 + 5e6; acks && c.confirmed < c.received && nowUs() < until; ) {
+    await sleep(50);
+    c = await totals();
+  }
   stop();
   const drainS = (nowUs() - b.atUs) / 1e6;
   const collected = await collectAll();
@@ -731,6 +784,7 @@ async function stream(label: string, pid: number, o: Options, deliveriesPerAck: 
     ackedPerSecond: k.ackedInWindow / durationS,
     latency: collected.latency.summary(),
     ackLatency: collected.ack.summary(),
+    confirmed: k.confirmed,
     usage: u,
     cpuUsPerDelivery: (u.cpuSeconds * 1e6) / k.receivedInWindow,
     firstError: k.firstError,
@@ -749,14 +803,28 @@ function disturbed(label: string, u: Usage): void {
   }
 }
 
-async function dmWorkload(label: string, pid: number, o: Options, tag = label.slice(0, 1)): Promise<StreamResult> {
+/** With `acks`, the receivers run in ack mode (PROTOCOL §8): ENABLE_ACKS, 2013 frames, batched ACKs. */
+async function dmWorkload(label: string, pid: number, o: Options, tag = label.slice(0, 1), acks = false): Promise<StreamResult> {
   const pairs: [string, string][] = Array.from({ length: o.pairs }, (_, i) => [`${prefix}${tag}${i}s`, `${prefix}${tag}${i}r`]);
-  say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login)`);
+  say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login${acks ? ' + ENABLE_ACKS' : ''})`);
   const stop = progress(`${label} setup`, pid, (c) => `pairs ready ${int(c.done)}/${int(o.pairs)}`);
-  await Promise.all(workers.map((w, i) => w.call({ op: 'dm.setup', pairs: pairs.filter((_, p) => p % workers.length === i) })));
+  await Promise.all(
+    workers.map((w, i) =>
+      w.call({
+        op: 'dm.setup',
+        pairs: pairs.filter((_, p) => p % workers.length === i),
+        acks,
+        ackBatch: o.ackBatch,
+        ackDelayMs: o.ackDelayMs,
+      }),
+    ),
+  );
   stop();
-  say(`[${label}] ${o.pairs} pairs x window ${o.window} for ${o.durationS} s, ${o.size}-byte messages`);
-  const result = await stream(label, pid, o, 1);
+  say(
+    `[${label}] ${o.pairs} pairs x window ${o.window} for ${o.durationS} s, ${o.size}-byte messages` +
+      (acks ? `; receivers acknowledge every ${o.ackBatch} messages or ${o.ackDelayMs} ms` : ''),
+  );
+  const result = await stream(label, pid, o, 1, acks);
   await closeAll();
   return result;
 }
@@ -971,6 +1039,206 @@ async function idleWorkload(pid: number, o: Options, n: number, restart: () => P
   };
 }
 
+interface ResumeResult {
+  readonly users: number;
+  readonly requested: number;
+  readonly sourceAddresses: string[];
+  /** Connect + RESUME in flight per worker; 0: all at once. */
+  readonly concurrency: number;
+  readonly registrationsPerSecond: number;
+  readonly loginsPerSecond: number;
+  readonly resumed: number;
+  readonly failures: number;
+  readonly resumesPerSecond: number;
+  /** From the common start until the last RESUME was answered. */
+  readonly lastServedSeconds: number;
+  /** Connect started → RESUME answered. */
+  readonly latency: LatencySummary;
+  /** RESUME written → answered. */
+  readonly replyLatency: LatencySummary;
+  readonly usage: Usage;
+  readonly cpuUsPerResume: number;
+  readonly rssResumedKiB: number;
+  readonly firstError: string | null;
+  readonly loginStorm: LoginStormResult | null;
+}
+
+interface LoginStormResult {
+  readonly scrypt: { N: number; r: number; p: number };
+  readonly logins: number;
+  readonly users: number;
+  readonly served: number;
+  readonly failures: number;
+  readonly seconds: number;
+  readonly loginsPerSecond: number;
+  readonly loginLatency: LatencySummary;
+  readonly pingIntervalMs: number;
+  /** PING round trips on a quiet server, just before the storm. */
+  readonly pingQuiet: LatencySummary;
+  readonly ping: LatencySummary;
+  /** A fresh connection's connect + RESUME, every 100 ms during the storm. */
+  readonly resume: LatencySummary;
+  readonly probeFailures: number;
+  readonly usage: Usage;
+  readonly firstError: string | null;
+}
+
+/**
+ * R users log in once with a password, take a session token and keep their connection;
+ * all are dropped at once (TCP reset), and all reconnect at once and RESUME. Then the
+ * login storm on a server restarted with the production scrypt cost (its users must be
+ * hashed at that cost), and a restart back to the run's cost for the workloads after.
+ */
+async function resumeWorkload(
+  pid: number,
+  o: Options,
+  n: number,
+  restart: (env?: Record<string, string>) => Promise<number>,
+): Promise<ResumeResult> {
+  const names = Array.from({ length: n }, (_, i) => `${prefix}u${i}`);
+  // 127.0.1.x: apart from the idle workload's 127.0.0.x and whatever it left in TIME_WAIT.
+  const addresses = names.map((_, i) => `127.0.1.${2 + Math.floor(i / o.perAddress)}`);
+  const sourceAddresses = [...new Set(addresses)];
+  const nameParts = slices(names, workers.length);
+  const addressParts = slices(addresses, workers.length);
+
+  say(`[resume] registering ${int(n)} users`);
+  let a = snap(pid);
+  let stop = progress('resume register', pid, (c, d, s) => `registered ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  await Promise.all(workers.map((w, i) => w.call({ op: 'register', names: nameParts[i]!, concurrency: 64 })));
+  stop();
+  const registrationsPerSecond = n / usage(a, snap(pid)).seconds;
+  checkCounters('resume register', (await collectAll()).counters);
+
+  say(`[resume] logging ${int(n)} users in from ${sourceAddresses.join(', ')} (LOGIN + SESSION_TOKEN), ${o.loginConcurrency} at a time per worker`);
+  a = snap(pid);
+  stop = progress('resume login', pid, (c, d, s) => `logged in ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  await Promise.all(
+    workers.map((w, i) =>
+      w.call({ op: 'resume.prepare', names: nameParts[i]!, localAddresses: addressParts[i]!, concurrency: o.loginConcurrency }),
+    ),
+  );
+  stop();
+  const loginsPerSecond = n / usage(a, snap(pid)).seconds;
+  checkCounters('resume login', (await collectAll()).counters);
+  await settle(pid, o.settleTimeoutS);
+
+  say(`[resume] dropping all ${int(n)} connections at once (TCP reset)`);
+  await Promise.all(workers.map((w) => w.call({ op: 'resume.drop' })));
+  await settle(pid, o.settleTimeoutS);
+  await collectAll();
+
+  const how = o.resumeConcurrency === 0 ? 'all at once' : `${o.resumeConcurrency} in flight per worker`;
+  say(`[resume] ${int(n)} users reconnect and RESUME, ${how}`);
+  const startUs = nowUs() + 500_000;
+  const storm = Promise.all(workers.map((w) => w.call<PhaseTiming>({ op: 'resume.storm', startUs, concurrency: o.resumeConcurrency })));
+  await sleepUntil(startUs);
+  a = snap(pid);
+  stop = progress('resume storm', pid, (c, d, s) => `resumed ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)  failed ${int(c.failed)}`);
+  const timings = await storm;
+  const b = snap(pid);
+  stop();
+  const stormUsage = usage(a, b);
+  disturbed('resume storm', stormUsage);
+  const collected = await collectAll();
+  const k = collected.counters;
+  checkCounters('resume storm', k);
+  const resumed = timings.reduce((sum, x) => sum + x.count, 0);
+  const lastServedSeconds = (Math.max(...timings.map((x) => x.endUs)) - startUs) / 1e6;
+  const rssResumedKiB = proc.statusKiB(pid);
+  say(`[resume] ${int(resumed)} resumed in ${lastServedSeconds.toFixed(2)} s, ${int(k.failed)} failed; closing them`);
+  await closeAll();
+  await settle(pid, o.settleTimeoutS);
+
+  const loginStorm = o.stormLogins > 0 ? await loginStormPhase(o, restart) : null;
+  return {
+    users: n,
+    requested: o.resumeUsers,
+    sourceAddresses,
+    concurrency: o.resumeConcurrency,
+    registrationsPerSecond,
+    loginsPerSecond,
+    resumed,
+    failures: n - resumed,
+    resumesPerSecond: resumed / lastServedSeconds,
+    lastServedSeconds,
+    latency: collected.latency.summary(),
+    replyLatency: collected.ack.summary(),
+    usage: stormUsage,
+    cpuUsPerResume: (stormUsage.cpuSeconds * 1e6) / resumed,
+    rssResumedKiB,
+    firstError: k.firstError,
+    loginStorm,
+  };
+}
+
+/** Users the login storm's LOGINs are spread over (each hashed once at registration). */
+const STORM_USERS = 8;
+const STORM_RESUME_MS = 100;
+
+async function loginStormPhase(o: Options, restart: (env?: Record<string, string>) => Promise<number>): Promise<LoginStormResult> {
+  const cost = DEFAULT_SCRYPT_COST;
+  say(`[login storm] restarting the server with the production password-hash cost (scrypt N=${cost.N} r=${cost.r} p=${cost.p})`);
+  let pid = await restart({ CHAT_SCRYPT_N: String(cost.N), CHAT_SCRYPT_R: String(cost.r), CHAT_SCRYPT_P: String(cost.p) });
+  await settle(pid, o.settleTimeoutS);
+  const names = Array.from({ length: Math.min(STORM_USERS, o.stormLogins) }, (_, i) => `${prefix}L${i}`);
+  say(`[login storm] registering ${names.length} users at that cost, opening ${int(o.stormLogins)} connections`);
+  await workers[0]!.call({ op: 'register', names, concurrency: names.length });
+  const token = await workers[0]!.call<string>({ op: 'token', name: names[0]! });
+  const counts = slices(Array.from({ length: o.stormLogins }), workers.length).map((part) => part.length);
+  await Promise.all(workers.map((w, i) => w.call({ op: 'storm.open', count: counts[i]! })));
+  await collectAll();
+  await settle(pid, o.settleTimeoutS);
+
+  // The probe runs on the last worker; with one worker it shares it with the storm's LOGINs, which cost it little.
+  const prober = workers[workers.length - 1]!;
+  const probeStart: WorkerRequest = { op: 'probe.start', pingMs: o.pingIntervalMs, resumeMs: STORM_RESUME_MS, name: names[0]!, token };
+  await prober.call(probeStart);
+  await sleep(2000);
+  const quiet = await prober.call<ProbeResult>({ op: 'probe.stop' });
+
+  say(`[login storm] ${int(o.stormLogins)} LOGINs at once; PING every ${o.pingIntervalMs} ms and a RESUME every ${STORM_RESUME_MS} ms meanwhile`);
+  await prober.call(probeStart);
+  const startUs = nowUs() + 300_000;
+  const logins = Promise.all(workers.map((w) => w.call<PhaseTiming>({ op: 'storm.login', names, startUs })));
+  await sleepUntil(startUs);
+  const a = snap(pid);
+  const stop = progress('login storm', pid, (c) => `logged in ${int(c.done)}/${int(o.stormLogins)}  failed ${int(c.failed)}`);
+  const timings = await logins;
+  const b = snap(pid);
+  stop();
+  const during = await prober.call<ProbeResult>({ op: 'probe.stop' });
+  const stormUsage = usage(a, b);
+  disturbed('login storm', stormUsage);
+  const collected = await collectAll();
+  checkCounters('login storm', collected.counters);
+  if (quiet.failed + during.failed > 0) warn(`login storm: ${quiet.failed + during.failed} probe requests failed (first: ${quiet.firstError ?? during.firstError})`);
+  const served = timings.reduce((sum, x) => sum + x.count, 0);
+  const seconds = (Math.max(...timings.map((x) => x.endUs)) - startUs) / 1e6;
+  await closeAll();
+  say('[login storm] restarting the server with the run\'s password-hash cost');
+  pid = await restart();
+  await settle(pid, o.settleTimeoutS);
+  const summary = (data: ProbeResult['ping']): LatencySummary => Histogram.from([data]).summary();
+  return {
+    scrypt: { N: cost.N, r: cost.r, p: cost.p },
+    logins: o.stormLogins,
+    users: names.length,
+    served,
+    failures: o.stormLogins - served,
+    seconds,
+    loginsPerSecond: served / seconds,
+    loginLatency: collected.latency.summary(),
+    pingIntervalMs: o.pingIntervalMs,
+    pingQuiet: summary(quiet.ping),
+    ping: summary(during.ping),
+    resume: summary(during.resume),
+    probeFailures: quiet.failed + during.failed,
+    usage: stormUsage,
+    firstError: collected.counters.firstError ?? during.firstError,
+  };
+}
+
 interface OfflineResult {
   readonly messages: number;
   readonly stored: number;
@@ -1106,9 +1374,10 @@ async function main(): Promise<number> {
   const dbFile = join(dbFolder, 'chat.sqlite');
   const dbFilesystem = proc.filesystemOf(dbFolder);
 
-  // Open files: the idle workload needs N sockets in the server and N/workers in each worker.
-  const wantServer = runs.has('idle') ? o.connections + 1024 : 0;
-  const wantWorker = runs.has('idle') ? Math.ceil(o.connections / o.workers) + 1024 : 0;
+  // Open files: the idle and resume workloads need N sockets in the server and N/workers in each worker.
+  const held = Math.max(runs.has('idle') ? o.connections : 0, runs.has('resume') ? o.resumeUsers : 0);
+  const wantServer = held > 0 ? held + 1024 : 0;
+  const wantWorker = held > 0 ? Math.ceil(held / o.workers) + 1024 : 0;
   const serverNofile = chooseNofile(wantServer);
   const workerNofile = chooseNofile(wantWorker);
 
@@ -1150,7 +1419,7 @@ async function main(): Promise<number> {
     .filter(([k]) => !['CHAT_DB', 'CHAT_SCRYPT_N', 'CHAT_SCRYPT_R', 'CHAT_SCRYPT_P'].includes(k))
     .map(([k, v]) => `${k}=${v}`);
   say(`server environment: ${shownEnv.join(' ')}`);
-  if (runs.has('idle')) {
+  if (held > 0) {
     say(
       `open files: shell soft ${fd.soft}, hard ${fd.hard}; wanted ${wantServer} for the server, ${wantWorker} per worker; ` +
         `server gets ${serverNofile ?? fd.soft}, workers ${workerNofile ?? fd.soft}` +
@@ -1166,8 +1435,8 @@ async function main(): Promise<number> {
     profiles.push(join(resultsDir, profileName));
     return ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`];
   };
-  const launch = async (): Promise<Served> => {
-    const started = await startServing('chat server', serverScript, profiling(), { ...baseEnv, ...chatEnv }, 'chat server listening', serverNofile);
+  const launch = async (env: Record<string, string> = {}): Promise<Served> => {
+    const started = await startServing('chat server', serverScript, profiling(), { ...baseEnv, ...chatEnv, ...env }, 'chat server listening', serverNofile);
     say(`chat server pid ${started.pid} listening on 127.0.0.1:${started.port}`);
     return started;
   };
@@ -1185,10 +1454,11 @@ async function main(): Promise<number> {
   let server = await launch();
   const serverPids = [server.pid];
   let serverTarget: Target = { host: '127.0.0.1', port: server.port };
-  const restartServer = async (): Promise<number> => {
+  /** A fresh server process on the same database; `env` overrides the run's settings for it. */
+  const restartServer = async (env: Record<string, string> = {}): Promise<number> => {
     const code = await stopServing(server);
     if (code !== 0) warn(`the chat server exited with code ${code} when stopped for a restart`);
-    server = await launch();
+    server = await launch(env);
     serverPids.push(server.pid);
     serverTarget = { host: '127.0.0.1', port: server.port };
     await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
@@ -1199,22 +1469,22 @@ async function main(): Promise<number> {
   await Promise.all(workers.map((w) => w.call({ op: 'init', target: serverTarget, password: 'bench-password-1', requestTimeoutMs: REQUEST_TIMEOUT_MS })));
 
   // What fits: the server's and workers' actual limits, minus what they already hold.
-  let idleN = o.connections;
-  if (runs.has('idle')) {
+  const fitting = (label: string, requested: number): number => {
     const serverLimit = proc.openFilesLimit(server.pid);
     const serverRoom = serverLimit - proc.openFileCount(server.pid) - 200;
     const workerRoom = Math.min(...workers.map((w) => proc.openFilesLimit(w.pid) - proc.openFileCount(w.pid) - 100)) * o.workers;
-    const portRoom = 253 * o.perAddress; // 127.0.0.2 .. 127.0.0.254
+    const portRoom = 253 * o.perAddress; // 127.0.x.2 .. 127.0.x.254
     const fits = Math.max(0, Math.min(serverRoom, workerRoom, portRoom));
-    if (idleN > fits) {
-      warn(
-        `idle: ${int(o.connections)} connections do not fit the open-file limits (server ${serverLimit}, workers ${workers
-          .map((w) => proc.openFilesLimit(w.pid))
-          .join('/')}; raising them failed: ${fd.prlimit ? 'not permitted' : 'no prlimit'}); using ${int(fits)}`,
-      );
-      idleN = fits;
-    }
-  }
+    if (requested <= fits) return requested;
+    warn(
+      `${label}: ${int(requested)} connections do not fit the open-file limits (server ${serverLimit}, workers ${workers
+        .map((w) => proc.openFilesLimit(w.pid))
+        .join('/')}; raising them failed: ${fd.prlimit ? 'not permitted' : 'no prlimit'}); using ${int(fits)}`,
+    );
+    return fits;
+  };
+  const idleN = runs.has('idle') ? fitting('idle', o.connections) : o.connections;
+  const resumeN = runs.has('resume') ? fitting('resume', o.resumeUsers) : o.resumeUsers;
 
   const results: Record<string, unknown> = {};
   let failures = 0;
@@ -1231,6 +1501,16 @@ async function main(): Promise<number> {
           dm = await dmWorkload('dm', server.pid, o);
           results.dm = { pairs: o.pairs, window: o.window, ...dm };
           streamRows('dm', dm, 'delivered msgs');
+          break;
+        }
+        case 'dm-acks': {
+          const r = await dmWorkload('dm-acks', server.pid, o, 'a', true);
+          const ratio = dm === null ? NaN : r.perSecond / dm.perSecond;
+          results['dm-acks'] = { pairs: o.pairs, window: o.window, ackBatch: o.ackBatch, ackDelayMs: o.ackDelayMs, ...r, ratioToDm: ratio };
+          streamRows('dm-acks', r, 'delivered msgs');
+          row('dm-acks', 'received / confirmed by ACK replies', `${int(r.received)} / ${int(r.confirmed)}`, r.usage);
+          row('dm-acks', `÷ dm of this run (target ≥ 0.80)`, `${fixed(ratio, 2)}x ${ratio >= 0.8 ? 'met' : 'NOT met'}`, null);
+          if (r.confirmed !== r.received) warn(`dm-acks: ${int(r.received)} messages received, ${int(r.confirmed)} confirmed as newly delivered by ACK`);
           break;
         }
         case 'fanout': {
@@ -1256,6 +1536,36 @@ async function main(): Promise<number> {
           row('idle', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
           row('idle', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
           row('idle', 'registrations/s', int(r.registrationsPerSecond), r.registerUsage);
+          break;
+        }
+        case 'resume': {
+          if (resumeN < 1) {
+            warn('resume: skipped, no connection fits the open-file limits');
+            break;
+          }
+          const r = await resumeWorkload(server.pid, o, resumeN, restartServer);
+          results.resume = r;
+          const fast = r.resumesPerSecond >= 2000;
+          const soon = r.lastServedSeconds <= 10 && r.failures === 0;
+          row('resume', 'users resumed at once / failures', `${int(r.resumed)} / ${int(r.failures)}`, r.usage);
+          row('resume', 'resumes/s (target ≥ 2,000)', `${int(r.resumesPerSecond)} ${fast ? 'met' : 'NOT met'}`, r.usage);
+          row('resume', `time until the last is served (s, target ≤ 10)`, `${fixed(r.lastServedSeconds, 2)} ${soon ? 'met' : 'NOT met'}`, r.usage);
+          row('resume', 'connect+RESUME p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+          row('resume', 'RESUME reply p50/p95/p99/max (ms)', latencyText(r.replyLatency), r.usage);
+          row('resume', 'CPU per resume (µs)', fixed(r.cpuUsPerResume, 1), r.usage);
+          row('resume', 'password logins/s before (LOGIN + 1021)', int(r.loginsPerSecond), null);
+          const s = r.loginStorm;
+          if (s !== null) {
+            const label = 'login storm';
+            const cost = `scrypt N=${s.scrypt.N} r=${s.scrypt.r} p=${s.scrypt.p}`;
+            row(label, `LOGINs at once (${cost}) / failures`, `${int(s.logins)} / ${int(s.failures)}`, s.usage);
+            row(label, 'logins/s at that cost', fixed(s.loginsPerSecond, 1), s.usage);
+            row(label, 'LOGIN p50/p95/p99/max (ms)', latencyText(s.loginLatency), s.usage);
+            row(label, `PING p50/p95/p99/max, quiet (ms)`, latencyText(s.pingQuiet), null);
+            row(label, `PING every ${s.pingIntervalMs} ms p50/p95/p99/max (ms)`, latencyText(s.ping), s.usage);
+            row(label, 'PING p99 (target < 50 ms)', `${ms(s.ping.p99Us)} ${s.ping.p99Us < 50_000 ? 'met' : 'NOT met'}`, s.usage);
+            row(label, `connect+RESUME every ${STORM_RESUME_MS} ms p50/p99/max (ms)`, `${ms(s.resume.p50Us)} / ${ms(s.resume.p99Us)} / ${ms(s.resume.maxUs)}`, s.usage);
+          }
           break;
         }
         case 'offline': {
@@ -1333,7 +1643,7 @@ async function main(): Promise<number> {
   }
 
   say('');
-  say(`results (${o.quick ? '--quick, ' : ''}K=${o.pairs} W=${o.window}${o.rate > 0 ? ` rate=${o.rate}/s` : ''} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
+  say(`results (${o.quick ? '--quick, ' : ''}K=${o.pairs} W=${o.window}${o.rate > 0 ? ` rate=${o.rate}/s` : ''} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages} R=${resumeN} L=${o.stormLogins}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
   say('CPU: the process under test (chat server; bench/relay.ts for "baseline") in % of one core over the measured phase;');
   say('RSS: its resident memory at the end of that phase; load CPU: all load workers together; other CPU: every other');
   say('process on the machine in that phase (not part of the benchmark). Latencies in ms.');
@@ -1350,7 +1660,7 @@ async function main(): Promise<number> {
     finishedAt: finishedAt.toISOString(),
     runId,
     argv: process.argv.slice(2),
-    flags: { ...o, connectionsUsed: idleN },
+    flags: { ...o, connectionsUsed: idleN, resumeUsersUsed: resumeN },
     node: process.version,
     machine: { ...host, clkTck: proc.clkTck(), fdLimits: fd, serverNofile, workerNofile },
     clock: 'latency: CLOCK_MONOTONIC (process.hrtime) in µs, written by the sender into the message, read by the receiver',
