@@ -1,7 +1,7 @@
 import type { IncomingFriendRequest, UserRef } from '../../domain';
 import type { Clock, Presence, Repositories, UnitOfWork } from '../ports';
 import type { PresenceAnnouncer } from './presence-announcer';
-import type { UnfinishedSessionEnds } from './unfinished-session-ends';
+import { ALL_SESSION_END_STEPS, type UnfinishedSessionEnds } from './unfinished-session-ends';
 
 export interface StartedSession {
   readonly user: UserRef;
@@ -60,7 +60,7 @@ export class SessionStarter {
       await this.unitOfWork.run((tx) => tx.sessions.close(sessionId));
     } catch {
       // The caller reports the first failure; this one is retried.
-      this.unfinished.add({ user, connectionId, sessionId, reason: 'disconnect', detail: 'login failed' }, false);
+      this.unfinished.add({ user, connectionId, sessionId, reason: 'disconnect', detail: 'login failed' }, ALL_SESSION_END_STEPS);
     }
   }
 }

@@ -1,5 +1,10 @@
 import { PresenceAnnouncer } from '../services/presence-announcer';
-import type { SessionEnd, UnfinishedSessionEnds } from '../services/unfinished-session-ends';
+import {
+  ALL_SESSION_END_STEPS,
+  type SessionEnd,
+  type SessionEndSteps,
+  type UnfinishedSessionEnds,
+} from '../services/unfinished-session-ends';
 import { describeError } from '../services/describe-error';
 import type { Clock, Logger, Presence, UnitOfWork } from '../ports';
 
@@ -27,7 +32,7 @@ export class EndSession {
    */
   async execute(input: EndSessionInput): Promise<void> {
     try {
-      await this.end(input, false);
+      await this.end(input, ALL_SESSION_END_STEPS);
     } catch (error) {
       this.logger.error('ending a session failed; it is finished later', {
         sessionId: input.sessionId,
@@ -38,39 +43,55 @@ export class EndSession {
 
   /** Tries again every end that failed; resolves with how many are still unfinished. */
   async finishUnfinished(): Promise<number> {
-    for (const { end, detached } of this.unfinished.takeAll()) {
+    for (const { end, steps } of this.unfinished.takeAll()) {
       // A failure puts it back for the next round.
-      await this.end(end, detached).catch(() => undefined);
+      await this.end(end, steps).catch(() => undefined);
     }
     return this.unfinished.size;
   }
 
-  private async end(input: SessionEnd, detached: boolean): Promise<void> {
-    if (!detached) {
-      let last: boolean;
+  /** Does the steps left; what fails is kept for the sweep, and the first failure rethrown. */
+  private async end(input: SessionEnd, steps: SessionEndSteps): Promise<void> {
+    let { detach, announce, close } = steps;
+    if (detach) {
       try {
-        ({ last } = await this.presence.detach(input.user.id, input.connectionId));
+        ({ last: announce } = await this.presence.detach(input.user.id, input.connectionId));
+        detach = false;
       } catch (error) {
-        this.unfinished.add(input, false);
+        this.unfinished.add(input, { detach, announce, close });
         throw error;
       }
-      // Friends hear of it even when the stored session cannot be closed yet.
-      if (last) await this.announcer.announceAfterCommit(input.user, 'offline');
     }
-    try {
-      await this.unitOfWork.run(async (tx) => {
-        await tx.sessions.close(input.sessionId);
-        if (input.revokeTokenIds && input.revokeTokenIds.length > 0) await tx.sessionTokens.revoke(input.revokeTokenIds);
-        await tx.activity.record({
-          userId: input.user.id,
-          action: input.reason,
-          detail: input.detail ?? null,
-          at: this.clock.now(),
+    let failure: unknown = null;
+    // Friends hear of it even when the stored session cannot be closed yet, and the other way round.
+    if (announce) {
+      try {
+        await this.announcer.announce(input.user, 'offline');
+        announce = false;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (close) {
+      try {
+        await this.unitOfWork.run(async (tx) => {
+          await tx.sessions.close(input.sessionId);
+          if (input.revokeTokenIds && input.revokeTokenIds.length > 0) await tx.sessionTokens.revoke(input.revokeTokenIds);
+          await tx.activity.record({
+            userId: input.user.id,
+            action: input.reason,
+            detail: input.detail ?? null,
+            at: this.clock.now(),
+          });
         });
-      });
-    } catch (error) {
-      this.unfinished.add(input, true);
-      throw error;
+        close = false;
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (announce || close) {
+      this.unfinished.add(input, { detach, announce, close });
+      throw failure;
     }
   }
 }
