@@ -109,6 +109,11 @@ function connectionSettings(options: ChatClientOptions): ConnectionSettings {
 /** A refused token: the server will not take it again (PROTOCOL §8: 401 dead, 403 banned). */
 const isRefusal = (error: unknown): error is ChatError => error instanceof ChatError && (error.status === 401 || error.status === 403);
 
+/** Rethrows anything but a ChatError (an answer: the server lacks the command, or refuses it). */
+function unlessChatError(error: unknown): void {
+  if (!(error instanceof ChatError)) throw error;
+}
+
 /** What reliable mode holds on top of the options. */
 interface ReliableState {
   readonly settings: ReliableSettings;
@@ -461,35 +466,48 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     this.connection = connection;
   }
 
-  /** LOGIN or RESUME, then in reliable mode the token and acks. `saved`: the token RESUME used, when known. */
-  private async authenticate(command: number, payload: string, saved: SavedSession | null): Promise<UserIdentity> {
+  /**
+   * LOGIN or RESUME, then in reliable mode the token and acks. `saved`: the token RESUME
+   * used, when known. `onResumable` runs once the session is resumable, before acks are
+   * enabled (and so before the messages that brings).
+   */
+  private async authenticate(
+    command: number,
+    payload: string,
+    saved: SavedSession | null,
+    onResumable?: (user: UserIdentity) => void,
+  ): Promise<UserIdentity> {
     const user = await this.send(command, payload, 2000, asUserIdentity);
     this.session = user;
-    if (this.reliable !== null) await this.startReliableSession(user, saved);
+    if (this.reliable !== null && (await this.keepToken(user, saved))) {
+      onResumable?.(user);
+      await this.enableAcks().catch(unlessChatError);
+    }
     return user;
   }
 
-  private resumeWith(saved: SavedSession): Promise<UserIdentity> {
-    return this.authenticate(RequestType.RESUME, `${escapeField(saved.username)}|${escapeField(saved.token)}`, saved);
+  private resumeWith(saved: SavedSession, onResumable?: (user: UserIdentity) => void): Promise<UserIdentity> {
+    return this.authenticate(RequestType.RESUME, `${escapeField(saved.username)}|${escapeField(saved.token)}`, saved, onResumable);
   }
 
   /**
-   * Saves a token to resume with (a fresh one unless `saved` is good for a while yet),
-   * then enables acks. A ChatError means the server lacks §8 or refuses it: the
-   * session works on, without being resumable or acknowledged.
+   * Makes the session resumable: saves a fresh token unless `saved` is good for a while
+   * yet. False when the server lacks §8 or refuses it (a ChatError): the session works
+   * on, neither resumable nor acknowledged.
    */
-  private async startReliableSession(user: UserIdentity, saved: SavedSession | null): Promise<void> {
-    const reliable = this.reliable!;
-    try {
-      if (needsFreshToken(saved, Date.now())) {
-        const { token, expiresAt } = await this.getSessionToken();
-        await reliable.saveToken({ username: user.username, token, expiresAt });
+  private async keepToken(user: UserIdentity, saved: SavedSession | null): Promise<boolean> {
+    if (needsFreshToken(saved, Date.now())) {
+      let fresh: SessionToken;
+      try {
+        fresh = await this.getSessionToken();
+      } catch (error) {
+        unlessChatError(error);
+        return false;
       }
-      this.resumable = true;
-      await this.enableAcks();
-    } catch (error) {
-      if (!(error instanceof ChatError)) throw error;
+      await this.reliable!.saveToken({ username: user.username, token: fresh.token, expiresAt: fresh.expiresAt });
     }
+    this.resumable = true;
+    return true;
   }
 
   /** A RESUME refused for good: the token is dead, forget it. Other failures keep it. */
@@ -560,9 +578,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     this.attach(socket);
     const connection = this.connection!;
     try {
-      const user = await this.resumeWith(saved);
-      this.reconnecting = false;
-      this.deliver('reconnected', user);
+      await this.resumeWith(saved, (user) => {
+        this.reconnecting = false;
+        this.deliver('reconnected', user);
+      });
     } catch (error) {
       if (this.stopping) return;
       await this.forgetRefusedToken(error);

@@ -97,8 +97,9 @@ export interface ChatClientEvents {
   /** Reliable mode: the next reconnect attempt is scheduled. */
   reconnecting: [attempt: ReconnectAttempt];
   /**
-   * Reliable mode: reconnected and resumed as this user, acks enabled again. What was
-   * missed meanwhile follows as `message` / `groupMessage` events (duplicates dropped).
+   * Reliable mode: reconnected and resumed as this user. Acks are enabled again right
+   * after, so what was missed meanwhile follows as `message` / `groupMessage` events
+   * (duplicates dropped).
    */
   reconnected: [user: UserIdentity];
   /**

@@ -145,11 +145,16 @@ describe('ChatClient in reliable mode, against a scripted server', () => {
     if (!client.isConnected) await expect(client.ping()).rejects.toThrow('not connected (reconnecting)');
 
     // 5 was never acknowledged (the batch was dropped with the connection): it comes again, with 8.
+    const order: string[] = [];
+    client.on('reconnected', () => order.push('reconnected'));
+    client.on('message', (m) => order.push(`message ${m.messageId}`));
     const next = await acceptResume(direct(5), direct(8), group(9));
     expect(await events.reconnected.next()).toEqual({ userId: 7, username: 'alice' });
     expect((await events.message.next()).messageId).toBe(8);
     expect((await events.groupMessage.next()).messageId).toBe(9);
     expect(await next.request()).toEqual({ type: 1024, payload: '5|8|9' });
+    // Applications hear of the reconnection before what it brings.
+    expect(order).toEqual(['reconnected', 'message 8']);
     expect(events.message.pending).toEqual([]);
     expect(client.user).toEqual({ userId: 7, username: 'alice' });
     // The token was good for long: kept, not replaced.
@@ -166,6 +171,10 @@ describe('ChatClient in reliable mode, against a scripted server', () => {
     peer.drop();
     const next = await acceptResume(direct(9));
     await events.reconnected.next();
+    // The PONG comes after the redelivered copy: it has been taken in.
+    const pong = client.ping();
+    await answer(next, 1019, '', frame(2000, '200|PONG'));
+    await pong;
     // close() sends what waits: only the redelivered copy.
     const closing = client.close();
     await answer(next, 1024, '9', frame(2000, '200|1'));
