@@ -558,7 +558,6 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     }
     if (this.stopping) return;
     if (saved === null) {
-      this.resumable = false;
       this.giveUp(new ConnectionClosedError('no saved session to resume', { cause: this.lastFailure }));
       return;
     }

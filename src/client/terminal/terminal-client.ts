@@ -433,12 +433,14 @@ class TerminalSession {
       const user = await this.client.login(username, password);
       this.names.rememberUser(user.userId, user.username);
       this.rl.setPrompt(`${user.username}> `);
-      this.print(`logged in as ${user.username} (#${user.userId})`);
       let listed: FriendRequest[] = [];
       try {
         listed = await this.client.getFriendRequests();
       } catch (error) {
         if (!isUnknownCommand(error)) throw error;
+      } finally {
+        // Said only now that what came with the login is in hand: whatever shows after this line is live.
+        this.print(`logged in as ${user.username} (#${user.userId})`);
       }
       this.heldRequests = null;
       const pending = new Map<number, FriendRequest>();
