@@ -35,6 +35,7 @@ export {
   runTerminalClient,
   type ChatClientOptions,
   type ChatClientEvents,
+  type ReliableOptions,
   type TerminalClientOptions,
 } from './client';
 /** The client's data types by name (some share a name with domain types): `client.DirectMessage`. */

@@ -1,29 +1,41 @@
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { FrameDecoder } from '../adapters/tcp/frame-decoder';
-import { encodeFrame } from '../adapters/tcp/frame-encoder';
-import { escapeField, splitFields, splitFieldsWithFreeText } from '../adapters/tcp/fields';
-import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
-import type { ChatClientEvents, DirectMessage, FriendRequest, GroupMessage, UnexpectedFrame } from './events';
-import { Fifo } from './fifo';
-import type { CreatedGroup, Friend, GroupMember, GroupSummary, RegisteredUser, UserIdentity } from './results';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { escapeField, splitFields } from '../adapters/tcp/fields';
+import { AckBatcher } from './ack-batcher';
+import { ChatError, ConnectionClosedError, ProtocolError } from './client-errors';
+import { Connection, openSocket, type ConnectionSettings } from './connection';
+import type { ChatClientEvents, DirectMessage, FriendRequest, GroupMessage } from './events';
+import { RecentIds } from './recent-ids';
+import {
+  MAX_ACK_IDS,
+  needsFreshToken,
+  reconnectDelay,
+  reliableSettings,
+  type ReliableOptions,
+  type ReliableSettings,
+  type SavedSession,
+} from './reliable-mode';
+import type { CreatedGroup, Friend, GroupMember, GroupSummary, RegisteredUser, SessionToken, UserIdentity } from './results';
 import { RequestType, ServerFrameType } from './wire-types';
 import {
+  countAfterStatus,
   createdGroup,
   decodeList,
   directMessageAt,
+  directMessageWithId,
   friendAt,
   friendRequestAccepted,
   friendRequestPush,
   friendRequestRecordAt,
   groupMemberAt,
   groupMessageAt,
+  groupMessageWithId,
   groupSummaryAt,
   membershipChange,
   presenceUpdate,
   registeredUser,
-  statusOf,
+  sessionToken,
   userIdentity,
 } from './wire-decoding';
 
@@ -50,26 +62,15 @@ export interface ChatClientOptions {
    * uncaught exception as with any EventEmitter listener.
    */
   readonly onListenerError?: (error: unknown, event: keyof ChatClientEvents) => void;
+  /**
+   * Reliable mode (PROTOCOL §8): at-least-once delivery without duplicates, and
+   * reconnecting by itself after a lost connection. Off unless given; see ReliableOptions.
+   */
+  readonly reliable?: ReliableOptions;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_CLIENT_MAX_PAYLOAD = 16 * 1024 * 1024;
-/** setTimeout's largest delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-/** How long `close()` waits for the server to close its side before destroying the socket. */
-const CLOSE_GRACE_MS = 2_000;
-
-/** A request waiting for its reply. Method syntax keeps `PendingRequest<T>` assignable to `PendingRequest<unknown>`. */
-interface PendingRequest<T> {
-  readonly command: number;
-  /** The TYPE of a successful reply: 2000, or a data reply (2004, 2005, 2007–2010). */
-  readonly replyType: number;
-  /** `performance.now()` after which it has timed out. */
-  readonly deadline: number;
-  decode(payload: string): T;
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
 
 // Reply decoders: module-level, so a request allocates no closure for them.
 const nothing = (): void => undefined;
@@ -82,19 +83,42 @@ const asFriendRequests = (p: string): FriendRequest[] => decodeList(splitFields(
 const asGroups = (p: string): GroupSummary[] => decodeList(splitFields(p), 4, groupSummaryAt);
 const asGroupMembers = (p: string): GroupMember[] => decodeList(splitFields(p), 4, groupMemberAt);
 const asGroupMessages = (p: string): GroupMessage[] => decodeList(splitFields(p), 6, groupMessageAt);
-
-/** The error text of a 2000 payload: what follows the code, unescaped as one field. */
-function errorText(payload: string): string {
-  return payload.length <= 4 ? '' : splitFieldsWithFreeText(payload.slice(4), 1)![0]!;
-}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new ProtocolError(String(value));
-}
+const asSessionToken = (p: string): SessionToken => sessionToken(splitFields(p));
+const asCount = (p: string): number => countAfterStatus(splitFields(p));
 
 function checkedMs(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
   return value;
+}
+
+/** The options checked and defaulted; throws a RangeError for nonsense. */
+function connectionSettings(options: ChatClientOptions): ConnectionSettings {
+  const requestTimeoutMs = checkedMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const connectTimeoutMs = checkedMs(
+    'connectTimeoutMs',
+    options.connectTimeoutMs ?? (requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS),
+  );
+  const maxPayload = options.maxPayload ?? DEFAULT_CLIENT_MAX_PAYLOAD;
+  if (!Number.isSafeInteger(maxPayload) || maxPayload < 0) {
+    throw new RangeError(`maxPayload must be a non-negative integer, got ${maxPayload}`);
+  }
+  const { port, tls, localAddress } = options;
+  return { host: options.host ?? '127.0.0.1', port, tls, localAddress, requestTimeoutMs, connectTimeoutMs, maxPayload };
+}
+
+/** A refused token: the server will not take it again (PROTOCOL §8: 401 dead, 403 banned). */
+const isRefusal = (error: unknown): error is ChatError => error instanceof ChatError && (error.status === 401 || error.status === 403);
+
+/** Rethrows anything but a ChatError (an answer: the server lacks the command, or refuses it). */
+function unlessChatError(error: unknown): void {
+  if (!(error instanceof ChatError)) throw error;
+}
+
+/** What reliable mode holds on top of the options. */
+interface ReliableState {
+  readonly settings: ReliableSettings;
+  readonly acks: AckBatcher;
+  readonly seen: RecentIds;
 }
 
 /**
@@ -111,94 +135,85 @@ function checkedMs(name: string, value: number): number {
  * never close the connection. The client never emits `'error'`, so no listener is
  * required. A listener that throws does not disturb the client: its exception goes
  * to `onListenerError` (default: re-thrown on the next tick, as an uncaught exception).
+ *
+ * With the `reliable` option one ChatClient outlives its connections: see
+ * ReliableOptions, and the `disconnected` / `reconnecting` / `reconnected` /
+ * `reconnectFailed` events.
  */
 export class ChatClient extends EventEmitter<ChatClientEvents> {
-  private readonly decoder: FrameDecoder;
-  private readonly pending = new Fifo<PendingRequest<unknown>>();
-  private readonly requestTimeoutMs: number;
   private readonly onListenerError: (error: unknown, event: keyof ChatClientEvents) => void;
-  private timer: NodeJS.Timeout | null = null;
-  private corked = false;
-  /** False once close() or destroy() was called, or the connection failed: new requests reject. */
-  private accepting = true;
-  private closedByUser = false;
-  private socketClosed = false;
-  /** Why the connection failed, when it did. */
-  private failure: Error | undefined;
+  private readonly reliableState: ReliableState | null;
+  /** The current connection; null while reconnecting and once closed. */
+  private connection: Connection | null = null;
   private session: UserIdentity | null = null;
+  /** The current connection has acks enabled. */
+  private acksOn = false;
+  /** Reliable mode: logged in with a saved token, so a lost connection is resumed. */
+  private resumable = false;
+  /** Between `disconnected` and `reconnected`. */
+  private reconnecting = false;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  /** close(), destroy() or a failure: no new requests, no reconnects. */
+  private stopping = false;
+  /** Why the client stops, when it is not the user's doing. */
+  private stopError: Error | undefined;
+  /** The last connection failure, as the cause of later rejections. */
+  private lastFailure: Error | undefined;
+  private finished = false;
   private resolveClosed!: (error: Error | undefined) => void;
 
-  /** Settles when the socket has closed, with the same value as the `close` event. */
+  /** Settles when the client has closed for good, with the same value as the `close` event. */
   readonly closed: Promise<Error | undefined>;
 
   private constructor(
-    private readonly socket: Socket,
+    socket: Socket,
+    private readonly settings: ConnectionSettings,
     options: ChatClientOptions,
   ) {
     super();
-    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.onListenerError = options.onListenerError ?? rethrowLater;
-    this.decoder = new FrameDecoder({ maxPayload: options.maxPayload ?? DEFAULT_CLIENT_MAX_PAYLOAD });
+    this.reliableState = options.reliable === undefined ? null : this.makeReliableState(reliableSettings(options.reliable));
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    socket.setNoDelay(true);
-    socket.on('data', this.onData);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
+    this.attach(socket);
   }
 
-  /** Connects; rejects with the socket's error (e.g. ECONNREFUSED) or a RequestTimeoutError. */
+  /** Connects; rejects with the socket's error (e.g. ECONNREFUSED) or a RequestTimeoutError. Throws a RangeError for nonsense options. */
   static connect(options: ChatClientOptions): Promise<ChatClient> {
-    const requestTimeoutMs = checkedMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    const connectTimeoutMs = checkedMs(
-      'connectTimeoutMs',
-      options.connectTimeoutMs ?? (requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_REQUEST_TIMEOUT_MS),
-    );
-    if (options.maxPayload !== undefined && (!Number.isSafeInteger(options.maxPayload) || options.maxPayload < 0)) {
-      throw new RangeError(`maxPayload must be a non-negative integer, got ${options.maxPayload}`);
-    }
-    const host = options.host ?? '127.0.0.1';
-    const { port, tls, localAddress } = options;
-    return new Promise((resolve, reject) => {
-      const socket =
-        tls === undefined || tls === false
-          ? netConnect({ host, port, localAddress })
-          : tlsConnect({ host, port, ...(tls === true ? {} : tls) });
-      const ready = tls === undefined || tls === false ? 'connect' : 'secureConnect';
-      const timer =
-        connectTimeoutMs > 0
-          ? setTimeout(() => fail(new RequestTimeoutError(null, connectTimeoutMs)), Math.min(connectTimeoutMs, MAX_TIMER_MS))
-          : null;
-      const fail = (error: Error): void => {
-        if (timer) clearTimeout(timer);
-        socket.off(ready, succeed);
-        socket.destroy();
-        reject(error);
-      };
-      const succeed = (): void => {
-        if (timer) clearTimeout(timer);
-        socket.off('error', fail);
-        resolve(new ChatClient(socket, { ...options, requestTimeoutMs }));
-      };
-      socket.once('error', fail);
-      socket.once(ready, succeed);
-    });
+    const settings = connectionSettings(options);
+    if (options.reliable !== undefined) reliableSettings(options.reliable); // checked before connecting
+    return openSocket(settings).then((socket) => new ChatClient(socket, settings, options));
   }
 
-  /** The user this connection is logged in as (after `login`, until `logout`), or null. */
+  /** The user this connection is logged in as (after `login` or `resume`, until `logout` or the connection is lost), or null. */
   get user(): UserIdentity | null {
     return this.session;
   }
 
-  /** True until close() or destroy() is called or the connection fails. */
+  /**
+   * True until close() or destroy() is called or the connection fails. In reliable mode
+   * a failed connection of a resumable session does not count: it stays true while the
+   * client reconnects, until it gives up.
+   */
   get isOpen(): boolean {
-    return this.accepting;
+    return !this.stopping && (this.resumable || (this.connection?.isOpen ?? false));
+  }
+
+  /** True while a connection is up (false while reconnecting). */
+  get isConnected(): boolean {
+    return this.connection !== null && this.connection.isOpen;
+  }
+
+  /** Whether this connection receives messages with ids, to acknowledge (ENABLE_ACKS succeeded). */
+  get acksEnabled(): boolean {
+    return this.acksOn;
   }
 
   /** Requests sent and not yet answered. */
   get pendingRequests(): number {
-    return this.pending.size;
+    return this.connection?.pendingRequests ?? 0;
   }
 
   // Seed commands (PROTOCOL §4).
@@ -208,17 +223,33 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.send(RequestType.REGISTER, `${escapeField(username)}|${escapeField(password)}`, 2000, asRegisteredUser);
   }
 
-  /** 1001 LOGIN. Pending friend requests then arrive as `friendRequest` events. */
-  async login(username: string, password: string): Promise<UserIdentity> {
-    const user = await this.send(RequestType.LOGIN, `${escapeField(username)}|${escapeField(password)}`, 2000, asUserIdentity);
-    this.session = user;
-    return user;
+  /**
+   * 1001 LOGIN. Pending friend requests then arrive as `friendRequest` events. In
+   * reliable mode it resolves once the session token is saved and acks are enabled;
+   * a server without §8 (any ChatError to those) leaves a working session that is
+   * not resumable (`acksEnabled` stays false). Should saving the token fail or the
+   * connection drop meanwhile, it rejects although the user may be logged in (`user`).
+   */
+  login(username: string, password: string): Promise<UserIdentity> {
+    return this.authenticate(RequestType.LOGIN, `${escapeField(username)}|${escapeField(password)}`, null);
   }
 
-  /** 1002 LOGOUT. The connection stays open. */
+  /**
+   * 1002 LOGOUT. The connection stays open. In reliable mode the session stops being
+   * resumable and the saved token is forgotten (`saveToken(null)`); acknowledgements
+   * still waiting are sent first.
+   */
   async logout(): Promise<void> {
-    await this.send(RequestType.LOGOUT, '', 2000, nothing);
-    this.session = null;
+    this.acks?.flush();
+    const wasResumable = this.resumable;
+    this.resumable = false; // a connection lost from here on is not resumed: you are leaving
+    try {
+      await this.send(RequestType.LOGOUT, '', 2000, nothing);
+      this.session = null;
+      this.acksOn = false;
+    } finally {
+      if (wasResumable) await this.reliable!.saveToken(null);
+    }
   }
 
   /** 1003 SEND_MESSAGE. */
@@ -318,140 +349,273 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.send(RequestType.FIND_USER, escapeField(username), 2000, asUserIdentity);
   }
 
+  // Reliable sessions (PROTOCOL §8). Reliable mode (the `reliable` option) calls these itself.
+
+  /** 1021 SESSION_TOKEN (logged in): a token for `resume`, valid until `expiresAt` (epoch ms). */
+  getSessionToken(): Promise<SessionToken> {
+    return this.send(RequestType.SESSION_TOKEN, '', 2000, asSessionToken);
+  }
+
+  /**
+   * 1022 RESUME: logs in with a session token instead of the password, answered like
+   * LOGIN (ChatError 401 for a dead token, 403, 429). In reliable mode a fresh token is
+   * then fetched and saved (this one's expiry is unknown) and acks are enabled.
+   */
+  resume(username: string, token: string): Promise<UserIdentity> {
+    return this.authenticate(RequestType.RESUME, `${escapeField(username)}|${escapeField(token)}`, null);
+  }
+
+  /**
+   * Reliable mode: resumes the session `loadToken` returns (say, one saved by an
+   * earlier run of the application). Resolves with the user, or null when nothing is
+   * saved. A token the server refuses (401/403) is forgotten, and the ChatError thrown.
+   */
+  async resumeSaved(): Promise<UserIdentity | null> {
+    if (this.reliable === null) throw new Error('resumeSaved() needs the reliable option');
+    const saved = await this.reliable.loadToken();
+    if (saved === null) return null;
+    try {
+      return await this.resumeWith(saved);
+    } catch (error) {
+      await this.forgetRefusedToken(error);
+      throw error;
+    }
+  }
+
+  /**
+   * 1023 ENABLE_ACKS (logged in): from now on messages come as 2013/2014 (`messageId`
+   * set) and count as delivered only once acknowledged; every message still
+   * undelivered follows at once. Without reliable mode, acknowledging is up to you (`ack`).
+   */
+  async enableAcks(): Promise<void> {
+    await this.send(RequestType.ENABLE_ACKS, '', 2000, nothing);
+    this.acksOn = true;
+  }
+
+  /**
+   * 1024 ACK: marks these messages (1 to 1000 ids) delivered. Resolves with how many
+   * were undelivered messages to you; others count 0 and are not an error.
+   */
+  ack(messageIds: readonly number[]): Promise<number> {
+    if (messageIds.length < 1 || messageIds.length > MAX_ACK_IDS) {
+      throw new RangeError(`ack takes 1 to ${MAX_ACK_IDS} message ids, got ${messageIds.length}`);
+    }
+    return this.send(RequestType.ACK, messageIds.join('|'), 2000, asCount);
+  }
+
   /**
    * Closes gracefully: new requests reject at once, requests already sent still get
-   * their replies (or time out), then the socket is ended. Resolves once it has closed.
+   * their replies (or time out), then the socket is ended. In reliable mode waiting
+   * acknowledgements are sent first, and reconnecting stops. Resolves once closed.
    */
   close(): Promise<void> {
-    if (this.accepting) {
-      this.accepting = false;
-      this.closedByUser = true;
-      if (this.pending.size === 0) this.endSocket();
+    if (!this.stopping) {
+      this.reliableState?.acks.flush();
+      this.stop(undefined);
+      if (this.connection === null) this.finish(undefined);
+      else this.connection.close();
     }
     return this.closed.then(nothing);
   }
 
   /** Closes at once: every pending request rejects with a ConnectionClosedError. */
   destroy(): void {
-    if (this.socketClosed) return;
-    if (this.failure === undefined) this.closedByUser = true;
-    this.accepting = false;
-    this.rejectPending(new ConnectionClosedError('connection destroyed by the client'));
-    this.socket.destroy();
+    if (this.finished) return;
+    this.stop(undefined);
+    if (this.connection === null) this.finish(undefined);
+    else this.connection.destroy(new ConnectionClosedError('connection destroyed by the client'));
+  }
+
+  private makeReliableState(settings: ReliableSettings): ReliableState {
+    return {
+      settings,
+      acks: new AckBatcher(settings.ackBatchSize, settings.ackDelayMs, this.sendAcks),
+      seen: new RecentIds(settings.rememberedMessageIds),
+    };
+  }
+
+  private get reliable(): ReliableSettings | null {
+    return this.reliableState?.settings ?? null;
+  }
+
+  private get acks(): AckBatcher | null {
+    return this.reliableState?.acks ?? null;
   }
 
   private send<T>(command: number, payload: string, replyType: number, decode: (payload: string) => T): Promise<T> {
-    if (!this.accepting) {
-      return Promise.reject(new ConnectionClosedError('connection closed', { cause: this.failure }));
+    if (this.stopping || this.connection === null) {
+      const why = this.stopping ? 'connection closed' : 'not connected (reconnecting)';
+      return Promise.reject(new ConnectionClosedError(why, { cause: this.lastFailure }));
     }
-    const frame = encodeFrame(command, payload);
-    const deadline = performance.now() + this.requestTimeoutMs;
-    const reply = new Promise<T>((resolve, reject) => {
-      this.pending.push({ command, replyType, deadline, decode, resolve, reject });
-    });
-    // Frames written in the same tick leave in one write (writev).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(ChatClient.uncork, this);
-    }
-    this.socket.write(frame);
-    if (this.timer === null && this.requestTimeoutMs > 0) this.armTimer(this.requestTimeoutMs);
-    return reply;
+    return this.connection.send(command, payload, replyType, decode);
   }
 
-  private static uncork(client: ChatClient): void {
-    client.corked = false;
-    client.socket.uncork();
+  /** Runs a new connection on `socket`; frames and the close of an older one are ignored from now on. */
+  private attach(socket: Socket): void {
+    const connection: Connection = new Connection(socket, this.settings, {
+      push: (type, payload) => {
+        if (connection === this.connection) this.handlePush(type, payload);
+      },
+      unexpected: (frame) => {
+        if (connection === this.connection) this.deliver('unexpectedFrame', frame);
+      },
+      closed: (error) => {
+        if (connection === this.connection) this.connectionClosed(error);
+      },
+    });
+    this.connection = connection;
   }
 
   /**
-   * One timer for the whole queue: replies come in order, and deadlines grow in
-   * queue order, so only the oldest request can be the first to time out. The timer
-   * is not re-armed per reply; when it fires it re-arms for the current oldest.
+   * LOGIN or RESUME, then in reliable mode the token and acks. `saved`: the token RESUME
+   * used, when known. `onResumable` runs once the session is resumable, before acks are
+   * enabled (and so before the messages that brings).
    */
-  private armTimer(ms: number): void {
-    this.timer = setTimeout(this.onTimer, Math.min(Math.max(Math.ceil(ms), 1), MAX_TIMER_MS));
-    this.timer.unref();
+  private async authenticate(
+    command: number,
+    payload: string,
+    saved: SavedSession | null,
+    onResumable?: (user: UserIdentity) => void,
+  ): Promise<UserIdentity> {
+    const user = await this.send(command, payload, 2000, asUserIdentity);
+    this.session = user;
+    if (this.reliable !== null && (await this.keepToken(user, saved))) {
+      onResumable?.(user);
+      await this.enableAcks().catch(unlessChatError);
+    }
+    return user;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    const oldest = this.pending.peek();
-    if (oldest === undefined || this.socketClosed) return;
-    const remaining = oldest.deadline - performance.now();
-    if (remaining > 0) this.armTimer(remaining);
-    else this.fail(new RequestTimeoutError(oldest.command, this.requestTimeoutMs));
-  };
+  private resumeWith(saved: SavedSession, onResumable?: (user: UserIdentity) => void): Promise<UserIdentity> {
+    return this.authenticate(RequestType.RESUME, `${escapeField(saved.username)}|${escapeField(saved.token)}`, saved, onResumable);
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
-    const items = this.decoder.push(chunk);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (item.kind === 'oversize') {
-        this.fail(new ProtocolError(`the server sent a ${item.length}-byte payload (limit ${this.decoder.maxPayload})`));
-        return;
+  /**
+   * Makes the session resumable: saves a fresh token unless `saved` is good for a while
+   * yet. False when the server lacks §8 or refuses it (a ChatError): the session works
+   * on, neither resumable nor acknowledged.
+   */
+  private async keepToken(user: UserIdentity, saved: SavedSession | null): Promise<boolean> {
+    if (needsFreshToken(saved, Date.now())) {
+      let fresh: SessionToken;
+      try {
+        fresh = await this.getSessionToken();
+      } catch (error) {
+        unlessChatError(error);
+        return false;
       }
-      this.handleFrame(item.type, item.payload.toString('utf8'));
+      await this.reliable!.saveToken({ username: user.username, token: fresh.token, expiresAt: fresh.expiresAt });
     }
-  };
+    this.resumable = true;
+    return true;
+  }
 
-  private handleFrame(type: number, payload: string): void {
-    switch (type) {
-      case ServerFrameType.RESPONSE:
-      case ServerFrameType.FRIEND_LIST_DATA:
-      case ServerFrameType.OFFLINE_MESSAGES_DATA:
-      case ServerFrameType.FRIEND_REQUESTS_DATA:
-      case ServerFrameType.GROUP_LIST_DATA:
-      case ServerFrameType.GROUP_MEMBERS_DATA:
-      case ServerFrameType.OFFLINE_GROUP_MESSAGES_DATA:
-        this.handleReply(type, payload);
-        return;
-      case ServerFrameType.MESSAGE_RECEIVED:
-      case ServerFrameType.GROUP_MESSAGE_RECEIVED:
-      case ServerFrameType.FRIEND_REQUEST_RECEIVED:
-      case ServerFrameType.USER_STATUS_UPDATE:
-      case ServerFrameType.FRIEND_REQUEST_ACCEPTED:
-      case ServerFrameType.GROUP_MEMBERSHIP_CHANGED:
-        this.handlePush(type, payload);
-        return;
-      default:
-        this.report({ type, payload, reason: 'unknown-type' });
+  /** A RESUME refused for good: the token is dead, forget it. Other failures keep it. */
+  private async forgetRefusedToken(error: unknown): Promise<void> {
+    if (!isRefusal(error)) return;
+    this.resumable = false;
+    // The refusal is what the application needs to hear; a failing store would only hide it.
+    await this.reliable!.saveToken(null).catch(nothing);
+  }
+
+  private connectionClosed(error: Error | undefined): void {
+    this.connection = null;
+    this.session = null;
+    this.acksOn = false;
+    this.acks?.discard(); // the server sends those messages again; they are dropped as duplicates
+    if (error !== undefined) this.lastFailure = error;
+    if (this.stopping) {
+      this.finish(this.stopError ?? error);
+    } else if (this.resumable && error !== undefined) {
+      if (!this.reconnecting) {
+        this.reconnecting = true;
+        this.reconnectAttempt = 0;
+        this.deliver('disconnected', error);
+      }
+      this.scheduleReconnect();
+    } else {
+      this.finish(error);
     }
   }
 
-  private handleReply(type: number, payload: string): void {
-    const request = this.pending.shift();
-    if (request === undefined) {
-      this.report({ type, payload, reason: 'unsolicited-reply' });
-      return;
-    }
-    let value: unknown;
+  private scheduleReconnect(): void {
+    const attempt = ++this.reconnectAttempt;
+    const delayMs = reconnectDelay(attempt, this.reliable!);
+    this.deliver('reconnecting', { attempt, delayMs });
+    if (this.stopping) return; // a listener closed the client
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delayMs);
+  }
+
+  /** One attempt: load the token, connect, RESUME. Failing, the next attempt is scheduled, or the client gives up. */
+  private async reconnect(): Promise<void> {
+    this.reconnectTimer = null;
+    let saved: SavedSession | null;
     try {
-      value = this.decodeReply(request, type, payload);
+      saved = await this.reliable!.loadToken();
     } catch (error) {
-      request.reject(toError(error));
-      this.afterReply();
+      this.giveUp(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    request.resolve(value);
-    this.afterReply();
+    if (this.stopping) return;
+    if (saved === null) {
+      this.giveUp(new ConnectionClosedError('no saved session to resume', { cause: this.lastFailure }));
+      return;
+    }
+    let socket: Socket;
+    try {
+      socket = await openSocket(this.settings);
+    } catch (error) {
+      if (this.stopping) return;
+      if (error instanceof Error) this.lastFailure = error;
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    this.attach(socket);
+    const connection = this.connection!;
+    try {
+      await this.resumeWith(saved, (user) => {
+        this.reconnecting = false;
+        this.deliver('reconnected', user);
+      });
+    } catch (error) {
+      if (this.stopping) return;
+      await this.forgetRefusedToken(error);
+      if (isRefusal(error)) this.giveUp(error);
+      // Anything else (429, 500, the connection dropping): closing this connection schedules the next attempt.
+      else connection.fail(new ConnectionClosedError('could not resume the session', { cause: error }));
+    }
   }
 
-  private decodeReply(request: PendingRequest<unknown>, type: number, payload: string): unknown {
-    if (type === ServerFrameType.RESPONSE) {
-      const status = statusOf(payload);
-      if (status < 0) throw new ProtocolError(`reply to ${request.command} has no status: "${payload}"`);
-      if (status < 200 || status > 299) throw new ChatError(status, errorText(payload), request.command);
-    }
-    if (type !== request.replyType) {
-      throw new ProtocolError(`expected a ${request.replyType} reply to ${request.command}, got ${type} "${payload}"`);
-    }
-    return request.decode(payload);
+  /** Stops reconnecting for good: `reconnectFailed`, then `close` with `error`. */
+  private giveUp(error: Error): void {
+    if (this.stopping) return;
+    this.resumable = false;
+    this.stop(error);
+    this.deliver('reconnectFailed', error);
+    if (this.connection === null) this.finish(error);
+    else this.connection.destroy(new ConnectionClosedError('connection closed', { cause: error }));
   }
 
-  private afterReply(): void {
-    if (!this.accepting && this.closedByUser && this.pending.size === 0) this.endSocket();
+  private stop(error: Error | undefined): void {
+    this.stopping = true;
+    this.stopError = error;
+    if (this.reconnectTimer !== null) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.finished) return;
+    this.stopping = true;
+    this.finished = true;
+    this.reconnecting = false;
+    this.resolveClosed(error);
+    this.deliver('close', error);
   }
 
   private handlePush(type: number, payload: string): void {
@@ -463,6 +627,16 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
         case ServerFrameType.GROUP_MESSAGE_RECEIVED:
           if (this.listenerCount('groupMessage') > 0) this.deliver('groupMessage', groupMessageAt(splitFields(payload), 0));
           return;
+        case ServerFrameType.MESSAGE: {
+          const message = directMessageWithId(splitFields(payload));
+          this.receiveAcked(message.messageId!, () => this.deliver('message', message));
+          return;
+        }
+        case ServerFrameType.GROUP_MESSAGE: {
+          const message = groupMessageWithId(splitFields(payload));
+          this.receiveAcked(message.messageId!, () => this.deliver('groupMessage', message));
+          return;
+        }
         case ServerFrameType.FRIEND_REQUEST_RECEIVED:
           if (this.listenerCount('friendRequest') > 0) this.deliver('friendRequest', friendRequestPush(splitFields(payload)));
           return;
@@ -483,9 +657,32 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     } catch (error) {
       // Only decoding throws here: deliver() catches what listeners throw.
       if (!(error instanceof ProtocolError)) throw error;
-      this.report({ type, payload, reason: 'malformed-push' });
+      this.deliver('unexpectedFrame', { type, payload, reason: 'malformed-push' });
     }
   }
+
+  /**
+   * A message with an id. Reliable mode emits it unless it is a duplicate, and
+   * acknowledges it only after that (a duplicate is acknowledged again: the first ack
+   * may have been lost). Without reliable mode acknowledging is the application's.
+   */
+  private receiveAcked(messageId: number, emit: () => void): void {
+    const state = this.reliableState;
+    if (state === null) {
+      emit();
+      return;
+    }
+    if (!state.seen.has(messageId)) {
+      emit();
+      state.seen.add(messageId);
+    }
+    state.acks.add(messageId);
+  }
+
+  /** Best effort: an ACK that fails leaves its messages undelivered, so the server sends them again. */
+  private readonly sendAcks = (ids: number[]): void => {
+    this.ack(ids).catch(nothing);
+  };
 
   /** Emits an event; a listener's exception must not leave the frames after it unprocessed. */
   private deliver<K extends keyof ChatClientEvents>(
@@ -498,60 +695,6 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       this.onListenerError(error, event);
     }
   }
-
-  private report(frame: UnexpectedFrame): void {
-    this.deliver('unexpectedFrame', frame);
-  }
-
-  /** The connection cannot be trusted any more: reject everything and close. */
-  private fail(error: Error): void {
-    if (this.socketClosed) return;
-    this.failure ??= error;
-    this.accepting = false;
-    this.rejectPending(error);
-    this.socket.destroy();
-  }
-
-  /** A RequestTimeoutError rejects its own request with itself, the rest with a ConnectionClosedError. */
-  private rejectPending(reason: Error): void {
-    let request = this.pending.shift();
-    if (request === undefined) return;
-    if (reason instanceof RequestTimeoutError) {
-      request.reject(reason);
-      request = this.pending.shift();
-    }
-    const closed = reason instanceof ConnectionClosedError ? reason : new ConnectionClosedError('connection closed', { cause: reason });
-    for (; request !== undefined; request = this.pending.shift()) request.reject(closed);
-  }
-
-  private endSocket(): void {
-    this.socket.end();
-    setTimeout(destroySocket, CLOSE_GRACE_MS, this.socket).unref();
-  }
-
-  private readonly onError = (error: Error): void => {
-    // 'close' follows; remember why.
-    if (!this.closedByUser) this.failure ??= error;
-  };
-
-  private readonly onClose = (): void => {
-    this.socketClosed = true;
-    this.accepting = false;
-    this.session = null;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    const error =
-      this.closedByUser && this.failure === undefined
-        ? undefined
-        : (this.failure ?? new ConnectionClosedError('connection closed by the server'));
-    this.rejectPending(
-      error instanceof ConnectionClosedError ? error : new ConnectionClosedError('connection closed', { cause: error }),
-    );
-    this.resolveClosed(error);
-    this.deliver('close', error);
-  };
 }
 
 function rethrowLater(error: unknown): void {
@@ -560,8 +703,4 @@ function rethrowLater(error: unknown): void {
 
 function rethrow(error: unknown): never {
   throw error;
-}
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
 }

@@ -1,15 +1,19 @@
-import type { UserStatus } from './results';
+import type { UserIdentity, UserStatus } from './results';
 
-/** A direct message: pushed as 2001, or returned by GET_OFFLINE_MESSAGES (2005). */
+/** A direct message: pushed as 2001 or 2013, or returned by GET_OFFLINE_MESSAGES (2005). */
 export interface DirectMessage {
+  /** Pushed as 2013 (acks enabled, PROTOCOL §8): the id to acknowledge and to drop duplicates by. Absent otherwise. */
+  readonly messageId?: number;
   readonly senderId: number;
   readonly senderUsername: string;
   readonly content: string;
   readonly timestamp: number;
 }
 
-/** A group message: pushed as 2002, or returned by GET_OFFLINE_GROUP_MESSAGES (2010). */
+/** A group message: pushed as 2002 or 2014, or returned by GET_OFFLINE_GROUP_MESSAGES (2010). */
 export interface GroupMessage {
+  /** Pushed as 2014 (acks enabled, PROTOCOL §8); absent otherwise. Unique across direct and group messages. */
+  readonly messageId?: number;
   readonly groupId: number;
   readonly groupName: string;
   readonly senderId: number;
@@ -67,6 +71,14 @@ export interface UnexpectedFrame {
   readonly reason: 'unknown-type' | 'malformed-push' | 'unsolicited-reply';
 }
 
+/** A reconnect attempt the client has scheduled (reliable mode). */
+export interface ReconnectAttempt {
+  /** 1 for the first attempt after the connection was lost; grows until one succeeds. */
+  readonly attempt: number;
+  /** How long the client waits before it, in ms (exponential backoff with jitter). */
+  readonly delayMs: number;
+}
+
 /** The events a ChatClient emits, and their arguments. */
 export interface ChatClientEvents {
   message: [message: DirectMessage];
@@ -77,9 +89,31 @@ export interface ChatClientEvents {
   membershipChanged: [change: MembershipChange];
   unexpectedFrame: [frame: UnexpectedFrame];
   /**
-   * Emitted once when the socket has closed. `error` is undefined when you called
-   * `close()`/`destroy()`; otherwise it says why (the server closed the connection,
-   * a socket error, a RequestTimeoutError, a ProtocolError).
+   * Reliable mode: the connection of a resumable session was lost (not closed by you).
+   * Requests pending on it have rejected with a ConnectionClosedError; the client now
+   * reconnects by itself. Emitted once per outage, however many attempts it takes.
+   */
+  disconnected: [error: Error];
+  /** Reliable mode: the next reconnect attempt is scheduled. */
+  reconnecting: [attempt: ReconnectAttempt];
+  /**
+   * Reliable mode: reconnected and resumed as this user. Acks are enabled again right
+   * after, so what was missed meanwhile follows as `message` / `groupMessage` events
+   * (duplicates dropped).
+   */
+  reconnected: [user: UserIdentity];
+  /**
+   * Reliable mode: reconnecting stopped for good — the server refused the token
+   * (ChatError 401 or 403; the saved token is then cleared), nothing was saved to
+   * resume, or loading it failed. `close` follows with the same error.
+   */
+  reconnectFailed: [error: Error];
+  /**
+   * Emitted once when the client has closed for good. `error` is undefined when you
+   * called `close()`/`destroy()`; otherwise it says why (the server closed the
+   * connection, a socket error, a RequestTimeoutError, a ProtocolError, or in
+   * reliable mode the error of `reconnectFailed`). In reliable mode a lost connection
+   * that the client resumes emits `disconnected` instead.
    */
   close: [error: Error | undefined];
 }

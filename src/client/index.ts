@@ -4,6 +4,7 @@
  */
 export { ChatClient, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CLIENT_MAX_PAYLOAD, type ChatClientOptions } from './chat-client';
 export { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
+export type { ReliableOptions, SavedSession } from './reliable-mode';
 export type {
   ChatClientEvents,
   DirectMessage,
@@ -13,6 +14,7 @@ export type {
   MembershipChange,
   MembershipEvent,
   PresenceUpdate,
+  ReconnectAttempt,
   UnexpectedFrame,
 } from './events';
 export type {
@@ -22,6 +24,7 @@ export type {
   GroupRole,
   GroupSummary,
   RegisteredUser,
+  SessionToken,
   UserIdentity,
   UserStatus,
 } from './results';

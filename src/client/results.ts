@@ -21,6 +21,12 @@ export interface Friend {
   readonly status: UserStatus;
 }
 
+/** SESSION_TOKEN's reply (PROTOCOL §8): a token for RESUME, and when it expires (epoch ms). */
+export interface SessionToken {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
 /** CREATE_GROUP's reply: the name as stored (trimmed). */
 export interface CreatedGroup {
   readonly groupId: number;

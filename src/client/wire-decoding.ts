@@ -6,7 +6,7 @@
  * their count exactly.
  */
 import type { DirectMessage, FriendRequest, FriendRequestAccepted, GroupMessage, MembershipChange, MembershipEvent, PresenceUpdate } from './events';
-import type { CreatedGroup, Friend, GroupMember, GroupRole, GroupSummary, RegisteredUser, UserIdentity, UserStatus } from './results';
+import type { CreatedGroup, Friend, GroupMember, GroupRole, GroupSummary, RegisteredUser, SessionToken, UserIdentity, UserStatus } from './results';
 import { ProtocolError } from './client-errors';
 
 const ID = /^[1-9][0-9]{0,15}$/;
@@ -84,6 +84,16 @@ export function groupMessageAt(f: readonly string[], o: number): GroupMessage {
   };
 }
 
+/** 2013 (PROTOCOL §8): `message_id|` then a 2001 record. */
+export function directMessageWithId(f: readonly string[]): DirectMessage {
+  return { messageId: readId(f, 0), ...directMessageAt(f, 1) };
+}
+
+/** 2014 (PROTOCOL §8): `message_id|` then a 2002 record. */
+export function groupMessageWithId(f: readonly string[]): GroupMessage {
+  return { messageId: readId(f, 0), ...groupMessageAt(f, 1) };
+}
+
 /** The 2003 push order: `sender_id|sender_username|timestamp|request_id`. */
 export function friendRequestPush(f: readonly string[]): FriendRequest {
   return { requestId: readId(f, 3), senderId: readId(f, 0), senderUsername: field(f, 1), timestamp: readNatural(f, 2) };
@@ -133,6 +143,18 @@ export function registeredUser(f: readonly string[]): RegisteredUser {
 /** LOGIN and FIND_USER: `200|user_id|username`. */
 export function userIdentity(f: readonly string[]): UserIdentity {
   return { userId: readId(f, 1), username: field(f, 2) };
+}
+
+/** SESSION_TOKEN: `200|token|expires_at`. */
+export function sessionToken(f: readonly string[]): SessionToken {
+  const token = field(f, 1);
+  if (token === '') throw new ProtocolError('empty session token');
+  return { token, expiresAt: readNatural(f, 2) };
+}
+
+/** A count after the status, as ACK's `200|n`. */
+export function countAfterStatus(f: readonly string[]): number {
+  return readNatural(f, 1);
 }
 
 export function createdGroup(f: readonly string[]): CreatedGroup {

@@ -102,6 +102,11 @@ describe('ChatClient against a scripted server', () => {
       },
       { name: 'ping', call: (c) => c.ping(), request: [1019, ''], reply: [2000, '200|PONG'], result: undefined },
       { name: 'findUser', call: (c) => c.findUser('BOB'), request: [1020, 'BOB'], reply: [2000, '200|2|bob'], result: { userId: 2, username: 'bob' } },
+      // Reliable sessions (§8).
+      { name: 'getSessionToken', call: (c) => c.getSessionToken(), request: [1021, ''], reply: [2000, `200|tok-A_b9|${T}`], result: { token: 'tok-A_b9', expiresAt: T } },
+      { name: 'resume', call: (c) => c.resume('alice', 'tok|\\x'), request: [1022, 'alice|tok\\|\\\\x'], reply: [2000, '200|7|Alice'], result: { userId: 7, username: 'Alice' } },
+      { name: 'enableAcks', call: (c) => c.enableAcks(), request: [1023, ''], reply: [2000, '200|Acks enabled'], result: undefined },
+      { name: 'ack', call: (c) => c.ack([12, 9, 40]), request: [1024, '12|9|40'], reply: [2000, '200|2'], result: 2 },
     ];
 
     it.each(cases)('$name', async ({ call, request, reply, result }) => {
@@ -162,6 +167,42 @@ describe('ChatClient against a scripted server', () => {
     });
     expect((await events.membershipChanged.next()).event).toBe('left');
     expect(events.unexpectedFrame.pending).toEqual([]);
+  });
+
+  it('decodes 2013 and 2014 (acks enabled) with their message ids and escaped content', async () => {
+    await makeSut();
+    const events = recordEvents(client);
+    await peer.write(
+      Buffer.concat([frame(2013, `41|2|bob|a\\|b\\\\c|${T}`), frame(2014, `42|4|Team \\| One|2|bob|x \\| y|${T}`)]),
+    );
+    expect(await events.message.next()).toEqual({ messageId: 41, senderId: 2, senderUsername: 'bob', content: 'a|b\\c', timestamp: T });
+    expect(await events.groupMessage.next()).toEqual({
+      messageId: 42,
+      groupId: 4,
+      groupName: 'Team | One',
+      senderId: 2,
+      senderUsername: 'bob',
+      content: 'x | y',
+      timestamp: T,
+    });
+    // Without reliable mode, acknowledging is the application's: nothing was sent.
+    const pong = client.ping();
+    expect((await peer.request()).type).toBe(1019);
+    peer.send(2000, '200|PONG');
+    await pong;
+    peer.send(2013, `bad|2|bob|hi|${T}`);
+    expect(await events.unexpectedFrame.next()).toEqual({ type: 2013, payload: `bad|2|bob|hi|${T}`, reason: 'malformed-push' });
+  });
+
+  it('remembers that acks are enabled, and refuses an ACK of no ids or more than 1000', async () => {
+    await makeSut();
+    expect(client.acksEnabled).toBe(false);
+    const enabled = client.enableAcks();
+    peer.send(2000, '200|Acks enabled');
+    await enabled;
+    expect(client.acksEnabled).toBe(true);
+    expect(() => client.ack([])).toThrow(RangeError);
+    expect(() => client.ack(Array.from({ length: 1001 }, (_, i) => i + 1))).toThrow(RangeError);
   });
 
   it('accepts fields appended to a push (how the protocol extends)', async () => {

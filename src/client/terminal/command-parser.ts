@@ -48,7 +48,7 @@ const COMMANDS = {
   invite: ['/invite GROUP-ID NAME-or-ID', 'add someone to a group (admins)'],
   kick: ['/kick GROUP-ID NAME-or-ID', 'remove someone from a group (admins)'],
   leave: ['/leave GROUP-ID', 'leave a group'],
-  offline: ['/offline', 'fetch messages sent while you were away'],
+  offline: ['/offline', 'fetch messages sent while you were away (without reliable delivery)'],
   help: ['/help', 'show this help'],
   quit: ['/quit', 'disconnect and exit'],
 } as const satisfies Record<string, readonly [usage: string, description: string]>;

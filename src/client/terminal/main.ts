@@ -7,7 +7,11 @@ Connects to a chat server (default 127.0.0.1:9000). Type /help once connected.
 Without a terminal, it reads commands from standard input, one per line, runs them
 in order and exits at the end of the input.
 
-exit codes: 0 done, 1 could not connect or the connection was lost, 2 bad arguments`;
+Once logged in on a server with reliable sessions, a lost connection is resumed by
+itself (the client keeps retrying; /quit gives up).
+
+exit codes: 0 done, 1 could not connect or the connection was lost (and could not be
+resumed), 2 bad arguments`;
 
 export interface TerminalArgs {
   readonly host: string;

@@ -2,6 +2,7 @@ import * as readline from 'node:readline';
 import { ChatClient, type ChatClientOptions } from '../chat-client';
 import { ChatError, ConnectionClosedError } from '../client-errors';
 import type { DirectMessage, FriendRequest, GroupMessage } from '../events';
+import type { ReliableOptions, SavedSession } from '../reliable-mode';
 import { HELP_TEXT, parseCommand, type TerminalCommand, type UserTarget } from './command-parser';
 import {
   formatDirectMessage,
@@ -48,26 +49,50 @@ export interface TerminalClientOptions {
   readonly drainMs?: number;
   /** The clock for times shown with events that carry none (presence). */
   readonly now?: () => number;
+  /**
+   * Reliable sessions (PROTOCOL §8), default true: once logged in on a server that
+   * has them, a lost connection is resumed (the session token is kept in memory for
+   * the life of the process) and messages are acknowledged, so none is lost.
+   */
+  readonly reliable?: boolean;
+  /** Reliable sessions: the first reconnect delay, doubling up to `maxReconnectDelayMs` (defaults 100 and 10,000 ms). */
+  readonly reconnectDelayMs?: number;
+  readonly maxReconnectDelayMs?: number;
 }
 
 /** Exit codes of `runTerminalClient`. */
 export const TerminalExit = {
   OK: 0,
-  /** The connection could not be made, or was lost. */
+  /** The connection could not be made, or was lost (and could not be resumed). */
   CONNECTION: 1,
 } as const;
+
+/** After this many failed reconnect attempts the terminal says it keeps trying. */
+const STILL_RECONNECTING_AFTER = 5;
 
 /**
  * Runs the terminal client until `/quit`, the end of the input, or the connection is
  * lost. Resolves with the exit code: 0, or 1 when the connection could not be made or
  * was lost. Never rejects for a command's failure: errors are printed in words.
+ *
+ * With reliable sessions (the default), a connection lost while logged in is not the
+ * end: the client says so in one line, reconnects with backoff for as long as it
+ * takes (saying once that it keeps trying; /quit gives up), resumes and goes on.
+ * Commands whose requests the drop cut off say that they failed. It still ends (exit
+ * 1) when the connection is lost before login or the server refuses to resume.
  */
 export async function runTerminalClient(options: TerminalClientOptions): Promise<number> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 9000;
   let client: ChatClient;
   try {
-    client = await ChatClient.connect({ host, port, requestTimeoutMs: options.requestTimeoutMs, tls: options.tls });
+    client = await ChatClient.connect({
+      host,
+      port,
+      requestTimeoutMs: options.requestTimeoutMs,
+      tls: options.tls,
+      reliable: options.reliable === false ? undefined : reliableInMemory(options),
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     await writeLine(options.errorOutput ?? options.output, `cannot connect to ${host}:${port}: ${reason}`);
@@ -75,6 +100,24 @@ export async function runTerminalClient(options: TerminalClientOptions): Promise
   }
   const interactive = options.interactive ?? ('isTTY' in options.input && options.input.isTTY === true);
   return new TerminalSession(client, options, interactive, `${host}:${port}`).run();
+}
+
+/** Reliable mode with the session token kept in memory: it resumes within this process only. */
+function reliableInMemory(options: TerminalClientOptions): ReliableOptions {
+  let saved: SavedSession | null = null;
+  return {
+    loadToken: async () => saved,
+    saveToken: async (session) => {
+      saved = session;
+    },
+    reconnectDelayMs: options.reconnectDelayMs,
+    maxReconnectDelayMs: options.maxReconnectDelayMs,
+  };
+}
+
+/** Why a connection went: nothing for a plain close by the server, else its error. */
+function lostReason(error: Error | undefined): string {
+  return error instanceof ConnectionClosedError && error.cause === undefined ? '' : `: ${error?.message ?? ''}`;
 }
 
 function writeLine(stream: NodeJS.WritableStream, text: string): Promise<void> {
@@ -104,6 +147,8 @@ class TerminalSession {
   private readonly now: () => number;
   /** 2003 pushes held between sending LOGIN and the pending-requests summary. */
   private heldRequests: Map<number, FriendRequest> | null = null;
+  /** Messages redelivered at login (acks enabled), held for the "while you were away" summary. */
+  private heldMessages: { direct: DirectMessage[]; group: GroupMessage[] } | null = null;
   private quitting = false;
   private connectionLost = false;
   private lineClosed = false;
@@ -181,17 +226,21 @@ class TerminalSession {
     const { client, names } = this;
     client.on('message', (m) => {
       names.rememberUser(m.senderId, m.senderUsername);
-      this.print(formatDirectMessage(m));
+      if (this.heldMessages && m.messageId !== undefined) this.heldMessages.direct.push(m);
+      else this.print(formatDirectMessage(m));
     });
     client.on('groupMessage', (m) => {
       this.rememberGroupMessage(m);
-      this.print(formatGroupMessage(m));
+      if (this.heldMessages && m.messageId !== undefined) this.heldMessages.group.push(m);
+      else this.print(formatGroupMessage(m));
     });
     client.on('friendRequest', (r) => {
+      // A resumed session gets the pending requests again: show each once.
+      const shown = names.requestSender(r.requestId) !== undefined;
       names.rememberUser(r.senderId, r.senderUsername);
       names.rememberRequest(r.requestId, r.senderUsername);
       if (this.heldRequests) this.heldRequests.set(r.requestId, r);
-      else this.print(formatFriendRequest(r));
+      else if (!shown) this.print(formatFriendRequest(r));
     });
     client.on('presence', (u) => {
       names.rememberUser(u.userId, u.username);
@@ -207,11 +256,24 @@ class TerminalSession {
       this.print(formatMembershipChange(c, client.user?.userId ?? null, this.now()));
     });
     // Frames of unknown TYPEs (a newer server's pushes) are ignored.
+    client.on('disconnected', (error) => this.print(`connection lost${lostReason(error)}; reconnecting…`));
+    client.on('reconnecting', ({ attempt }) => {
+      if (attempt === STILL_RECONNECTING_AFTER + 1) {
+        this.print(`still reconnecting after ${STILL_RECONNECTING_AFTER} failed attempts; trying on (/quit gives up)`);
+      }
+    });
+    client.on('reconnected', (user) => {
+      this.rl.setPrompt(`${user.username}> `);
+      this.print(`reconnected as ${user.username}`);
+    });
+    client.on('reconnectFailed', (error) => {
+      this.connectionLost = true;
+      this.print(`cannot resume the session: ${formatError(error)}`);
+    });
     client.on('close', (error) => {
       if (this.quitting) return;
+      if (!this.connectionLost) this.print(`connection lost${lostReason(error)}`);
       this.connectionLost = true;
-      const reason = error instanceof ConnectionClosedError && error.cause === undefined ? '' : `: ${error?.message ?? ''}`;
-      this.print(`connection lost${reason}`);
       if (!this.lineClosed) this.rl.close();
     });
   }
@@ -227,7 +289,14 @@ class TerminalSession {
     try {
       return await this.perform(command);
     } catch (error) {
-      if (this.connectionLost && error instanceof ConnectionClosedError) return false; // already said
+      if (error instanceof ConnectionClosedError) {
+        if (this.connectionLost) return false; // already said
+        // A reliable session: the client reconnects, this command is not retried.
+        if (this.client.isOpen) {
+          this.print('failed: connection lost before the server answered');
+          return false;
+        }
+      }
       const extension = EXTENSION_OF[command.kind];
       this.print(
         isUnknownCommand(error) && extension !== undefined
@@ -343,7 +412,8 @@ class TerminalSession {
         this.print(`you left ${this.groupLabel(command.groupId)}`);
         return false;
       case 'offline':
-        await this.fetchOffline(true);
+        if (client.acksEnabled) this.print('nothing to fetch: with reliable delivery, messages sent while you were away come by themselves');
+        else await this.fetchOffline(true);
         return false;
     }
   }
@@ -351,21 +421,26 @@ class TerminalSession {
   /**
    * Logs in, then shows what waited: pending friend requests (listed with 1015 when
    * the server has it, merged with the 2003 pushes the server replays at LOGIN) and
-   * offline messages.
+   * offline messages (fetched with 1014/1018, or with acks enabled those the server
+   * pushed right after enabling them; later ones show as they come).
    */
   private async login(username: string, password: string): Promise<void> {
     const held = new Map<number, FriendRequest>();
+    const heldMessages: { direct: DirectMessage[]; group: GroupMessage[] } = { direct: [], group: [] };
     this.heldRequests = held;
+    this.heldMessages = heldMessages;
     try {
       const user = await this.client.login(username, password);
       this.names.rememberUser(user.userId, user.username);
       this.rl.setPrompt(`${user.username}> `);
-      this.print(`logged in as ${user.username} (#${user.userId})`);
       let listed: FriendRequest[] = [];
       try {
         listed = await this.client.getFriendRequests();
       } catch (error) {
         if (!isUnknownCommand(error)) throw error;
+      } finally {
+        // Said only now that what came with the login is in hand: whatever shows after this line is live.
+        this.print(`logged in as ${user.username} (#${user.userId})`);
       }
       this.heldRequests = null;
       const pending = new Map<number, FriendRequest>();
@@ -376,12 +451,24 @@ class TerminalSession {
       if (pending.size > 0) {
         this.print(formatFriendRequests([...pending.values()].sort((a, b) => a.timestamp - b.timestamp || a.requestId - b.requestId)));
       }
-      await this.fetchOffline(false);
+      this.heldMessages = null;
+      if (this.client.acksEnabled) {
+        if (heldMessages.direct.length > 0 || heldMessages.group.length > 0) {
+          this.print(formatOfflineMessages(heldMessages.direct, heldMessages.group));
+        }
+      } else {
+        await this.fetchOffline(false);
+      }
     } finally {
       if (this.heldRequests === held) {
         // No summary was shown (LOGIN or the listing failed): show them as they came.
         this.heldRequests = null;
         for (const r of held.values()) this.print(formatFriendRequest(r));
+      }
+      if (this.heldMessages === heldMessages) {
+        this.heldMessages = null;
+        for (const m of heldMessages.direct) this.print(formatDirectMessage(m));
+        for (const m of heldMessages.group) this.print(formatGroupMessage(m));
       }
     }
   }

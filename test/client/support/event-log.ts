@@ -56,7 +56,7 @@ export class EventQueue<K extends EventName> {
   }
 }
 
-/** Every push event of one client, each in its own queue. */
+/** Every push event of one client, and its connection events, each in its own queue. */
 export function recordEvents(client: ChatClient, timeoutMs?: number) {
   const log = {
     message: new EventQueue('message', timeoutMs),
@@ -66,6 +66,12 @@ export function recordEvents(client: ChatClient, timeoutMs?: number) {
     friendRequestAccepted: new EventQueue('friendRequestAccepted', timeoutMs),
     membershipChanged: new EventQueue('membershipChanged', timeoutMs),
     unexpectedFrame: new EventQueue('unexpectedFrame', timeoutMs),
+    // Reliable mode.
+    disconnected: new EventQueue('disconnected', timeoutMs),
+    reconnecting: new EventQueue('reconnecting', timeoutMs),
+    reconnected: new EventQueue('reconnected', timeoutMs),
+    reconnectFailed: new EventQueue('reconnectFailed', timeoutMs),
+    close: new EventQueue('close', timeoutMs),
   };
   client.on('message', log.message.listener);
   client.on('groupMessage', log.groupMessage.listener);
@@ -74,6 +80,11 @@ export function recordEvents(client: ChatClient, timeoutMs?: number) {
   client.on('friendRequestAccepted', log.friendRequestAccepted.listener);
   client.on('membershipChanged', log.membershipChanged.listener);
   client.on('unexpectedFrame', log.unexpectedFrame.listener);
+  client.on('disconnected', log.disconnected.listener);
+  client.on('reconnecting', log.reconnecting.listener);
+  client.on('reconnected', log.reconnected.listener);
+  client.on('reconnectFailed', log.reconnectFailed.listener);
+  client.on('close', log.close.listener);
   return log;
 }
 

@@ -104,11 +104,12 @@ export class FakeServer {
     });
   }
 
-  static start(): Promise<FakeServer> {
+  /** Listens on `port`, default a free one (pass a closed server's port to bring it back). */
+  static start(port = 0): Promise<FakeServer> {
     return new Promise((resolve, reject) => {
       const server = createServer();
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(port, '127.0.0.1', () => {
         const address = server.address();
         if (address === null || typeof address === 'string') throw new Error('no port');
         resolve(new FakeServer(server, address.port));

@@ -1,0 +1,320 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { FrameDecoder } from '../adapters/tcp/frame-decoder';
+import { encodeFrame } from '../adapters/tcp/frame-encoder';
+import { splitFieldsWithFreeText } from '../adapters/tcp/fields';
+import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
+import type { UnexpectedFrame } from './events';
+import { Fifo } from './fifo';
+import { ServerFrameType } from './wire-types';
+import { statusOf } from './wire-decoding';
+
+/** How to open a socket and run a connection on it; checked once, reused by every reconnect. */
+export interface ConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly localAddress?: string;
+  readonly tls?: boolean | TlsConnectionOptions;
+  /** 0 disables. */
+  readonly requestTimeoutMs: number;
+  /** 0 disables. */
+  readonly connectTimeoutMs: number;
+  readonly maxPayload: number;
+}
+
+/** What a Connection tells its owner. */
+export interface ConnectionListener {
+  /** A push (a TYPE the server sends unasked). */
+  push(type: number, payload: string): void;
+  unexpected(frame: UnexpectedFrame): void;
+  /**
+   * Once, when the socket has closed and every pending request was rejected.
+   * `error` is undefined when the owner closed it and nothing failed before.
+   */
+  closed(error: Error | undefined): void;
+}
+
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long `close()` waits for the server to close its side before destroying the socket. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** A request waiting for its reply. Method syntax keeps `PendingRequest<T>` assignable to `PendingRequest<unknown>`. */
+interface PendingRequest<T> {
+  readonly command: number;
+  /** The TYPE of a successful reply: 2000, or a data reply (2004, 2005, 2007–2010). */
+  readonly replyType: number;
+  /** `performance.now()` after which it has timed out. */
+  readonly deadline: number;
+  decode(payload: string): T;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/** Opens a socket; rejects with its error (e.g. ECONNREFUSED) or a RequestTimeoutError. */
+export function openSocket(settings: ConnectionSettings): Promise<Socket> {
+  const { host, port, tls, localAddress, connectTimeoutMs } = settings;
+  return new Promise((resolve, reject) => {
+    const plain = tls === undefined || tls === false;
+    const socket = plain ? netConnect({ host, port, localAddress }) : tlsConnect({ host, port, ...(tls === true ? {} : tls) });
+    const ready = plain ? 'connect' : 'secureConnect';
+    const timer =
+      connectTimeoutMs > 0
+        ? setTimeout(() => fail(new RequestTimeoutError(null, connectTimeoutMs)), Math.min(connectTimeoutMs, MAX_TIMER_MS))
+        : null;
+    const fail = (error: Error): void => {
+      if (timer) clearTimeout(timer);
+      socket.off(ready, succeed);
+      socket.destroy();
+      reject(error);
+    };
+    const succeed = (): void => {
+      if (timer) clearTimeout(timer);
+      socket.off('error', fail);
+      resolve(socket);
+    };
+    socket.once('error', fail);
+    socket.once(ready, succeed);
+  });
+}
+
+/** The error text of a 2000 payload: what follows the code, unescaped as one field. */
+function errorText(payload: string): string {
+  return payload.length <= 4 ? '' : splitFieldsWithFreeText(payload.slice(4), 1)![0]!;
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new ProtocolError(String(value));
+}
+
+/**
+ * One socket speaking PROTOCOL.md: frames requests, matches replies to them strictly
+ * in order, times them out, and hands pushes to its listener. A ChatClient owns one at
+ * a time (in reliable mode, a new one after each reconnect).
+ */
+export class Connection {
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Fifo<PendingRequest<unknown>>();
+  private timer: NodeJS.Timeout | null = null;
+  private corked = false;
+  /** False once close() or destroy() was called, or the connection failed: new requests reject. */
+  private accepting = true;
+  private closedByOwner = false;
+  private socketClosed = false;
+  /** Why the connection failed, when it did. */
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly settings: ConnectionSettings,
+    private readonly listener: ConnectionListener,
+  ) {
+    this.decoder = new FrameDecoder({ maxPayload: settings.maxPayload });
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  /** True until close() or destroy() is called or the connection fails. */
+  get isOpen(): boolean {
+    return this.accepting;
+  }
+
+  /** Why it failed, if it did. */
+  get failureReason(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Requests sent and not yet answered. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  send<T>(command: number, payload: string, replyType: number, decode: (payload: string) => T): Promise<T> {
+    if (!this.accepting) {
+      return Promise.reject(new ConnectionClosedError('connection closed', { cause: this.failure }));
+    }
+    const frame = encodeFrame(command, payload);
+    const deadline = performance.now() + this.settings.requestTimeoutMs;
+    const reply = new Promise<T>((resolve, reject) => {
+      this.pending.push({ command, replyType, deadline, decode, resolve, reject });
+    });
+    // Frames written in the same tick leave in one write (writev).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(Connection.uncork, this);
+    }
+    this.socket.write(frame);
+    if (this.timer === null && this.settings.requestTimeoutMs > 0) this.armTimer(this.settings.requestTimeoutMs);
+    return reply;
+  }
+
+  /** Gracefully: new requests reject, those already sent still get their replies, then the socket ends. */
+  close(): void {
+    if (!this.accepting) return;
+    this.accepting = false;
+    this.closedByOwner = true;
+    if (this.pending.size === 0) this.endSocket();
+  }
+
+  /** At once: every pending request rejects with `reason`. */
+  destroy(reason: Error): void {
+    if (this.socketClosed) return;
+    if (this.failure === undefined) this.closedByOwner = true;
+    this.accepting = false;
+    this.rejectPending(reason);
+    this.socket.destroy();
+  }
+
+  /** The connection cannot be trusted any more: reject everything and close, reporting `error`. */
+  fail(error: Error): void {
+    if (this.socketClosed) return;
+    this.failure ??= error;
+    this.accepting = false;
+    this.rejectPending(error);
+    this.socket.destroy();
+  }
+
+  private static uncork(connection: Connection): void {
+    connection.corked = false;
+    connection.socket.uncork();
+  }
+
+  /**
+   * One timer for the whole queue: replies come in order, and deadlines grow in
+   * queue order, so only the oldest request can be the first to time out. The timer
+   * is not re-armed per reply; when it fires it re-arms for the current oldest.
+   */
+  private armTimer(ms: number): void {
+    this.timer = setTimeout(this.onTimer, Math.min(Math.max(Math.ceil(ms), 1), MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    const oldest = this.pending.peek();
+    if (oldest === undefined || this.socketClosed) return;
+    const remaining = oldest.deadline - performance.now();
+    if (remaining > 0) this.armTimer(remaining);
+    else this.fail(new RequestTimeoutError(oldest.command, this.settings.requestTimeoutMs));
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    const items = this.decoder.push(chunk);
+    for (let i = 0; i < items.length; i++) {
+      // A listener may have closed the connection on an earlier frame of this chunk.
+      if (this.socket.destroyed) return;
+      const item = items[i]!;
+      if (item.kind === 'oversize') {
+        this.fail(new ProtocolError(`the server sent a ${item.length}-byte payload (limit ${this.decoder.maxPayload})`));
+        return;
+      }
+      this.handleFrame(item.type, item.payload.toString('utf8'));
+    }
+  };
+
+  private handleFrame(type: number, payload: string): void {
+    switch (type) {
+      case ServerFrameType.RESPONSE:
+      case ServerFrameType.FRIEND_LIST_DATA:
+      case ServerFrameType.OFFLINE_MESSAGES_DATA:
+      case ServerFrameType.FRIEND_REQUESTS_DATA:
+      case ServerFrameType.GROUP_LIST_DATA:
+      case ServerFrameType.GROUP_MEMBERS_DATA:
+      case ServerFrameType.OFFLINE_GROUP_MESSAGES_DATA:
+        this.handleReply(type, payload);
+        return;
+      case ServerFrameType.MESSAGE_RECEIVED:
+      case ServerFrameType.GROUP_MESSAGE_RECEIVED:
+      case ServerFrameType.FRIEND_REQUEST_RECEIVED:
+      case ServerFrameType.USER_STATUS_UPDATE:
+      case ServerFrameType.FRIEND_REQUEST_ACCEPTED:
+      case ServerFrameType.GROUP_MEMBERSHIP_CHANGED:
+      case ServerFrameType.MESSAGE:
+      case ServerFrameType.GROUP_MESSAGE:
+        this.listener.push(type, payload);
+        return;
+      default:
+        this.listener.unexpected({ type, payload, reason: 'unknown-type' });
+    }
+  }
+
+  private handleReply(type: number, payload: string): void {
+    const request = this.pending.shift();
+    if (request === undefined) {
+      this.listener.unexpected({ type, payload, reason: 'unsolicited-reply' });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = this.decodeReply(request, type, payload);
+    } catch (error) {
+      request.reject(toError(error));
+      this.afterReply();
+      return;
+    }
+    request.resolve(value);
+    this.afterReply();
+  }
+
+  private decodeReply(request: PendingRequest<unknown>, type: number, payload: string): unknown {
+    if (type === ServerFrameType.RESPONSE) {
+      const status = statusOf(payload);
+      if (status < 0) throw new ProtocolError(`reply to ${request.command} has no status: "${payload}"`);
+      if (status < 200 || status > 299) throw new ChatError(status, errorText(payload), request.command);
+    }
+    if (type !== request.replyType) {
+      throw new ProtocolError(`expected a ${request.replyType} reply to ${request.command}, got ${type} "${payload}"`);
+    }
+    return request.decode(payload);
+  }
+
+  private afterReply(): void {
+    if (!this.accepting && this.closedByOwner && this.pending.size === 0) this.endSocket();
+  }
+
+  /** A RequestTimeoutError rejects its own request with itself, the rest with a ConnectionClosedError. */
+  private rejectPending(reason: Error): void {
+    let request = this.pending.shift();
+    if (request === undefined) return;
+    if (reason instanceof RequestTimeoutError) {
+      request.reject(reason);
+      request = this.pending.shift();
+    }
+    const closed = reason instanceof ConnectionClosedError ? reason : new ConnectionClosedError('connection closed', { cause: reason });
+    for (; request !== undefined; request = this.pending.shift()) request.reject(closed);
+  }
+
+  private endSocket(): void {
+    this.socket.end();
+    setTimeout(destroySocket, CLOSE_GRACE_MS, this.socket).unref();
+  }
+
+  private readonly onError = (error: Error): void => {
+    // 'close' follows; remember why.
+    if (!this.closedByOwner) this.failure ??= error;
+  };
+
+  private readonly onClose = (): void => {
+    this.socketClosed = true;
+    this.accepting = false;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const error =
+      this.closedByOwner && this.failure === undefined
+        ? undefined
+        : (this.failure ?? new ConnectionClosedError('connection closed by the server'));
+    this.rejectPending(
+      error instanceof ConnectionClosedError ? error : new ConnectionClosedError('connection closed', { cause: error }),
+    );
+    this.listener.closed(error);
+  };
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
