@@ -1,25 +1,26 @@
 /**
  * A lean protocol connection for the load workers: pipelined requests answered by
- * 2000 replies, every other frame handed to `onPush`. The SDK's ChatClient has no
- * §8 commands (1021–1024) and does not surface 2013/2014, so the resume, login-storm
- * and dm-acks workloads speak the wire through this instead. It does no more than
- * those workloads need, and costs the load processes little per frame.
+ * 2000 replies, every other frame handed to `onPush`. The resume, login-storm and
+ * dm-acks workloads speak the wire through this rather than the SDK, whose reliable
+ * mode does more per frame (acks, duplicate filtering) than a load generator should
+ * pay for. It does no more than those workloads need.
  */
 import { connect, type Socket } from 'node:net';
 import { FrameDecoder } from '../src/adapters/tcp/frame-decoder';
 import { encodeFrame } from '../src/adapters/tcp/frame-encoder';
+import { Command, ServerMessage } from '../src/adapters/tcp/message-types';
 import type { Target } from './ipc';
 
 export const Wire = {
-  REGISTER: 1000,
-  LOGIN: 1001,
-  PING: 1019,
-  SESSION_TOKEN: 1021,
-  RESUME: 1022,
-  ENABLE_ACKS: 1023,
-  ACK: 1024,
-  RESPONSE: 2000,
-  MESSAGE: 2013,
+  REGISTER: Command.REGISTER,
+  LOGIN: Command.LOGIN,
+  PING: Command.PING,
+  SESSION_TOKEN: Command.SESSION_TOKEN,
+  RESUME: Command.RESUME,
+  ENABLE_ACKS: Command.ENABLE_ACKS,
+  ACK: Command.ACK,
+  RESPONSE: ServerMessage.RESPONSE,
+  MESSAGE: ServerMessage.MESSAGE,
 } as const;
 
 /** A reply whose status is not 2xx. */
