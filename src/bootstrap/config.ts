@@ -54,6 +54,8 @@ export interface ServerConfig {
   readonly ackWindow: number;
   /** How long a shutdown lets connections end in order before cutting the rest. */
   readonly shutdownDeadlineMs: number;
+  /** Completed connections the kernel queues for accepting; the kernel caps it at net.core.somaxconn. */
+  readonly listenBacklog: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -88,6 +90,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sessionTokenTtlMs: DEFAULT_SESSION_TOKEN_POLICY.ttlMs,
   ackWindow: TCP_HARDENING_DEFAULTS.ackWindow,
   shutdownDeadlineMs: TCP_HARDENING_DEFAULTS.shutdownDeadlineMs,
+  listenBacklog: TCP_HARDENING_DEFAULTS.listenBacklog,
 };
 
 /** What a node id may be made of: it names the node in Redis keys and in stored sessions. */
@@ -237,6 +240,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       integer(env, 'CHAT_SESSION_TOKEN_TTL_S', DEFAULT_CONFIG.sessionTokenTtlMs / 1000, 60, 365 * 86_400) * 1000,
     ackWindow: integer(env, 'CHAT_ACK_WINDOW', DEFAULT_CONFIG.ackWindow, 1, 100_000),
     shutdownDeadlineMs: integer(env, 'CHAT_SHUTDOWN_TIMEOUT_S', DEFAULT_CONFIG.shutdownDeadlineMs / 1000, 1, 3600) * 1000,
+    listenBacklog: integer(env, 'CHAT_LISTEN_BACKLOG', DEFAULT_CONFIG.listenBacklog, 1, 1_000_000),
   };
 }
 

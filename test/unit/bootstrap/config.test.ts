@@ -25,6 +25,7 @@ describe('configuration from CHAT_* variables', () => {
       dbPoolSize: 10,
       dbConnectTimeoutMs: 10_000,
       dbQueryTimeoutMs: 10_000,
+      listenBacklog: 4096,
     });
     expect(DEFAULT_CONFIG.passwordCost.N).toBeGreaterThanOrEqual(2 ** 16);
   });
@@ -59,6 +60,7 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_SESSION_TOKEN_TTL_S: '3600',
       CHAT_ACK_WINDOW: '50',
       CHAT_SHUTDOWN_TIMEOUT_S: '3',
+      CHAT_LISTEN_BACKLOG: '100',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -92,6 +94,7 @@ describe('configuration from CHAT_* variables', () => {
       sessionTokenTtlMs: 3_600_000,
       ackWindow: 50,
       shutdownDeadlineMs: 3000,
+      listenBacklog: 100,
     });
   });
 
@@ -173,6 +176,8 @@ describe('configuration from CHAT_* variables', () => {
     ['CHAT_MAX_CONNECTIONS', '1000001'],
     ['CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS', '0'],
     ['CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS', 'many'],
+    ['CHAT_LISTEN_BACKLOG', '0'],
+    ['CHAT_LISTEN_BACKLOG', '1000001'],
     ['CHAT_TLS_CERT', '/etc/chat/cert.pem'],
     ['CHAT_TLS_KEY', '/etc/chat/key.pem'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
