@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { parseLogLevel, type LogLevel } from '../adapters/system/json-logger';
-import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
+import { DEFAULT_SCRYPT_COST, defaultHashConcurrency, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
 import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
 import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';
 import { DatabaseUrlError, isMysqlUrl, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly maxConnections: number;
   readonly logLevel: LogLevel;
   readonly passwordCost: ScryptCost;
+  /** Password hashes computed at once; each keeps a core busy while it runs. */
+  readonly hashConcurrency: number;
   readonly loginMaxFailures: number;
   readonly loginWindowMs: number;
   /** Failed logins per remote address within loginWindowMs before LOGIN answers 429 for it. */
@@ -72,6 +74,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxConnections: TCP_HARDENING_DEFAULTS.maxConnections,
   logLevel: 'info',
   passwordCost: DEFAULT_SCRYPT_COST,
+  hashConcurrency: defaultHashConcurrency(),
   loginMaxFailures: 10,
   loginWindowMs: 15 * 60_000,
   loginMaxFailuresPerAddress: TCP_HARDENING_DEFAULTS.loginMaxFailuresPerAddress,
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       r: integer(env, 'CHAT_SCRYPT_R', DEFAULT_CONFIG.passwordCost.r, 1, 32),
       p: integer(env, 'CHAT_SCRYPT_P', DEFAULT_CONFIG.passwordCost.p, 1, 16),
     },
+    hashConcurrency: integer(env, 'CHAT_HASH_CONCURRENCY', DEFAULT_CONFIG.hashConcurrency, 1, 1024),
     loginMaxFailures: integer(env, 'CHAT_LOGIN_MAX_FAILURES', DEFAULT_CONFIG.loginMaxFailures, 1, 1_000_000),
     loginWindowMs: integer(env, 'CHAT_LOGIN_WINDOW_S', DEFAULT_CONFIG.loginWindowMs / 1000, 1, 86_400) * 1000,
     loginMaxFailuresPerAddress: integer(
