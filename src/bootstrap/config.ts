@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { parseLogLevel, type LogLevel } from '../adapters/system/json-logger';
-import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
+import { DEFAULT_SCRYPT_COST, defaultHashConcurrency, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
 import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
 import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';
 import { DatabaseUrlError, isMysqlUrl, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly maxConnections: number;
   readonly logLevel: LogLevel;
   readonly passwordCost: ScryptCost;
+  /** Password hashes computed at once; each keeps a core busy while it runs. */
+  readonly hashConcurrency: number;
   readonly loginMaxFailures: number;
   readonly loginWindowMs: number;
   /** Failed logins per remote address within loginWindowMs before LOGIN answers 429 for it. */
@@ -54,6 +56,8 @@ export interface ServerConfig {
   readonly ackWindow: number;
   /** How long a shutdown lets connections end in order before cutting the rest. */
   readonly shutdownDeadlineMs: number;
+  /** Completed connections the kernel queues for accepting; the kernel caps it at net.core.somaxconn. */
+  readonly listenBacklog: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -70,6 +74,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxConnections: TCP_HARDENING_DEFAULTS.maxConnections,
   logLevel: 'info',
   passwordCost: DEFAULT_SCRYPT_COST,
+  hashConcurrency: defaultHashConcurrency(),
   loginMaxFailures: 10,
   loginWindowMs: 15 * 60_000,
   loginMaxFailuresPerAddress: TCP_HARDENING_DEFAULTS.loginMaxFailuresPerAddress,
@@ -88,6 +93,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sessionTokenTtlMs: DEFAULT_SESSION_TOKEN_POLICY.ttlMs,
   ackWindow: TCP_HARDENING_DEFAULTS.ackWindow,
   shutdownDeadlineMs: TCP_HARDENING_DEFAULTS.shutdownDeadlineMs,
+  listenBacklog: TCP_HARDENING_DEFAULTS.listenBacklog,
 };
 
 /** What a node id may be made of: it names the node in Redis keys and in stored sessions. */
@@ -210,6 +216,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       r: integer(env, 'CHAT_SCRYPT_R', DEFAULT_CONFIG.passwordCost.r, 1, 32),
       p: integer(env, 'CHAT_SCRYPT_P', DEFAULT_CONFIG.passwordCost.p, 1, 16),
     },
+    hashConcurrency: integer(env, 'CHAT_HASH_CONCURRENCY', DEFAULT_CONFIG.hashConcurrency, 1, 1024),
     loginMaxFailures: integer(env, 'CHAT_LOGIN_MAX_FAILURES', DEFAULT_CONFIG.loginMaxFailures, 1, 1_000_000),
     loginWindowMs: integer(env, 'CHAT_LOGIN_WINDOW_S', DEFAULT_CONFIG.loginWindowMs / 1000, 1, 86_400) * 1000,
     loginMaxFailuresPerAddress: integer(
@@ -237,6 +244,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       integer(env, 'CHAT_SESSION_TOKEN_TTL_S', DEFAULT_CONFIG.sessionTokenTtlMs / 1000, 60, 365 * 86_400) * 1000,
     ackWindow: integer(env, 'CHAT_ACK_WINDOW', DEFAULT_CONFIG.ackWindow, 1, 100_000),
     shutdownDeadlineMs: integer(env, 'CHAT_SHUTDOWN_TIMEOUT_S', DEFAULT_CONFIG.shutdownDeadlineMs / 1000, 1, 3600) * 1000,
+    listenBacklog: integer(env, 'CHAT_LISTEN_BACKLOG', DEFAULT_CONFIG.listenBacklog, 1, 1_000_000),
   };
 }
 

@@ -38,6 +38,8 @@ export interface CoreOptions {
   readonly dbQueryTimeoutMs?: number;
   /** scrypt cost; lower it only for tests and benchmarks. */
   readonly passwordCost?: ScryptCost;
+  /** Password hashes computed at once (default: one less than the cores, at most 3, at least 1). */
+  readonly hashConcurrency?: number;
   readonly loginMaxFailures?: number;
   readonly loginWindowMs?: number;
   /** How often banned users' connections are looked for and closed; 0 turns it off. */
@@ -145,7 +147,10 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
     systemModule({
       clock,
       logger,
-      hasher: new ScryptPasswordHasher({ cost: options.passwordCost ?? DEFAULT_SCRYPT_COST }),
+      hasher: new ScryptPasswordHasher({
+        cost: options.passwordCost ?? DEFAULT_SCRYPT_COST,
+        maxConcurrent: options.hashConcurrency ?? DEFAULT_CONFIG.hashConcurrency,
+      }),
       throttle: new InMemoryLoginThrottle({
         maxFailures: options.loginMaxFailures ?? DEFAULT_CONFIG.loginMaxFailures,
         windowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,

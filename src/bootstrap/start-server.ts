@@ -27,6 +27,8 @@ export interface ServerOptions extends CoreOptions {
   readonly ackWindow?: number;
   /** How long closing lets connections end in order before cutting the rest (default 10 s). */
   readonly shutdownDeadlineMs?: number;
+  /** Completed connections the kernel queues for accepting (default 4096; the kernel caps it at net.core.somaxconn). */
+  readonly listenBacklog?: number;
   /** Listen with TLS (certificate and key at least) instead of plain TCP. */
   readonly tls?: TlsOptions;
 }
@@ -62,6 +64,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
         ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
         shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_CONFIG.shutdownDeadlineMs,
+        listenBacklog: options.listenBacklog ?? DEFAULT_CONFIG.listenBacklog,
         tls: options.tls,
         clock: options.clock,
         // Storage that works in call order stores a connection's overlapping sends in request order.

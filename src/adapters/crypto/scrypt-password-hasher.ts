@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { PasswordHasher } from '../../application/ports';
 import { Semaphore } from './semaphore';
 
@@ -16,8 +17,26 @@ export const TEST_SCRYPT_COST: ScryptCost = Object.freeze({ N: 2 ** 10, r: 8, p:
 
 export interface ScryptPasswordHasherOptions {
   cost?: ScryptCost;
-  /** Concurrent scrypt calls; keep below libuv's pool size (4) so other I/O still gets threads. */
+  /**
+   * Concurrent scrypt calls (default: `defaultHashConcurrency()`); keep below libuv's
+   * pool size (4 unless UV_THREADPOOL_SIZE says otherwise) so other I/O still gets threads.
+   */
   maxConcurrent?: number;
+}
+
+/** libuv's thread pool size, as Node reads it at start. */
+function libuvPoolSize(): number {
+  const configured = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(configured) && configured > 0 ? configured : 4;
+}
+
+/**
+ * One hash per core but one, so a storm of logins cannot take every core from the
+ * event loop (each scrypt call keeps one core busy for its whole run), and one pool
+ * thread always stays free for other work. At least 1.
+ */
+export function defaultHashConcurrency(cores = availableParallelism(), poolSize = libuvPoolSize()): number {
+  return Math.max(1, Math.min(cores - 1, poolSize - 1));
 }
 
 const PREFIX = 'scrypt';
@@ -108,7 +127,7 @@ export class ScryptPasswordHasher implements PasswordHasher {
     const problem = costProblem(cost);
     if (problem !== null) throw new RangeError(`Invalid scrypt cost: ${problem}`);
     this.cost = { N: cost.N, r: cost.r, p: cost.p };
-    this.semaphore = new Semaphore(options.maxConcurrent ?? 2);
+    this.semaphore = new Semaphore(options.maxConcurrent ?? defaultHashConcurrency());
   }
 
   async hash(password: string): Promise<string> {

@@ -37,6 +37,15 @@ export const TCP_HARDENING_DEFAULTS = Object.freeze({
   ackWindow: 1000,
   /** How long a shutdown waits for sessions to end in order before cutting the rest. */
   shutdownDeadlineMs: 10_000,
+  /**
+   * Connections the kernel completes and queues before we accept them. Node's default
+   * (511) overflows when thousands of clients reconnect at once (after a restart or a
+   * network cut), and each dropped handshake is retried only after the SYN back-off of
+   * 1, 3, 7, 15, 31 s. The kernel silently caps the value at net.core.somaxconn, which
+   * is 4096 by default since Linux 5.4 (128 before): asking for more than the kernel
+   * allows is harmless, raising somaxconn lets a larger value take effect.
+   */
+  listenBacklog: 4096,
 });
 
 export interface TcpChatServerOptions {
@@ -65,6 +74,8 @@ export interface TcpChatServerOptions {
   readonly ackWindow?: number;
   /** How long `close()` lets connections end in order before it cuts the rest (default 10 s). */
   readonly shutdownDeadlineMs?: number;
+  /** Completed connections the kernel queues for accepting (default 4096; capped by net.core.somaxconn). */
+  readonly listenBacklog?: number;
   /** Speak the protocol over TLS with these options (certificate and key at least). */
   readonly tls?: TlsOptions;
   /** Time for the per-address failure window. */
@@ -106,6 +117,7 @@ export class TcpChatServer {
   private readonly maxConnections: number;
   private readonly nodeId: string;
   private readonly shutdownDeadlineMs: number;
+  private readonly listenBacklog: number;
   /** Whether sockets speak TLS. */
   readonly isTls: boolean;
   private nextConnection = 1;
@@ -147,6 +159,8 @@ export class TcpChatServer {
     this.nodeId = options.nodeId;
     this.shutdownDeadlineMs = options.shutdownDeadlineMs ?? defaults.shutdownDeadlineMs;
     positiveInteger('shutdownDeadlineMs', this.shutdownDeadlineMs);
+    this.listenBacklog = options.listenBacklog ?? defaults.listenBacklog;
+    positiveInteger('listenBacklog', this.listenBacklog);
     this.overlapMessageSends = options.overlapMessageSends ?? false;
     this.commands = buildCommandTable(useCases);
 
@@ -178,7 +192,7 @@ export class TcpChatServer {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.server.once('error', onError);
-      this.server.listen(port, host, () => {
+      this.server.listen(port, host, this.listenBacklog, () => {
         this.server.off('error', onError);
         this.clock.start();
         resolve(this.server.address() as AddressInfo);

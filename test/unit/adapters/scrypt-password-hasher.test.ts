@@ -1,6 +1,7 @@
 import crypto, { type ScryptOptions } from 'node:crypto';
 import {
   DEFAULT_SCRYPT_COST,
+  defaultHashConcurrency,
   ScryptPasswordHasher,
   TEST_SCRYPT_COST,
   type ScryptCost,
@@ -107,6 +108,17 @@ describe('ScryptPasswordHasher', () => {
     expect(() => new ScryptPasswordHasher({ cost: TEST_SCRYPT_COST, maxConcurrent: 0 })).toThrow(/positive integer/);
   });
 
+  it.each([
+    [1, 4, 1],
+    [2, 4, 1],
+    [4, 4, 3],
+    [16, 4, 3],
+    [16, 16, 15],
+    [8, 1, 1],
+  ])('hashes by default on %i cores with %i pool threads at most %i at a time', (cores, poolSize, expected) => {
+    expect(defaultHashConcurrency(cores, poolSize)).toBe(expected);
+  });
+
   it('has a production default stronger than the test cost', () => {
     expect(DEFAULT_SCRYPT_COST).toEqual({ N: 65536, r: 8, p: 2 });
     expect(() => new ScryptPasswordHasher()).not.toThrow();
@@ -151,6 +163,14 @@ describe('ScryptPasswordHasher and the real scrypt', () => {
     expect(checks).toEqual(passwords.map(() => true));
     expect(costs).toHaveLength(14);
     expect(maxInFlight).toBe(maxConcurrent);
+  });
+
+  it('runs at most the default concurrency when none is given', async () => {
+    const sut = new ScryptPasswordHasher({ cost: TEST_SCRYPT_COST });
+
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((pw) => sut.hash(pw)));
+
+    expect(maxInFlight).toBe(defaultHashConcurrency());
   });
 
   it('does real scrypt work at the configured cost for a missing account', async () => {

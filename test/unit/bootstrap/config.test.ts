@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultHashConcurrency } from '../../../src/adapters/crypto/scrypt-password-hasher';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, readTlsCredentials } from '../../../src/bootstrap/config';
 
 describe('configuration from CHAT_* variables', () => {
@@ -25,8 +26,12 @@ describe('configuration from CHAT_* variables', () => {
       dbPoolSize: 10,
       dbConnectTimeoutMs: 10_000,
       dbQueryTimeoutMs: 10_000,
+      listenBacklog: 4096,
     });
     expect(DEFAULT_CONFIG.passwordCost.N).toBeGreaterThanOrEqual(2 ** 16);
+    // Leaves a core to the event loop, and never less than one hash at a time.
+    expect(DEFAULT_CONFIG.hashConcurrency).toBe(defaultHashConcurrency());
+    expect(DEFAULT_CONFIG.hashConcurrency).toBeLessThan(Math.max(2, availableParallelism()));
   });
 
   it('reads every variable', () => {
@@ -59,6 +64,8 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_SESSION_TOKEN_TTL_S: '3600',
       CHAT_ACK_WINDOW: '50',
       CHAT_SHUTDOWN_TIMEOUT_S: '3',
+      CHAT_LISTEN_BACKLOG: '100',
+      CHAT_HASH_CONCURRENCY: '3',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -77,6 +84,7 @@ describe('configuration from CHAT_* variables', () => {
       maxOutputBytes: DEFAULT_CONFIG.maxOutputBytes,
       logLevel: 'warn',
       passwordCost: { N: 1024, r: 4, p: 1 },
+      hashConcurrency: 3,
       loginMaxFailures: 3,
       loginWindowMs: 60_000,
       banCheckMs: 500,
@@ -92,6 +100,7 @@ describe('configuration from CHAT_* variables', () => {
       sessionTokenTtlMs: 3_600_000,
       ackWindow: 50,
       shutdownDeadlineMs: 3000,
+      listenBacklog: 100,
     });
   });
 
@@ -173,6 +182,9 @@ describe('configuration from CHAT_* variables', () => {
     ['CHAT_MAX_CONNECTIONS', '1000001'],
     ['CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS', '0'],
     ['CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS', 'many'],
+    ['CHAT_HASH_CONCURRENCY', '0'],
+    ['CHAT_LISTEN_BACKLOG', '0'],
+    ['CHAT_LISTEN_BACKLOG', '1000001'],
     ['CHAT_TLS_CERT', '/etc/chat/cert.pem'],
     ['CHAT_TLS_KEY', '/etc/chat/key.pem'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
