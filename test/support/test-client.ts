@@ -129,4 +129,13 @@ export class TestClient {
   }
 }
 
+/** A new connection of the user (registered first when asked), logged in with password123. */
+export async function logIn(port: number, name: string, register: boolean): Promise<{ client: TestClient; id: number }> {
+  const client = await TestClient.connect(port);
+  if (register) expect((await client.call(1000, [name, 'password123']))[0]).toBe('200');
+  const [status, id] = await client.call(1001, [name, 'password123']);
+  expect(status).toBe('200');
+  return { client, id: Number(id) };
+}
+
 export { joinFields };

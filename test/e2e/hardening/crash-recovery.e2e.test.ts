@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { randomInt, seededRandom } from '../../support/fuzz-frames';
 import { describeLong } from '../../support/long-tests';
 import { killServerProcesses, startServerProcess, type ServerProcess } from '../../support/server-process';
-import { TestClient } from '../../support/test-client';
+import { logIn, TestClient } from '../../support/test-client';
 
 /**
  * Crash safety on SQLite (PROTOCOL §3: a change is acknowledged only once durably
@@ -22,15 +22,6 @@ const ROUNDS = 20;
 const IN_FLIGHT = 16;
 /** The kill comes this long (at most) after the first message of a round is sent. */
 const MAX_KILL_DELAY_MS = 400;
-const PASSWORD = 'password123';
-
-async function logIn(port: number, name: string, register: boolean): Promise<{ client: TestClient; id: number }> {
-  const client = await TestClient.connect(port);
-  if (register) expect((await client.call(1000, [name, PASSWORD]))[0]).toBe('200');
-  const [status, id] = await client.call(1001, [name, PASSWORD]);
-  expect(status).toBe('200');
-  return { client, id: Number(id) };
-}
 
 /** What an integrity check of the file says, with the server dead. */
 function checkFile(file: string): { integrity: string[]; foreignKeys: unknown[] } {

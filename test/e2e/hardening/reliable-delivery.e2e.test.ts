@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomInt, seededRandom } from '../../support/fuzz-frames';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import { killServerProcesses, startServerProcess } from '../../support/server-process';
-import { TestClient, type Frame } from '../../support/test-client';
+import { logIn, TestClient, type Frame } from '../../support/test-client';
 import { splitFields } from '../../../src/adapters/tcp/fields';
 
 /**
@@ -15,14 +15,6 @@ import { splitFields } from '../../../src/adapters/tcp/fields';
  * CHAT_TEST_CRASH_SEED=<n> replays the kill moments.
  */
 const PASSWORD = 'password123';
-
-async function logIn(port: number, name: string, register: boolean): Promise<{ client: TestClient; id: number }> {
-  const client = await TestClient.connect(port);
-  if (register) expect((await client.call(1000, [name, PASSWORD]))[0]).toBe('200');
-  const [status, id] = await client.call(1001, [name, PASSWORD]);
-  expect(status).toBe('200');
-  return { client, id: Number(id) };
-}
 
 /**
  * An acknowledging receiver: every 2013 it gets is recorded (by content) and
