@@ -471,6 +471,31 @@ const scenarios: Scenario<Cast & Record<string, unknown>>[] = [
     stored: async (w, c) => expect(await w.storage.repositories.friendships.exists(c.alice.id, c.carol.id)).toBe(true),
   },
   {
+    name: 'REJECT_FRIEND_REQUEST',
+    arrange: cast,
+    act: async (w, c) => {
+      const [request] = await w.plan.quietly(() => w.storage.repositories.friendRequests.listPendingFor(c.alice.id));
+      return ok(await w.useCases.answerFriendRequest.execute({ user: c.alice, requestId: request!.id, answer: 'reject' }));
+    },
+    stored: async (w, c) => {
+      expect(await w.storage.repositories.friendRequests.listPendingFor(c.alice.id)).toEqual([]);
+      expect(await w.storage.repositories.friendships.exists(c.alice.id, c.carol.id)).toBe(false);
+    },
+  },
+  {
+    name: 'the listings (GET_FRIEND_LIST, GET_FRIEND_REQUESTS, GET_GROUPS, GET_GROUP_MEMBERS, FIND_USER)',
+    arrange: cast,
+    act: async (w, c) => {
+      const friends = await w.useCases.getFriendList.execute({ userId: c.alice.id });
+      const requests = await w.useCases.getFriendRequests.execute({ userId: c.alice.id });
+      const groups = await w.useCases.getGroups.execute({ userId: c.alice.id });
+      const members = await w.useCases.getGroupMembers.execute({ userId: c.alice.id, groupId: c.groupId });
+      const found = await w.useCases.findUser.execute({ username: 'CAROL' });
+      return friends.length === 1 && requests.length === 1 && groups.length === 1 && members.ok && found.ok;
+    },
+    stored: async () => undefined,
+  },
+  {
     name: 'UNFRIEND',
     arrange: cast,
     act: async (w, c) => ok(await w.useCases.unfriend.execute({ userId: c.alice.id, friendId: c.bob.id })),
@@ -522,6 +547,25 @@ const scenarios: Scenario<Cast & Record<string, unknown>>[] = [
       return true;
     },
     stored: async (w, c) => expect(await w.storage.repositories.messages.listUndeliveredDirect(c.carol.id, 10)).toEqual([]),
+  },
+  {
+    name: 'GET_OFFLINE_GROUP_MESSAGES (confirmed once written)',
+    arrange: async (w) => {
+      const c = await cast(w);
+      await w.endSession(c.bobConnection.id, 'disconnect');
+      await w.useCases.sendGroupMessage.execute({ sender: c.alice, groupId: c.groupId, content: 'while away' });
+      const device = w.connect();
+      await w.logIn('bob', device);
+      w.remember(device.id, c.bob.id);
+      return c;
+    },
+    act: async (w, c) => {
+      const batch = await w.useCases.getOfflineGroupMessages.take({ userId: c.bob.id });
+      for (const m of batch.messages) w.handedOut(c.bob.id, 'group', m.id);
+      await batch.confirm();
+      return batch.messages.length === 1;
+    },
+    stored: async (w, c) => expect(await w.storage.repositories.messages.listUndeliveredGroup(c.bob.id, 10)).toEqual([]),
   },
   {
     name: 'ACK (a direct and a group message)',
