@@ -39,6 +39,22 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
       return accounts;
     }
 
+    /** alice, and bob a member of her group Team. */
+    async function aliceAndBobInATeam() {
+      const [alice, bob] = await registerMany('alice', 'bob');
+      const team = await repos.groups.create('Team', alice!.id, at(1));
+      await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+      return { alice, bob, team };
+    }
+
+    /** The team above, and one undelivered direct and one group message from alice to bob. */
+    async function aDirectAndAGroupMessageToBob() {
+      const { alice, bob, team } = await aliceAndBobInATeam();
+      const direct = await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) });
+      const group = await repos.messages.saveGroup({ groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(4) }, [bob!.id]);
+      return { alice, bob, team, direct, group };
+    }
+
     describe('accounts', () => {
       it('creates an account with a new id, active, as registered', async () => {
         const alice = await repos.accounts.create({ username: 'Alice', passwordHash: 'h1', createdAt: at(5) });
@@ -640,14 +656,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         });
 
         it('acknowledges direct and group messages in one call, and nothing for two empty lists', async () => {
-          const [alice, bob] = await registerMany('alice', 'bob');
-          const team = await repos.groups.create('Team', alice!.id, at(1));
-          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
-          const direct = await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) });
-          const group = await repos.messages.saveGroup(
-            { groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(4) },
-            [bob!.id],
-          );
+          const { bob, direct, group } = await aDirectAndAGroupMessageToBob();
 
           expect(await repos.messages.acknowledge(bob!.id, [], [])).toBe(0);
           expect(await repos.messages.listUndeliveredDirect(bob!.id, 100)).toHaveLength(1);
@@ -658,9 +667,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         });
 
         it('takes 1000 ids in one call, more than one statement takes', async () => {
-          const [alice, bob] = await registerMany('alice', 'bob');
-          const team = await repos.groups.create('Team', alice!.id, at(1));
-          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
+          const { alice, bob, team } = await aliceAndBobInATeam();
           const { directIds, groupIds } = await storage.unitOfWork.run(async (tx) => {
             const direct: MessageId[] = [];
             const group: MessageId[] = [];
@@ -689,14 +696,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         });
 
         it('keeps acknowledgements made in a unit of work that fails from being stored', async () => {
-          const [alice, bob] = await registerMany('alice', 'bob');
-          const team = await repos.groups.create('Team', alice!.id, at(1));
-          await repos.groups.addMember({ groupId: team.id, userId: bob!.id, role: 'member', joinedAt: at(2) });
-          const direct = await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) });
-          const group = await repos.messages.saveGroup(
-            { groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(4) },
-            [bob!.id],
-          );
+          const { bob, direct, group } = await aDirectAndAGroupMessageToBob();
 
           await expect(
             storage.unitOfWork.run(async (tx) => {

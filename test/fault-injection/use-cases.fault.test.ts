@@ -153,6 +153,14 @@ class World {
     return result;
   }
 
+  /** Another connection of the user, logged in (the arrangement must succeed). */
+  async logInOnANewDevice(user: UserRef): Promise<RecordingConnection> {
+    const device = this.connect();
+    if (!(await this.logIn(user.username, device)).ok) throw new Error(`arrange: login ${user.username}`);
+    this.remember(device.id, user.id);
+    return device;
+  }
+
   /** The connection goes away (or LOGOUT), as the transport ends it. */
   async endSession(connectionId: string, reason: 'logout' | 'disconnect'): Promise<void> {
     const held = this.sessions.get(connectionId)!;
@@ -355,6 +363,16 @@ async function cast(w: World) {
 }
 type Cast = Awaited<ReturnType<typeof cast>>;
 
+/** 1014 or 1018 as the transport runs it: the batch is confirmed once its reply was written. Returns its size. */
+async function fetchOffline(w: World, user: UserRef, kind: 'direct' | 'group'): Promise<number> {
+  const fetch = kind === 'direct' ? w.useCases.getOfflineMessages : w.useCases.getOfflineGroupMessages;
+  const batch = await fetch.take({ userId: user.id });
+  // The reply's write completed: the client has the batch.
+  for (const m of batch.messages) w.handedOut(user.id, kind, m.id);
+  await batch.confirm();
+  return batch.messages.length;
+}
+
 const online = async (w: World, user: UserRef): Promise<boolean> => w.registry.isOnline(user.id);
 
 const scenarios: Scenario<Cast & Record<string, unknown>>[] = [
@@ -534,18 +552,10 @@ const scenarios: Scenario<Cast & Record<string, unknown>>[] = [
     arrange: async (w) => {
       const c = await cast(w);
       await w.useCases.sendDirectMessage.execute({ sender: c.alice, receiverId: c.carol.id, content: 'while away' });
-      const device = w.connect();
-      await w.logIn('carol', device);
-      w.remember(device.id, c.carol.id);
+      await w.logInOnANewDevice(c.carol);
       return c;
     },
-    act: async (w, c) => {
-      const batch = await w.useCases.getOfflineMessages.take({ userId: c.carol.id });
-      // The reply's write completed: the client has the batch.
-      for (const m of batch.messages) w.handedOut(c.carol.id, 'direct', m.id);
-      await batch.confirm();
-      return true;
-    },
+    act: async (w, c) => (await fetchOffline(w, c.carol, 'direct')) === 1,
     stored: async (w, c) => expect(await w.storage.repositories.messages.listUndeliveredDirect(c.carol.id, 10)).toEqual([]),
   },
   {
@@ -554,17 +564,10 @@ const scenarios: Scenario<Cast & Record<string, unknown>>[] = [
       const c = await cast(w);
       await w.endSession(c.bobConnection.id, 'disconnect');
       await w.useCases.sendGroupMessage.execute({ sender: c.alice, groupId: c.groupId, content: 'while away' });
-      const device = w.connect();
-      await w.logIn('bob', device);
-      w.remember(device.id, c.bob.id);
+      await w.logInOnANewDevice(c.bob);
       return c;
     },
-    act: async (w, c) => {
-      const batch = await w.useCases.getOfflineGroupMessages.take({ userId: c.bob.id });
-      for (const m of batch.messages) w.handedOut(c.bob.id, 'group', m.id);
-      await batch.confirm();
-      return batch.messages.length === 1;
-    },
+    act: async (w, c) => (await fetchOffline(w, c.bob, 'group')) === 1,
     stored: async (w, c) => expect(await w.storage.repositories.messages.listUndeliveredGroup(c.bob.id, 10)).toEqual([]),
   },
   {

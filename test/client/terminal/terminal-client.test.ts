@@ -3,6 +3,12 @@ import { maskTimes, TerminalHarness } from '../support/terminal-harness';
 
 const T = 1_700_000_000_000;
 
+/** Expects the next request on `on` and answers it. */
+async function answer(on: FakePeer, type: number, payload: string, ...reply: [type: number, payload: string][]): Promise<void> {
+  expect(await on.request()).toEqual({ type, payload });
+  for (const [replyType, replyPayload] of reply) on.send(replyType, replyPayload);
+}
+
 /** The terminal client against a scripted server that only knows the seed commands. */
 describe('terminal client against a seed-only server', () => {
   let server: FakeServer;
@@ -17,31 +23,25 @@ describe('terminal client against a seed-only server', () => {
   });
   afterEach(() => server.close());
 
-  /** Expects the next request and answers it. */
-  async function answer(type: number, payload: string, ...reply: [type: number, payload: string][]): Promise<void> {
-    expect(await peer.request()).toEqual({ type, payload });
-    for (const [replyType, replyPayload] of reply) peer.send(replyType, replyPayload);
-  }
-
   it('skips the extensions it lacks at login, shows the replayed requests, and falls back to friends for names', async () => {
     terminal.type('/login alice password123', '/msg carol hi', '/msg BOB hi | there', '/groups');
     terminal.input.end();
     // LOGIN, and the 2003 the server replays after it.
-    await answer(1001, 'alice|password123', [2000, '200|1|alice'], [2003, `2|bob|${T}|9`]);
+    await answer(peer, 1001, 'alice|password123', [2000, '200|1|alice'], [2003, `2|bob|${T}|9`]);
     // No reliable sessions (§8) here: the session goes on without them.
-    await answer(1021, '', [2000, '400|Unknown command']);
-    await answer(1015, '', [2000, '400|Unknown command']);
-    await answer(1014, '', [2005, `1|2|bob|hello \\| you|${T}`]);
-    await answer(1014, '', [2005, '0']);
-    await answer(1018, '', [2000, '400|Unknown command']);
+    await answer(peer, 1021, '', [2000, '400|Unknown command']);
+    await answer(peer, 1015, '', [2000, '400|Unknown command']);
+    await answer(peer, 1014, '', [2005, `1|2|bob|hello \\| you|${T}`]);
+    await answer(peer, 1014, '', [2005, '0']);
+    await answer(peer, 1018, '', [2000, '400|Unknown command']);
     // carol: no FIND_USER, not a friend.
-    await answer(1020, 'carol', [2000, '400|Unknown command']);
-    await answer(1009, '', [2004, '1|3|dave|online']);
+    await answer(peer, 1020, 'carol', [2000, '400|Unknown command']);
+    await answer(peer, 1009, '', [2004, '1|3|dave|online']);
     // bob: learned from the 2003 push, no lookup needed.
-    await answer(1003, '2|hi \\| there', [2000, '200|Message sent']);
-    await answer(1016, '', [2000, '400|Unknown command']);
+    await answer(peer, 1003, '2|hi \\| there', [2000, '200|Message sent']);
+    await answer(peer, 1016, '', [2000, '400|Unknown command']);
     // End of input: a PING round trip drains what is on its way.
-    await answer(1019, '', [2000, '200|PONG']);
+    await answer(peer, 1019, '', [2000, '200|PONG']);
     expect(await terminal.exitCode).toBe(0);
     expect(maskTimes(terminal.text)).toBe(
       [
@@ -62,8 +62,8 @@ describe('terminal client against a seed-only server', () => {
     terminal.type('/login alice password123');
     terminal.input.end();
     // A request pushed while the (already logged-in) connection retries LOGIN.
-    await answer(1001, 'alice|password123', [2003, `2|bob|${T}|9`], [2000, '409|Already logged in']);
-    await answer(1019, '', [2000, '200|PONG']);
+    await answer(peer, 1001, 'alice|password123', [2003, `2|bob|${T}|9`], [2000, '409|Already logged in']);
+    await answer(peer, 1019, '', [2000, '200|PONG']);
     expect(await terminal.exitCode).toBe(0);
     expect(maskTimes(terminal.text)).toBe(
       // In the order they came: the push, then the reply.
@@ -73,10 +73,10 @@ describe('terminal client against a seed-only server', () => {
 
   it('ignores frames of unknown types', async () => {
     terminal.type('/friends');
-    await answer(1009, '', [2999, 'from the future'], [2004, '0']);
+    await answer(peer, 1009, '', [2999, 'from the future'], [2004, '0']);
     await terminal.waitFor('no friends yet');
     terminal.input.end();
-    await answer(1019, '', [2000, '200|PONG']);
+    await answer(peer, 1019, '', [2000, '200|PONG']);
     expect(await terminal.exitCode).toBe(0);
   });
 
@@ -116,12 +116,6 @@ describe('terminal client in a reliable session', () => {
     terminal.input.end();
     await terminal.exitCode;
   });
-
-  /** Expects the next request on `on` and answers it. */
-  async function answer(on: FakePeer, type: number, payload: string, ...reply: [type: number, payload: string][]): Promise<void> {
-    expect(await on.request()).toEqual({ type, payload });
-    for (const [replyType, replyPayload] of reply) on.send(replyType, replyPayload);
-  }
 
   /** LOGIN, the session token and acks, and the friend-request listing after them. */
   async function logIn(...pushedAfterAcks: [type: number, payload: string][]): Promise<void> {
