@@ -440,12 +440,14 @@ function tokensTable(user: { id: number; username: string }, tokens: readonly Se
 function statsTable(stats: ChatStats): string {
   const { directMessagesStored: direct, groupMessagesStored: group } = stats;
   const { pendingOfflineDirect: pendingDirect, pendingOfflineGroup: pendingGroup } = stats;
+  const { unreadDirect, unreadGroup } = stats;
   return table(
     [
       ['accounts', String(stats.accounts), `(${stats.bannedAccounts} banned)`],
       ['online now', String(stats.onlineUsers), ''],
       ['messages stored', String(direct + group), `(${direct} direct, ${group} group)`],
       ['pending offline', String(pendingDirect + pendingGroup), `(${pendingDirect} direct, ${pendingGroup} group deliveries)`],
+      ['unread', String(unreadDirect + unreadGroup), `(${unreadDirect} direct, ${unreadGroup} group, one per member)`],
     ],
     ['left', 'right', 'left'],
   );

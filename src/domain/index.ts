@@ -10,3 +10,4 @@ export * from './group';
 export * from './message';
 export { codePointLength, utf8ByteLength } from './text-rules';
 export * from './message-key';
+export * from './conversation';

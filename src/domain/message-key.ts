@@ -23,3 +23,11 @@ export function parseMessageKey(key: number): MessageRef | null {
   if (id < 1) return null;
   return { kind: key % 2 === 0 ? 'direct' : 'group', id };
 }
+
+/**
+ * The highest store id of the given kind whose client id is at most `key`
+ * (0 when there is none): how a client's id bounds a range of one store.
+ */
+export function lastIdUpTo(kind: MessageKind, key: number): MessageId {
+  return Math.max(0, kind === 'direct' ? Math.floor(key / 2) : Math.floor((key - 1) / 2));
+}

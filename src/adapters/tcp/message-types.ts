@@ -29,6 +29,10 @@ export const Command = {
   RESUME: 1022,
   ENABLE_ACKS: 1023,
   ACK: 1024,
+  // History and read state (PROTOCOL §9).
+  GET_HISTORY: 1025,
+  MARK_READ: 1026,
+  GET_CONVERSATIONS: 1027,
 } as const;
 
 export const ServerMessage = {
@@ -49,4 +53,8 @@ export const ServerMessage = {
   // Reliable sessions (PROTOCOL §8): messages with their ids, to a connection that acknowledges.
   MESSAGE: 2013,
   GROUP_MESSAGE: 2014,
+  // History and read state (PROTOCOL §9).
+  HISTORY_DATA: 2015,
+  MESSAGES_READ: 2016,
+  CONVERSATIONS_DATA: 2017,
 } as const;

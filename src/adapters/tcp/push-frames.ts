@@ -82,5 +82,10 @@ function encodePush(event: PushEvent): Buffer {
         ServerMessage.GROUP_MEMBERSHIP_CHANGED,
         joinFields([event.groupId, event.groupName, event.userId, event.username, event.change]),
       );
+    case 'messages-read':
+      return encodeFrame(
+        ServerMessage.MESSAGES_READ,
+        joinFields([event.readerId, event.readerUsername, event.upToMessageKey, event.readAt]),
+      );
   }
 }

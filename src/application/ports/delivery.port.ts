@@ -52,6 +52,15 @@ export type PushEvent =
       readonly userId: UserId;
       readonly username: string;
       readonly change: MembershipChange;
+    }
+  | {
+      /** A read receipt (PROTOCOL.md §9), to the sender of the messages read. */
+      readonly kind: 'messages-read';
+      readonly readerId: UserId;
+      readonly readerUsername: string;
+      /** The client id (`messageKey`) of the newest message now read. */
+      readonly upToMessageKey: number;
+      readonly readAt: Timestamp;
     };
 
 /** Pushes events to the connections where a user is logged in. */

@@ -1,6 +1,7 @@
 export * from './account-repository.port';
 export * from './activity-log.port';
 export * from './clock.port';
+export * from './conversation-repository.port';
 export * from './delivery.port';
 export * from './friend-request-repository.port';
 export * from './friendship-repository.port';

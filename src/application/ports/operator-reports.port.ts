@@ -49,6 +49,13 @@ export interface ChatStats {
    * member can still get (a member now, and the message sent since they joined).
    */
   readonly pendingOfflineGroup: number;
+  /** Direct messages their receiver has not marked read (PROTOCOL.md §9). */
+  readonly unreadDirect: number;
+  /**
+   * Group messages a member has not marked read, one per member and message: only
+   * those the member can see (a member now, sent by others since they joined).
+   */
+  readonly unreadGroup: number;
 }
 
 /** What an operator reads about the whole chat: accounts, the activity log and counts. */

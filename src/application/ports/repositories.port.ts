@@ -1,5 +1,6 @@
 import type { AccountRepository } from './account-repository.port';
 import type { ActivityLog } from './activity-log.port';
+import type { ConversationRepository } from './conversation-repository.port';
 import type { FriendRequestRepository } from './friend-request-repository.port';
 import type { FriendshipRepository } from './friendship-repository.port';
 import type { GroupRepository } from './group-repository.port';
@@ -15,6 +16,8 @@ export interface Repositories {
   readonly friendships: FriendshipRepository;
   readonly groups: GroupRepository;
   readonly messages: MessageRepository;
+  /** History, read state and the inbox over the stored messages. */
+  readonly conversations: ConversationRepository;
   readonly sessions: SessionRepository;
   readonly sessionTokens: SessionTokenRepository;
   readonly activity: ActivityLog;

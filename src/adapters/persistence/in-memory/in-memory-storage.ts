@@ -3,7 +3,12 @@ import {
   Account,
   Username,
   type AccountStatus,
+  messageKey,
+  type ConversationSummary,
   type DirectMessage,
+  type HistoryMessage,
+  type MessageRef,
+  type ReadMark,
   type FriendRequest,
   type Group,
   type GroupMember,
@@ -28,6 +33,7 @@ import type {
   ActivityLog,
   ActivityRecord,
   ChatStats,
+  ConversationRepository,
   FriendRequestRepository,
   FriendshipRepository,
   GroupRepository,
@@ -60,6 +66,10 @@ interface State {
   readonly groupMessages: Map<number, GroupMessage>;
   /** By `messageId:userId`: delivered or not. */
   readonly groupDeliveries: Map<string, boolean>;
+  /** By `readerId:senderId`: the newest direct message from the sender the reader has read. */
+  readonly directReads: Map<string, MessageId>;
+  /** By `groupId:userId`, for the current membership: the newest group message the member has read. */
+  readonly groupReads: Map<string, MessageId>;
   readonly sessions: Map<number, NewSession>;
   readonly sessionTokens: Map<number, SessionToken>;
   /** Token id by hash: the hash is unique, as the databases' unique index makes it. */
@@ -131,6 +141,8 @@ function emptyState(): State {
     directMessages: new Map(),
     groupMessages: new Map(),
     groupDeliveries: new Map(),
+    directReads: new Map(),
+    groupReads: new Map(),
     sessions: new Map(),
     sessionTokens: new Map(),
     sessionTokensByHash: new Map(),
@@ -147,6 +159,7 @@ function repositoriesOver(state: State, journal: Journal): Repositories {
     friendships: new InMemoryFriendshipRepository(state, journal),
     groups: new InMemoryGroupRepository(state, journal),
     messages: new InMemoryMessageRepository(state, journal),
+    conversations: new InMemoryConversationRepository(state, journal),
     sessions: new InMemorySessionRepository(state, journal),
     sessionTokens: new InMemorySessionTokenRepository(state, journal),
     activity: new InMemoryActivityLog(state, journal),
@@ -373,6 +386,8 @@ class InMemoryGroupRepository extends InMemoryRepository implements GroupReposit
   }
 
   async removeMember(groupId: number, userId: UserId): Promise<boolean> {
+    // A member who comes back starts a new membership, read state included.
+    this.journal.delete(this.s.groupReads, memberKey(groupId, userId));
     return this.journal.delete(this.s.members, memberKey(groupId, userId));
   }
 
@@ -487,6 +502,153 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
       changed++;
     }
     return changed;
+  }
+}
+
+const readKey = (readerId: UserId, senderId: UserId): string => `${readerId}:${senderId}`;
+
+/** History and read state computed from the stored messages: ids only grow, so they give the order of sending. */
+class InMemoryConversationRepository extends InMemoryRepository implements ConversationRepository {
+  async directHistory(userId: UserId, peerId: UserId, upToId: MessageId, limit: number): Promise<HistoryMessage[]> {
+    return this.directBetween(userId, peerId)
+      .filter((m) => m.id <= upToId)
+      .slice(-Math.max(0, limit))
+      .reverse()
+      .map((m) => this.historyEntry('direct', m, this.directReadUpTo(m.receiverId, m.senderId) >= m.id));
+  }
+
+  async groupHistory(userId: UserId, groupId: number, upToId: MessageId, limit: number): Promise<HistoryMessage[] | null> {
+    const visible = this.visibleInGroup(userId, groupId);
+    if (!visible) return null;
+    const readUpTo = this.s.groupReads.get(memberKey(groupId, userId)) ?? 0;
+    return visible
+      .filter((m) => m.id <= upToId)
+      .slice(-Math.max(0, limit))
+      .reverse()
+      .map((m) => this.historyEntry('group', m, m.senderId === userId || m.id <= readUpTo));
+  }
+
+  async markDirectRead(readerId: UserId, senderId: UserId, upToId: MessageId): Promise<ReadMark> {
+    const from = this.directReadUpTo(readerId, senderId);
+    const newlyRead = this.directBetween(readerId, senderId).filter(
+      (m) => m.senderId === senderId && m.id > from && m.id <= upToId,
+    );
+    if (newlyRead.length === 0) return { changed: 0, upToId: 0 };
+    const newest = newlyRead[newlyRead.length - 1]!.id;
+    this.journal.set(this.s.directReads, readKey(readerId, senderId), newest);
+    for (const m of newlyRead) {
+      const row = this.s.directMessages.get(m.id)!;
+      if (!row.delivered) this.journal.set(this.s.directMessages, m.id, { message: row.message, delivered: true });
+    }
+    return { changed: newlyRead.length, upToId: newest };
+  }
+
+  async markGroupRead(readerId: UserId, groupId: number, upToId: MessageId): Promise<ReadMark | null> {
+    const visible = this.visibleInGroup(readerId, groupId);
+    if (!visible) return null;
+    const key = memberKey(groupId, readerId);
+    const from = this.s.groupReads.get(key) ?? 0;
+    const range = visible.filter((m) => m.id > from && m.id <= upToId);
+    if (range.length === 0) return { changed: 0, upToId: 0 };
+    this.journal.set(this.s.groupReads, key, range[range.length - 1]!.id);
+    const newlyRead = range.filter((m) => m.senderId !== readerId);
+    for (const m of newlyRead) {
+      const delivery = `${m.id}:${readerId}`;
+      if (this.s.groupDeliveries.get(delivery) === false) this.journal.set(this.s.groupDeliveries, delivery, true);
+    }
+    return { changed: newlyRead.length, upToId: newlyRead.length > 0 ? newlyRead[newlyRead.length - 1]!.id : 0 };
+  }
+
+  async listConversations(userId: UserId, limit: number, before: MessageRef | null): Promise<ConversationSummary[]> {
+    const conversations: ConversationSummary[] = [];
+    const latestByPeer = new Map<UserId, DirectMessage>();
+    for (const { message } of this.s.directMessages.values()) {
+      const peerId = message.senderId === userId ? message.receiverId : message.receiverId === userId ? message.senderId : null;
+      if (peerId === null) continue;
+      if ((latestByPeer.get(peerId)?.id ?? 0) < message.id) latestByPeer.set(peerId, message);
+    }
+    for (const [peerId, last] of latestByPeer) {
+      const readUpTo = this.directReadUpTo(userId, peerId);
+      conversations.push({
+        kind: 'direct',
+        peerId,
+        name: this.s.accounts.get(peerId)?.username ?? '',
+        lastMessageId: last.id,
+        lastSentAt: last.sentAt,
+        unreadCount: this.directBetween(userId, peerId).filter((m) => m.senderId === peerId && m.id > readUpTo).length,
+      });
+    }
+    for (const member of this.s.members.values()) {
+      if (member.userId !== userId) continue;
+      const visible = this.visibleInGroup(userId, member.groupId) ?? [];
+      const last = visible[visible.length - 1];
+      if (!last) continue;
+      const readUpTo = this.s.groupReads.get(memberKey(member.groupId, userId)) ?? 0;
+      conversations.push({
+        kind: 'group',
+        peerId: member.groupId,
+        name: this.s.groups.get(member.groupId)?.name ?? '',
+        lastMessageId: last.id,
+        lastSentAt: last.sentAt,
+        unreadCount: visible.filter((m) => m.senderId !== userId && m.id > readUpTo).length,
+      });
+    }
+    const order = (c: ConversationSummary): [number, number] => [c.lastSentAt, messageKey(c.kind, c.lastMessageId)];
+    conversations.sort((a, b) => order(b)[0] - order(a)[0] || order(b)[1] - order(a)[1]);
+    if (before === null) return conversations.slice(0, Math.max(0, limit));
+    const cursor = this.sentAtOfVisible(userId, before);
+    if (cursor === null) return [];
+    const key = messageKey(before.kind, before.id);
+    return conversations
+      .filter((c) => {
+        const [at, k] = order(c);
+        return at < cursor || (at === cursor && k < key);
+      })
+      .slice(0, Math.max(0, limit));
+  }
+
+  /** Direct messages between two users, both ways, oldest first. */
+  private directBetween(a: UserId, b: UserId): DirectMessage[] {
+    const found: DirectMessage[] = [];
+    for (const { message: m } of this.s.directMessages.values()) {
+      if ((m.senderId === a && m.receiverId === b) || (m.senderId === b && m.receiverId === a)) found.push(m);
+    }
+    return found.sort((x, y) => x.id - y.id);
+  }
+
+  private directReadUpTo(readerId: UserId, senderId: UserId): MessageId {
+    return this.s.directReads.get(readKey(readerId, senderId)) ?? 0;
+  }
+
+  /** The group's messages the user can see, oldest first; null when not a member. */
+  private visibleInGroup(userId: UserId, groupId: number): GroupMessage[] | null {
+    const membership = this.s.members.get(memberKey(groupId, userId));
+    if (!membership) return null;
+    return [...this.s.groupMessages.values()]
+      .filter((m) => m.groupId === groupId && m.sentAt >= membership.joinedAt)
+      .sort((x, y) => x.id - y.id);
+  }
+
+  /** When a message the user sent, received or can see in a group of theirs was sent; null for any other. */
+  private sentAtOfVisible(userId: UserId, ref: MessageRef): number | null {
+    if (ref.kind === 'direct') {
+      const m = this.s.directMessages.get(ref.id)?.message;
+      return m && (m.senderId === userId || m.receiverId === userId) ? m.sentAt : null;
+    }
+    const m = this.s.groupMessages.get(ref.id);
+    return m && this.s.members.has(memberKey(m.groupId, userId)) ? m.sentAt : null;
+  }
+
+  private historyEntry(kind: 'direct' | 'group', m: DirectMessage | GroupMessage, read: boolean): HistoryMessage {
+    return {
+      kind,
+      id: m.id,
+      senderId: m.senderId,
+      senderUsername: this.s.accounts.get(m.senderId)?.username ?? '',
+      content: m.content,
+      sentAt: m.sentAt,
+      read,
+    };
   }
 }
 
@@ -616,6 +778,17 @@ class InMemoryOperatorReports extends InMemoryRepository implements OperatorRepo
       const membership = message && this.s.members.get(memberKey(message.groupId, userId));
       if (message && membership && membership.joinedAt <= message.sentAt) pendingOfflineGroup++;
     }
+    const unreadDirect = directs.filter(
+      ({ message: m }) => m.id > (this.s.directReads.get(readKey(m.receiverId, m.senderId)) ?? 0),
+    ).length;
+    let unreadGroup = 0;
+    for (const member of this.s.members.values()) {
+      const readUpTo = this.s.groupReads.get(memberKey(member.groupId, member.userId)) ?? 0;
+      for (const m of this.s.groupMessages.values()) {
+        const visible = m.groupId === member.groupId && m.sentAt >= member.joinedAt;
+        if (visible && m.senderId !== member.userId && m.id > readUpTo) unreadGroup++;
+      }
+    }
     return {
       accounts: accounts.length,
       bannedAccounts: accounts.filter((account) => account.isBanned).length,
@@ -624,6 +797,8 @@ class InMemoryOperatorReports extends InMemoryRepository implements OperatorRepo
       groupMessagesStored: this.s.groupMessages.size,
       pendingOfflineDirect: directs.filter((row) => !row.delivered).length,
       pendingOfflineGroup,
+      unreadDirect,
+      unreadGroup,
     };
   }
 

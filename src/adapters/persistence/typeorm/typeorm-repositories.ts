@@ -2,6 +2,7 @@ import type { Repositories } from '../../../application/ports';
 import type { Executor } from './executor';
 import { TypeOrmAccountRepository } from './repositories/typeorm-account.repository';
 import { TypeOrmActivityLog } from './repositories/typeorm-activity-log.repository';
+import { TypeOrmConversationRepository } from './repositories/typeorm-conversation.repository';
 import { TypeOrmFriendRequestRepository } from './repositories/typeorm-friend-request.repository';
 import { TypeOrmFriendshipRepository } from './repositories/typeorm-friendship.repository';
 import { TypeOrmGroupRepository } from './repositories/typeorm-group.repository';
@@ -18,6 +19,7 @@ export function createRepositories(executor: Executor): Repositories {
     friendships: new TypeOrmFriendshipRepository(executor),
     groups: new TypeOrmGroupRepository(executor),
     messages: new TypeOrmMessageRepository(executor),
+    conversations: new TypeOrmConversationRepository(executor),
     sessions: new TypeOrmSessionRepository(executor),
     sessionTokens: new TypeOrmSessionTokenRepository(executor),
     activity: new TypeOrmActivityLog(executor),

@@ -125,6 +125,8 @@ export class TypeOrmOperatorReports implements OperatorReports {
         groupMessagesStored: Number(row.groupMessagesStored),
         pendingOfflineDirect: Number(row.pendingOfflineDirect),
         pendingOfflineGroup: Number(row.pendingOfflineGroup),
+        unreadDirect: Number(row.unreadDirect),
+        unreadGroup: Number(row.unreadGroup),
       };
     });
   }
