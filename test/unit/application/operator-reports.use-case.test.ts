@@ -164,6 +164,8 @@ describe('GetStats', () => {
       groupMessagesStored: 0,
       pendingOfflineDirect: 0,
       pendingOfflineGroup: 0,
+      unreadDirect: 0,
+      unreadGroup: 0,
     });
   });
 
@@ -197,6 +199,9 @@ describe('GetStats', () => {
       groupMessagesStored: 1,
       pendingOfflineDirect: 2,
       pendingOfflineGroup: 1,
+      // Nothing was marked read: the one delivered live counts too; "hello team" for bob and carol.
+      unreadDirect: 3,
+      unreadGroup: 2,
     });
   });
 
