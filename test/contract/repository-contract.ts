@@ -1315,6 +1315,8 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
           groupMessagesStored: 0,
           pendingOfflineDirect: 0,
           pendingOfflineGroup: 0,
+          unreadDirect: 0,
+          unreadGroup: 0,
         });
       });
 
@@ -1409,6 +1411,9 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
           groupMessagesStored: 2,
           pendingOfflineDirect: 2,
           pendingOfflineGroup: 3,
+          // Delivered is not read: all four direct messages; g1 for bob and carol, g2 for alice and carol.
+          unreadDirect: 4,
+          unreadGroup: 4,
         });
       });
 

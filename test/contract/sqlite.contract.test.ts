@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
+import { describeConversationContract } from './conversation-contract';
 import { describeRepositoryContract } from './repository-contract';
 
 let directory: string;
@@ -17,5 +18,8 @@ afterAll(() => {
 
 // A file per test, not :memory:, so WAL and the synchronous pragma are in play.
 describeRepositoryContract('TypeORM on SQLite', () =>
+  TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
+);
+describeConversationContract('TypeORM on SQLite', () =>
   TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
 );

@@ -71,6 +71,7 @@ interface UserRow {
         'online now       1',
         'messages stored  1  (1 direct, 0 group)',
         'pending offline  1  (1 direct, 0 group deliveries)',
+        'unread           1  (1 direct, 0 group, one per member)',
         '',
       ].join('\n'),
     );

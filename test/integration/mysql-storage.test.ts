@@ -25,6 +25,7 @@ const T0 = 1_764_201_600_000;
 const TABLES = [
   'accounts',
   'activity_logs',
+  'direct_conversations',
   'friend_lists',
   'friend_requests',
   'group_members',
@@ -122,7 +123,11 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'sessions.node_id',
       ]);
       const [migrations] = await db.query<Array<{ name: string } & RowDataPacket>>('SELECT name FROM migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1764201600000', 'SessionTokens1764806400000']);
+      expect(migrations.map((m) => m.name)).toEqual([
+        'InitialSchema1764201600000',
+        'SessionTokens1764806400000',
+        'History1764892800000',
+      ]);
     });
 
     it('has the indexes the hot queries need and the uniqueness the protocol promises', async () => {
@@ -145,6 +150,9 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'group_members.PRIMARY': 'UNIQUE group_id,user_id',
         'group_members.IDX_group_members_user': 'user_id',
         'messages.IDX_messages_undelivered': 'receiver_id,delivered,id',
+        'messages.IDX_messages_sender_receiver': 'sender_id,receiver_id,id',
+        'direct_conversations.PRIMARY': 'UNIQUE user_lo,user_hi',
+        'direct_conversations.IDX_direct_conversations_user_hi': 'user_hi,user_lo',
         'group_messages.IDX_group_messages_group': 'group_id,id',
         'group_message_deliveries.PRIMARY': 'UNIQUE message_id,user_id',
         'group_message_deliveries.IDX_group_message_deliveries_undelivered': 'user_id,delivered,message_id',
@@ -177,6 +185,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       expect(await migrationStates({ database: emptyUrl })).toEqual([
         { name: 'InitialSchema1764201600000', applied: true },
         { name: 'SessionTokens1764806400000', applied: true },
+        { name: 'History1764892800000', applied: true },
       ]);
       expect(await migrateDatabase({ database: emptyUrl })).toEqual([]);
     });
@@ -184,10 +193,12 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
     it('can be reverted down to an empty database, and applied again', async () => {
       await migrateDatabase({ database: emptyUrl });
 
+      expect(await revertLastMigration({ database: emptyUrl })).toBe('History1764892800000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('SessionTokens1764806400000');
       expect(await migrationStates({ database: emptyUrl })).toEqual([
         { name: 'InitialSchema1764201600000', applied: true },
         { name: 'SessionTokens1764806400000', applied: false },
+        { name: 'History1764892800000', applied: false },
       ]);
       expect(await revertLastMigration({ database: emptyUrl })).toBe('InitialSchema1764201600000');
 
@@ -197,7 +208,11 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       );
       expect(left).toEqual([]);
       expect(await revertLastMigration({ database: emptyUrl })).toBeNull();
-      expect(await migrateDatabase({ database: emptyUrl })).toEqual(['InitialSchema1764201600000', 'SessionTokens1764806400000']);
+      expect(await migrateDatabase({ database: emptyUrl })).toEqual([
+        'InitialSchema1764201600000',
+        'SessionTokens1764806400000',
+        'History1764892800000',
+      ]);
     });
   });
 

@@ -102,10 +102,11 @@ describe('SQLite hot paths', () => {
 
   it('fails only the job that broke a constraint, not the others of its batch', async () => {
     const alice = await register('alice');
-    const nobody = alice.id + 1000;
+    const bob = await register('bob');
+    const nobody = bob.id + 1000;
 
     const [good, bad, alsoGood] = await Promise.allSettled([
-      storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: alice.id, content: 'a', sentAt: T0 }),
+      storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'a', sentAt: T0 }),
       storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: nobody, content: 'b', sentAt: T0 }),
       storage.repositories.accounts.create({ username: 'ALICE', passwordHash: 'h', createdAt: T0 }),
     ]);
@@ -114,6 +115,24 @@ describe('SQLite hot paths', () => {
     expect(bad).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/foreign key/i) }) });
     expect(alsoGood).toEqual({ status: 'fulfilled', value: 'username-taken' });
     expect(committed<number>('SELECT count(*) FROM messages')).toBe(1);
+  });
+
+  it("stores a direct message and its conversation's row together, or neither", async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+
+    const [toSelf, toBob] = await Promise.allSettled([
+      // The message goes in; the conversation row breaks its CHECK (a pair of two users), so the message is undone.
+      storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: alice.id, content: 'self', sentAt: T0 }),
+      storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: T0 + 1 }),
+    ]);
+
+    expect(toSelf).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/CHECK/) }) });
+    expect(toBob.status).toBe('fulfilled');
+    expect(committed<number>('SELECT count(*) FROM messages')).toBe(1);
+    expect(committed<string>('SELECT content FROM messages')).toBe('hi');
+    expect(committed<number>('SELECT count(*) FROM direct_conversations')).toBe(1);
+    expect(committed<number>('SELECT hi_unread + lo_unread FROM direct_conversations')).toBe(1);
   });
 
   it('stores a group message with a delivery row per distinct recipient, and marks them', async () => {

@@ -16,6 +16,7 @@ const T0 = 1_764_201_600_000;
 const TABLES = [
   'accounts',
   'activity_logs',
+  'direct_conversations',
   'friend_lists',
   'friend_requests',
   'group_members',
@@ -86,7 +87,11 @@ describe('TypeOrmStorage on SQLite', () => {
         .pluck()
         .all();
       expect(tables).toEqual([...TABLES, 'migrations'].sort());
-      expect(db.prepare('SELECT name FROM migrations').pluck().all()).toEqual(['InitialSchema1764201600000', 'SessionTokens1764806400000']);
+      expect(db.prepare('SELECT name FROM migrations').pluck().all()).toEqual([
+        'InitialSchema1764201600000',
+        'SessionTokens1764806400000',
+        'History1764892800000',
+      ]);
     });
 
     it('does not apply them again when the file is reopened', async () => {
@@ -97,7 +102,7 @@ describe('TypeOrmStorage on SQLite', () => {
       await second.close();
 
       const db = rawConnection(database);
-      expect(db.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(2);
+      expect(db.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(3);
     });
 
     it('leaves the schema exactly as the entity schemas describe it', async () => {
@@ -113,6 +118,8 @@ describe('TypeOrmStorage on SQLite', () => {
       const database = freshFile();
       const dataSource = await migratedDataSource(database);
 
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'direct_conversations'`)).toEqual([]);
       await dataSource.undoLastMigration({ transaction: 'each' });
       expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'session_tokens'`)).toEqual([]);
       await dataSource.undoLastMigration({ transaction: 'each' });

@@ -95,6 +95,7 @@ const TABLES_CHILDREN_FIRST = [
   'sessions',
   'group_message_deliveries',
   'group_messages',
+  'direct_conversations',
   'messages',
   'group_members',
   'groups',

@@ -199,6 +199,7 @@ describe('GetStats', () => {
       groupMessagesStored: 1,
       pendingOfflineDirect: 2,
       pendingOfflineGroup: 1,
+      // Nothing was marked read: the one delivered live counts too; "hello team" for bob and carol.
       unreadDirect: 3,
       unreadGroup: 2,
     });

@@ -140,6 +140,7 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
           'online now       1',
           'messages stored  4  (3 direct, 1 group)',
           'pending offline  3  (2 direct, 1 group deliveries)',
+          // Delivered is not read: "hi" to bob counts too.
           'unread           4  (3 direct, 1 group, one per member)',
         ].join('\n'),
       });

@@ -70,6 +70,12 @@ interface State {
   readonly directReads: Map<string, MessageId>;
   /** By `groupId:userId`, for the current membership: the newest group message the member has read. */
   readonly groupReads: Map<string, MessageId>;
+  /**
+   * By `groupId:userId`, for the current membership: the group's newest message when it
+   * began. The member sees only messages above it (and sent at or after joining), as the
+   * databases keep it: a message stored before the join in the same millisecond stays out.
+   */
+  readonly joinedAfter: Map<string, MessageId>;
   readonly sessions: Map<number, NewSession>;
   readonly sessionTokens: Map<number, SessionToken>;
   /** Token id by hash: the hash is unique, as the databases' unique index makes it. */
@@ -143,6 +149,7 @@ function emptyState(): State {
     groupDeliveries: new Map(),
     directReads: new Map(),
     groupReads: new Map(),
+    joinedAfter: new Map(),
     sessions: new Map(),
     sessionTokens: new Map(),
     sessionTokensByHash: new Map(),
@@ -382,12 +389,16 @@ class InMemoryGroupRepository extends InMemoryRepository implements GroupReposit
     const key = memberKey(member.groupId, member.userId);
     if (this.s.members.has(key)) return false;
     this.journal.set(this.s.members, key, member);
+    let newest = 0;
+    for (const m of this.s.groupMessages.values()) if (m.groupId === member.groupId && m.id > newest) newest = m.id;
+    this.journal.set(this.s.joinedAfter, key, newest);
     return true;
   }
 
   async removeMember(groupId: number, userId: UserId): Promise<boolean> {
     // A member who comes back starts a new membership, read state included.
     this.journal.delete(this.s.groupReads, memberKey(groupId, userId));
+    this.journal.delete(this.s.joinedAfter, memberKey(groupId, userId));
     return this.journal.delete(this.s.members, memberKey(groupId, userId));
   }
 
@@ -507,25 +518,30 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
 
 const readKey = (readerId: UserId, senderId: UserId): string => `${readerId}:${senderId}`;
 
+/** The last `limit` of messages held oldest first, newest first; none for a limit below 1. */
+function newestFirst<T>(oldestFirst: readonly T[], limit: number): T[] {
+  const count = Math.floor(limit);
+  return count > 0 ? oldestFirst.slice(-count).reverse() : [];
+}
+
 /** History and read state computed from the stored messages: ids only grow, so they give the order of sending. */
 class InMemoryConversationRepository extends InMemoryRepository implements ConversationRepository {
   async directHistory(userId: UserId, peerId: UserId, upToId: MessageId, limit: number): Promise<HistoryMessage[]> {
-    return this.directBetween(userId, peerId)
-      .filter((m) => m.id <= upToId)
-      .slice(-Math.max(0, limit))
-      .reverse()
-      .map((m) => this.historyEntry('direct', m, this.directReadUpTo(m.receiverId, m.senderId) >= m.id));
+    const between = this.directBetween(userId, peerId).filter((m) => m.id <= upToId);
+    return newestFirst(between, limit).map((m) =>
+      this.historyEntry('direct', m, this.directReadUpTo(m.receiverId, m.senderId) >= m.id),
+    );
   }
 
   async groupHistory(userId: UserId, groupId: number, upToId: MessageId, limit: number): Promise<HistoryMessage[] | null> {
     const visible = this.visibleInGroup(userId, groupId);
     if (!visible) return null;
     const readUpTo = this.s.groupReads.get(memberKey(groupId, userId)) ?? 0;
-    return visible
-      .filter((m) => m.id <= upToId)
-      .slice(-Math.max(0, limit))
-      .reverse()
-      .map((m) => this.historyEntry('group', m, m.senderId === userId || m.id <= readUpTo));
+    const page = newestFirst(
+      visible.filter((m) => m.id <= upToId),
+      limit,
+    );
+    return page.map((m) => this.historyEntry('group', m, m.senderId === userId || m.id <= readUpTo));
   }
 
   async markDirectRead(readerId: UserId, senderId: UserId, upToId: MessageId): Promise<ReadMark> {
@@ -624,8 +640,9 @@ class InMemoryConversationRepository extends InMemoryRepository implements Conve
   private visibleInGroup(userId: UserId, groupId: number): GroupMessage[] | null {
     const membership = this.s.members.get(memberKey(groupId, userId));
     if (!membership) return null;
+    const after = this.s.joinedAfter.get(memberKey(groupId, userId)) ?? 0;
     return [...this.s.groupMessages.values()]
-      .filter((m) => m.groupId === groupId && m.sentAt >= membership.joinedAt)
+      .filter((m) => m.groupId === groupId && m.id > after && m.sentAt >= membership.joinedAt)
       .sort((x, y) => x.id - y.id);
   }
 
@@ -784,8 +801,9 @@ class InMemoryOperatorReports extends InMemoryRepository implements OperatorRepo
     let unreadGroup = 0;
     for (const member of this.s.members.values()) {
       const readUpTo = this.s.groupReads.get(memberKey(member.groupId, member.userId)) ?? 0;
+      const after = this.s.joinedAfter.get(memberKey(member.groupId, member.userId)) ?? 0;
       for (const m of this.s.groupMessages.values()) {
-        const visible = m.groupId === member.groupId && m.sentAt >= member.joinedAt;
+        const visible = m.groupId === member.groupId && m.id > after && m.sentAt >= member.joinedAt;
         if (visible && m.senderId !== member.userId && m.id > readUpTo) unreadGroup++;
       }
     }

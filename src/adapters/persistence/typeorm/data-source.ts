@@ -3,8 +3,10 @@ import { DataSource, type Logger as TypeOrmLogger, type LoggerOptions } from 'ty
 import { isMysqlUrl, parseMysqlUrl, type MysqlTarget } from './database-url';
 import { InitialSchemaMysql1764201600000 } from './migrations/mysql/1764201600000-initial-schema.migration';
 import { SessionTokensMysql1764806400000 } from './migrations/mysql/1764806400000-session-tokens.migration';
+import { HistoryMysql1764892800000 } from './migrations/mysql/1764892800000-history.migration';
 import { InitialSchema1764201600000 } from './migrations/sqlite/1764201600000-initial-schema.migration';
 import { SessionTokens1764806400000 } from './migrations/sqlite/1764806400000-session-tokens.migration';
+import { History1764892800000 } from './migrations/sqlite/1764892800000-history.migration';
 import { guardedMysql2 } from './mysql-driver';
 import { ALL_SCHEMAS, MYSQL_SCHEMAS } from './schemas';
 
@@ -59,9 +61,13 @@ export function databaseEngine(database: string): DatabaseEngine {
 }
 
 /** Listed in order, as classes: no globs, so ts-jest and the compiled output load the same ones. */
-export const SQLITE_MIGRATIONS = [InitialSchema1764201600000, SessionTokens1764806400000];
+export const SQLITE_MIGRATIONS = [InitialSchema1764201600000, SessionTokens1764806400000, History1764892800000];
 /** The same history for MySQL and MariaDB: each SQLite migration has a twin of the same name. */
-export const MYSQL_MIGRATIONS = [InitialSchemaMysql1764201600000, SessionTokensMysql1764806400000];
+export const MYSQL_MIGRATIONS = [
+  InitialSchemaMysql1764201600000,
+  SessionTokensMysql1764806400000,
+  HistoryMysql1764892800000,
+];
 
 /** Another process (the admin CLI) writes to the same file: wait this long for its lock. */
 const BUSY_TIMEOUT_MS = 5000;

@@ -2,7 +2,7 @@ import type { Group, GroupMember, GroupRole, Timestamp, UserId } from '../../../
 import type { GroupMemberRecord, GroupRecord } from '../schemas';
 
 export const GroupMapper = {
-  toDomain(record: GroupRecord): Group {
+  toDomain(record: Pick<GroupRecord, 'id' | 'name' | 'createdBy' | 'createdAt'>): Group {
     return {
       id: record.id,
       name: record.name,
@@ -11,11 +11,12 @@ export const GroupMapper = {
     };
   },
 
+  /** A new group: no message yet. */
   toPersistence(name: string, creatorId: UserId, at: Timestamp): Omit<GroupRecord, 'id'> {
-    return { name, createdBy: creatorId, createdAt: at };
+    return { name, createdBy: creatorId, createdAt: at, lastMessageId: 0, lastMessageAt: 0 };
   },
 
-  memberToDomain(record: GroupMemberRecord): GroupMember {
+  memberToDomain(record: Pick<GroupMemberRecord, 'groupId' | 'userId' | 'role' | 'joinedAt'>): GroupMember {
     return {
       groupId: record.groupId,
       userId: record.userId,
@@ -24,8 +25,16 @@ export const GroupMapper = {
     };
   },
 
-  memberToPersistence(member: GroupMember): GroupMemberRecord {
-    return { groupId: member.groupId, userId: member.userId, role: member.role, joinedAt: member.joinedAt };
+  /** `joinedAfterMessageId`: the group's newest message when the membership begins (see GroupMemberRecord). */
+  memberToPersistence(member: GroupMember, joinedAfterMessageId: number): GroupMemberRecord {
+    return {
+      groupId: member.groupId,
+      userId: member.userId,
+      role: member.role,
+      joinedAt: member.joinedAt,
+      lastReadMessageId: 0,
+      joinedAfterMessageId,
+    };
   },
 };
 

@@ -1,5 +1,6 @@
 export * from './account.mapper';
 export * from './activity-log.mapper';
+export * from './conversation.mapper';
 export * from './friend-request.mapper';
 export * from './friendship.mapper';
 export * from './group.mapper';

@@ -28,6 +28,16 @@ const LIST_MEMBERSHIPS = (groups: string): string => `
   WHERE gm.user_id = ?
   ORDER BY g.id`;
 
+/**
+ * A membership begins after the group's newest message: what the member sees of the
+ * group (PROTOCOL.md §9) starts above it. A group that does not exist fails the
+ * foreign key, as before.
+ */
+const INSERT_MEMBER = (groups: string): string => `
+  INSERT INTO group_members (group_id, user_id, role, joined_at, last_read_message_id, joined_after_message_id)
+  VALUES (?, ?, ?, ?, 0, COALESCE((SELECT g.last_message_id FROM ${groups} g WHERE g.id = ?), 0))`;
+const SQLITE_INSERT_MEMBER = INSERT_MEMBER('"groups"');
+
 /* SQLite's prepared statements on the group-message path (see sqlite-statements.ts). */
 const SQLITE_FIND_GROUP = 'SELECT id, name, created_by AS createdBy, created_at AS createdAt FROM "groups" WHERE id = ?';
 const SQLITE_MEMBER_COLUMNS = 'group_id AS groupId, user_id AS userId, role, joined_at AS joinedAt';
@@ -42,7 +52,8 @@ export class TypeOrmGroupRepository implements GroupRepository {
     const record = GroupMapper.toPersistence(name, creatorId, at);
     return this.db.atomically(async (manager) => {
       const id = await insertReturningId(manager, GroupSchema, record);
-      const creator = GroupMapper.memberToPersistence({ groupId: id, userId: creatorId, role: 'admin', joinedAt: at });
+      // A new group has no message yet: the creator sees all of them.
+      const creator = GroupMapper.memberToPersistence({ groupId: id, userId: creatorId, role: 'admin', joinedAt: at }, 0);
       await insertRow(manager, GroupMemberSchema, creator);
       return GroupMapper.toDomain({ id, ...record });
     });
@@ -89,8 +100,14 @@ export class TypeOrmGroupRepository implements GroupRepository {
   }
 
   async addMember(member: GroupMember): Promise<boolean> {
+    const values = [member.groupId, member.userId, member.role, member.joinedAt, member.groupId];
+    const sqlite = this.db.sqlite;
     try {
-      await this.db.run((manager) => insertRow(manager, GroupMemberSchema, GroupMapper.memberToPersistence(member)));
+      if (sqlite) {
+        await sqlite.write((s) => s.run(SQLITE_INSERT_MEMBER, values));
+      } else {
+        await this.db.run((manager) => manager.query(INSERT_MEMBER(manager.connection.driver.escape('groups')), values));
+      }
       return true;
     } catch (error) {
       // (group_id, user_id) is the primary key: one membership per user and group.

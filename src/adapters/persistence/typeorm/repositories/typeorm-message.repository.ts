@@ -23,6 +23,45 @@ import { CoalescedIdWrite, jsonIds, type SqliteStatements } from '../sqlite-stat
  */
 const INSERT_DIRECT =
   'INSERT INTO messages (sender_id, receiver_id, content, created_at, delivered) VALUES (?, ?, ?, ?, ?)';
+/**
+ * Every direct message keeps its pair's row of direct_conversations (the inbox and the
+ * unread counts of PROTOCOL.md §9) in the same write: one more statement, no read.
+ * The bound values are the pair (lower id first), the message's id and time, and 1 on
+ * the receiver's side of the unread counts. A message counts as unread only above the
+ * receiver's read position: on MySQL a message may commit after a MARK_READ that
+ * passed its id, and the position already counts it as read.
+ */
+const SQLITE_UPSERT_CONVERSATION = `
+  INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (user_lo, user_hi) DO UPDATE SET
+    last_message_id = MAX(last_message_id, excluded.last_message_id),
+    last_at = CASE WHEN excluded.last_message_id > last_message_id THEN excluded.last_at ELSE last_at END,
+    lo_unread = lo_unread + CASE WHEN excluded.last_message_id > lo_read_up_to THEN excluded.lo_unread ELSE 0 END,
+    hi_unread = hi_unread + CASE WHEN excluded.last_message_id > hi_read_up_to THEN excluded.hi_unread ELSE 0 END`;
+/** MySQL assigns left to right, each seeing the ones before: last_message_id comes last. */
+const MYSQL_UPSERT_CONVERSATION = `
+  INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON DUPLICATE KEY UPDATE
+    lo_unread = lo_unread + IF(VALUES(last_message_id) > lo_read_up_to, VALUES(lo_unread), 0),
+    hi_unread = hi_unread + IF(VALUES(last_message_id) > hi_read_up_to, VALUES(hi_unread), 0),
+    last_at = IF(VALUES(last_message_id) > last_message_id, VALUES(last_at), last_at),
+    last_message_id = GREATEST(last_message_id, VALUES(last_message_id))`;
+const SQLITE_DELETE_DIRECT = 'DELETE FROM messages WHERE id = ?';
+
+/** The group's newest message, kept by every group message stored. */
+const UPDATE_GROUP_LAST = (groups: string): string =>
+  `UPDATE ${groups} SET last_message_id = ?, last_message_at = ? WHERE id = ? AND last_message_id < ?`;
+const SQLITE_UPDATE_GROUP_LAST = UPDATE_GROUP_LAST('"groups"');
+/**
+ * MySQL: the group's row, locked before the message goes in. Inserting the message
+ * takes a shared lock on it (the foreign key), and two senders that both hold that
+ * lock and then both update the row deadlock; taking the exclusive lock first makes
+ * them take turns instead. It also stores a group's messages in id order.
+ */
+const LOCK_GROUP = (groups: string): string => `SELECT id FROM ${groups} WHERE id = ? FOR UPDATE`;
+
 const MARK_DIRECT_DELIVERED = (count: number): string =>
   `UPDATE messages SET delivered = 1 WHERE id IN (${placeholders(count)}) AND delivered = 0`;
 const LIST_UNDELIVERED_DIRECT = `
@@ -86,6 +125,14 @@ const DELIVERY_CHUNK = 300;
 /** Ids per `IN (...)` list. */
 const ID_CHUNK = 500;
 
+/** The bound values of the conversation upsert for a message just stored with this id. */
+function conversationValues(message: NewDirectMessage, id: MessageId): number[] {
+  const lo = Math.min(message.senderId, message.receiverId);
+  const hi = Math.max(message.senderId, message.receiverId);
+  const toLo = message.receiverId === lo ? 1 : 0;
+  return [lo, hi, id, message.sentAt, toLo, 1 - toLo];
+}
+
 export class TypeOrmMessageRepository implements MessageRepository {
   /** SQLite: direct messages delivered one by one are marked together, one statement per batch. */
   private readonly directMarks = new CoalescedIdWrite((s, ids) =>
@@ -102,13 +149,26 @@ export class TypeOrmMessageRepository implements MessageRepository {
     if (sqlite) {
       // better-sqlite3 binds no booleans.
       const bound = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered ? 1 : 0];
-      const id = await sqlite.write((s) => Number(s.run(INSERT_DIRECT, bound).lastInsertRowid));
+      const id = await sqlite.write((s) => {
+        const inserted = Number(s.run(INSERT_DIRECT, bound).lastInsertRowid);
+        // Two statements, and no savepoint around them on the hot path: the message is undone by hand instead.
+        try {
+          s.run(SQLITE_UPSERT_CONVERSATION, conversationValues(message, inserted));
+        } catch (error) {
+          // An I/O error or a full disk may have ended the whole transaction, the insert with it.
+          if (s.inTransaction) s.run(SQLITE_DELETE_DIRECT, [inserted]);
+          throw error;
+        }
+        return inserted;
+      });
       return MessageMapper.directToDomain({ id, ...record });
     }
     const values = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered];
-    const id = await this.db.run(async (manager) =>
-      generatedId(manager, DirectMessageSchema, await manager.query(INSERT_DIRECT, values)),
-    );
+    const id = await this.db.atomically(async (manager) => {
+      const inserted = generatedId(manager, DirectMessageSchema, await manager.query(INSERT_DIRECT, values));
+      await manager.query(MYSQL_UPSERT_CONVERSATION, conversationValues(message, inserted));
+      return inserted;
+    });
     return MessageMapper.directToDomain({ id, ...record });
   }
 
@@ -143,13 +203,17 @@ export class TypeOrmMessageRepository implements MessageRepository {
         const inserted = s.run(SQLITE_INSERT_GROUP, [record.groupId, record.senderId, record.content, record.createdAt]);
         const id = Number(inserted.lastInsertRowid);
         s.run(SQLITE_INSERT_DELIVERIES, [id, recipients]);
+        s.run(SQLITE_UPDATE_GROUP_LAST, [id, record.createdAt, record.groupId, id]);
         return MessageMapper.groupToDomain({ id, ...record });
       });
     }
     return this.db.atomically(async (manager) => {
+      const groups = manager.connection.driver.escape('groups');
+      await manager.query(LOCK_GROUP(groups), [record.groupId]);
       const id = await insertReturningId(manager, GroupMessageSchema, record);
       const deliveries = MessageMapper.deliveriesToPersistence(id, recipientIds);
       await insertInChunks(manager, GroupMessageDeliverySchema, deliveries, DELIVERY_CHUNK);
+      await manager.query(UPDATE_GROUP_LAST(groups), [id, record.createdAt, record.groupId, id]);
       return MessageMapper.groupToDomain({ id, ...record });
     });
   }

@@ -36,7 +36,10 @@ const LIST_ACTIVITY = (conditions: readonly string[]): string => `
 /**
  * One statement, so every count is of the same moment. Pending group deliveries
  * are counted as GET_OFFLINE_MESSAGES would hand them out: to members only, and
- * only messages sent since their current membership began.
+ * only messages sent since their current membership began. Unread direct messages
+ * are the conversations' counters; unread group messages are counted per current
+ * member, as GET_HISTORY shows them: others' messages since the membership began,
+ * above the member's read position.
  */
 const STATS = `
   SELECT
@@ -50,7 +53,13 @@ const STATS = `
        FROM group_message_deliveries d
        JOIN group_messages m ON m.id = d.message_id
        JOIN group_members gm ON gm.group_id = m.group_id AND gm.user_id = d.user_id AND gm.joined_at <= m.created_at
-       WHERE d.delivered = 0) AS pendingOfflineGroup`;
+       WHERE d.delivered = 0) AS pendingOfflineGroup,
+    (SELECT COALESCE(SUM(lo_unread + hi_unread), 0) FROM direct_conversations) AS unreadDirect,
+    (SELECT COUNT(*)
+       FROM group_members gm
+       JOIN group_messages m ON m.group_id = gm.group_id
+        AND m.id > gm.joined_after_message_id AND m.id > gm.last_read_message_id
+        AND m.created_at >= gm.joined_at AND m.sender_id <> gm.user_id) AS unreadGroup`;
 
 interface AccountSummaryRow {
   id: number;

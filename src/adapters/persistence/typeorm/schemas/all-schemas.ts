@@ -1,5 +1,6 @@
 import { AccountSchema } from './account.schema';
 import { ActivityLogSchema } from './activity-log.schema';
+import { DirectConversationSchema } from './direct-conversation.schema';
 import { FriendRequestSchema } from './friend-request.schema';
 import { FriendshipSchema } from './friendship.schema';
 import { GroupMemberSchema, GroupSchema } from './group.schema';
@@ -15,6 +16,7 @@ export const ALL_SCHEMAS = [
   GroupSchema,
   GroupMemberSchema,
   DirectMessageSchema,
+  DirectConversationSchema,
   GroupMessageSchema,
   GroupMessageDeliverySchema,
   SessionSchema,

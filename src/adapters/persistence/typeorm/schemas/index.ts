@@ -1,6 +1,7 @@
 export * from './account.schema';
 export * from './activity-log.schema';
 export * from './columns';
+export * from './direct-conversation.schema';
 export * from './friend-request.schema';
 export * from './friendship.schema';
 export * from './group.schema';

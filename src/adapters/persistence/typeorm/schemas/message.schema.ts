@@ -47,7 +47,11 @@ export const DirectMessageSchema = new EntitySchema<DirectMessageRecord>({
     createdAt: millis('created_at'),
     delivered: { name: 'delivered', type: 'boolean', default: false },
   },
-  indices: [{ name: 'IDX_messages_undelivered', columns: ['receiverId', 'id'], where: 'delivered = 0' }],
+  indices: [
+    { name: 'IDX_messages_undelivered', columns: ['receiverId', 'id'], where: 'delivered = 0' },
+    // A direct conversation's history: one range per direction (PROTOCOL.md §9).
+    { name: 'IDX_messages_sender_receiver', columns: ['senderId', 'receiverId', 'id'] },
+  ],
 });
 
 export const GroupMessageSchema = new EntitySchema<GroupMessageRecord>({

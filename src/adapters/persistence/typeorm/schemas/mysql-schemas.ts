@@ -7,7 +7,10 @@ import { ALL_SCHEMAS } from './all-schemas';
  * leaving delivered rows out.
  */
 const MYSQL_INDICES: Readonly<Record<string, readonly EntitySchemaIndexOptions[]>> = {
-  DirectMessage: [{ name: 'IDX_messages_undelivered', columns: ['receiverId', 'delivered', 'id'] }],
+  DirectMessage: [
+    { name: 'IDX_messages_undelivered', columns: ['receiverId', 'delivered', 'id'] },
+    { name: 'IDX_messages_sender_receiver', columns: ['senderId', 'receiverId', 'id'] },
+  ],
   GroupMessageDelivery: [
     { name: 'IDX_group_message_deliveries_undelivered', columns: ['userId', 'delivered', 'messageId'] },
   ],
