@@ -216,6 +216,12 @@ class World {
         undeliveredDirect: (await r.messages.listUndeliveredDirect(a.id, 10_000)).map((m) => m.id),
         undeliveredGroup: (await r.messages.listUndeliveredGroup(a.id, 10_000)).map((m) => m.id),
         tokens: (await r.sessionTokens.listLive(a.id, now)).length,
+        inbox: (await r.conversations.listConversations(a.id, 100, null)).map((c) => [
+          c.kind,
+          c.peerId,
+          c.lastMessageId,
+          c.unreadCount,
+        ]),
       })),
     );
     const groups = await Promise.all(
@@ -279,6 +285,8 @@ interface Scenario<C> {
 }
 
 const ok = (result: Result<unknown, DomainError>): boolean => result.ok;
+/** Beyond any message id: MARK_READ of a whole conversation. */
+const EVERYTHING = Number.MAX_SAFE_INTEGER;
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 type Engine = 'in-memory' | 'sqlite';
@@ -588,6 +596,70 @@ const scenarios: Scenario<Cast & Record<string, unknown>>[] = [
       expect(await w.storage.repositories.messages.listUndeliveredDirect(c.bob.id, 10)).toEqual([]);
       expect(await w.storage.repositories.messages.listUndeliveredGroup(c.bob.id, 10)).toEqual([]);
     },
+  },
+  {
+    name: 'MARK_READ (direct: a read receipt to the sender)',
+    arrange: async (w) => {
+      const c = await cast(w);
+      for (const content of ['one', 'two']) {
+        const sent = await w.useCases.sendDirectMessage.execute({ sender: c.alice, receiverId: c.bob.id, content });
+        if (!sent.ok) throw new Error('arrange: message');
+        await sent.value.delivered;
+        w.clock.advance(1);
+      }
+      return c;
+    },
+    act: async (w, c) => {
+      const read = await w.useCases.markRead.execute({ reader: c.bob, kind: 'direct', peerId: c.alice.id, upToMessageKey: EVERYTHING });
+      return read.ok && read.value === 2;
+    },
+    stored: async (w, c) => {
+      const inbox = await w.storage.repositories.conversations.listConversations(c.bob.id, 10, null);
+      expect(inbox.map((i) => [i.peerId, i.unreadCount])).toEqual([[c.alice.id, 0]]);
+      const seenByAlice = await w.storage.repositories.conversations.directHistory(c.alice.id, c.bob.id, EVERYTHING, 10);
+      expect(seenByAlice.map((m) => m.read)).toEqual([true, true]);
+    },
+  },
+  {
+    name: 'GET_HISTORY then MARK_READ (group messages undelivered: marking read delivers them)',
+    arrange: async (w) => {
+      const c = await cast(w);
+      await w.endSession(c.bobConnection.id, 'disconnect');
+      w.clock.advance(1);
+      await w.useCases.sendGroupMessage.execute({ sender: c.alice, groupId: c.groupId, content: 'while away' });
+      await w.logInOnANewDevice(c.bob);
+      return c;
+    },
+    act: async (w, c) => {
+      const page = await w.useCases.getHistory.execute({
+        userId: c.bob.id,
+        kind: 'group',
+        peerId: c.groupId,
+        beforeMessageKey: 0,
+        limit: 10,
+      });
+      if (!page.ok) return false;
+      // The history reply was written: bob's client has the messages.
+      for (const m of page.value) w.handedOut(c.bob.id, 'group', m.id);
+      const newest = messageKey('group', page.value[0]!.id);
+      const read = await w.useCases.markRead.execute({ reader: c.bob, kind: 'group', peerId: c.groupId, upToMessageKey: newest });
+      return read.ok && read.value === 1;
+    },
+    stored: async (w, c) => {
+      expect(await w.storage.repositories.messages.listUndeliveredGroup(c.bob.id, 10)).toEqual([]);
+      const inbox = await w.storage.repositories.conversations.listConversations(c.bob.id, 10, null);
+      expect(inbox.map((i) => [i.kind, i.unreadCount])).toEqual([['group', 0]]);
+    },
+  },
+  {
+    name: 'GET_CONVERSATIONS',
+    arrange: async (w) => {
+      const c = await cast(w);
+      await w.useCases.sendDirectMessage.execute({ sender: c.alice, receiverId: c.bob.id, content: 'hi' });
+      return c;
+    },
+    act: async (w, c) => (await w.useCases.getConversations.execute({ userId: c.bob.id, beforeLastMessageKey: null })).length === 1,
+    stored: async () => undefined,
   },
   {
     name: 'ban (the operator)',

@@ -8,7 +8,7 @@ export interface Frame {
   readonly payload: string;
 }
 
-const PUSH_TYPES = new Set([2001, 2002, 2003, 2006, 2011, 2012, 2013, 2014]);
+const PUSH_TYPES = new Set([2001, 2002, 2003, 2006, 2011, 2012, 2013, 2014, 2016]);
 
 /**
  * A protocol client for the end-to-end tests: replies are matched to requests in

@@ -1,4 +1,12 @@
-import type { ReceivedDirectMessage, ReceivedGroupMessage, UserRef } from '../../domain';
+import {
+  messageKey,
+  type ConversationSummary,
+  type HistoryMessage,
+  type MessageKind,
+  type ReceivedDirectMessage,
+  type ReceivedGroupMessage,
+  type UserRef,
+} from '../../domain';
 import type { ChatUseCases, StartedSession } from '../../application';
 import { encodeFrame } from './frame-encoder';
 import { escapeField, joinFields, splitFieldsWithFreeText } from './fields';
@@ -139,6 +147,53 @@ function fitWithin<R>(maxPayload: number, fieldsOf: (record: R) => readonly Fiel
     }
     return batch.length;
   };
+}
+
+const KINDS: Readonly<Record<string, MessageKind>> = { d: 'direct', g: 'group' };
+const kindField = (kind: MessageKind): string => (kind === 'direct' ? 'd' : 'g');
+const LIMIT = /^[1-9][0-9]{0,2}$/;
+
+/** `kind|peer_id|…` of §9: the conversation and the fields after it; null if malformed. */
+function parseConversationFields(payload: string, count: number): { kind: MessageKind; peerId: number; rest: string[] } | null {
+  const fields = payload.split('|');
+  if (fields.length !== count) return null;
+  const kind = Object.hasOwn(KINDS, fields[0]!) ? KINDS[fields[0]!]! : null;
+  const peerId = parseId(fields[1]!);
+  return kind && peerId !== null ? { kind, peerId, rest: fields.slice(2) } : null;
+}
+
+/** GET_HISTORY's `kind|peer_id|before_message_id|limit`, before 0 meaning the newest; null if malformed. */
+function parseHistoryRequest(payload: string): { kind: MessageKind; peerId: number; before: number; limit: number } | null {
+  const parsed = parseConversationFields(payload, 4);
+  if (!parsed) return null;
+  const [beforeField, limitField] = parsed.rest as [string, string];
+  const before = beforeField === '0' ? 0 : parseId(beforeField);
+  // The range 1–100 is the use-case's rule; here only the form of a number.
+  if (before === null || !LIMIT.test(limitField)) return null;
+  return { kind: parsed.kind, peerId: parsed.peerId, before, limit: Number(limitField) };
+}
+
+const historyFields = (m: HistoryMessage): Field[] => [
+  messageKey(m.kind, m.id),
+  m.senderId,
+  m.senderUsername,
+  m.content,
+  m.sentAt,
+  m.read ? 1 : 0,
+];
+const conversationFields = (c: ConversationSummary): Field[] => [
+  kindField(c.kind),
+  c.peerId,
+  c.name,
+  messageKey(c.kind, c.lastMessageId),
+  c.lastSentAt,
+  c.unreadCount,
+];
+
+/** The first records of a list that fit in one reply within the payload limit. */
+function fitting<R>(maxPayload: number, records: readonly R[], fieldsOf: (record: R) => readonly Field[]): readonly R[] {
+  const count = fitWithin(maxPayload, fieldsOf)(records);
+  return count === records.length ? records : records.slice(0, count);
 }
 
 const offlineDirectFields = (m: ReceivedDirectMessage): Field[] => [m.senderId, m.senderUsername, m.content, m.sentAt];
@@ -406,6 +461,49 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
         const changed = await useCases.acknowledgeMessages.execute({ userId: user.id, messageKeys: keys });
         context.acknowledged(keys);
         return ok(changed);
+      }),
+    ],
+    [
+      Command.GET_HISTORY,
+      loggedIn(async (context, user, payload) => {
+        const request = parseHistoryRequest(payload);
+        if (!request) return [badRequest('Expected d|user_id or g|group_id, then before_message_id|limit')];
+        const result = await useCases.getHistory.execute({
+          userId: user.id,
+          kind: request.kind,
+          peerId: request.peerId,
+          beforeMessageKey: request.before,
+          limit: request.limit,
+        });
+        if (!result.ok) return [errorReply(result.error)];
+        // A page too big for one frame is cut short: the client pages on from its oldest message.
+        const page = fitting(context.maxPayload, result.value, historyFields);
+        return [listFrame(ServerMessage.HISTORY_DATA, page, historyFields)];
+      }),
+    ],
+    [
+      Command.MARK_READ,
+      loggedIn(async (_context, user, payload) => {
+        const parsed = parseConversationFields(payload, 3);
+        const upTo = parsed ? parseId(parsed.rest[0]!) : null;
+        if (!parsed || upTo === null) return [badRequest('Expected d|user_id or g|group_id, then up_to_message_id')];
+        const result = await useCases.markRead.execute({
+          reader: user,
+          kind: parsed.kind,
+          peerId: parsed.peerId,
+          upToMessageKey: upTo,
+        });
+        return result.ok ? ok(result.value) : [errorReply(result.error)];
+      }),
+    ],
+    [
+      Command.GET_CONVERSATIONS,
+      loggedIn(async (context, user, payload) => {
+        const before = payload === '' ? null : parseId(payload);
+        if (before === null && payload !== '') return [badRequest('Expected nothing or before_last_message_id')];
+        const conversations = await useCases.getConversations.execute({ userId: user.id, beforeLastMessageKey: before });
+        const page = fitting(context.maxPayload, conversations, conversationFields);
+        return [listFrame(ServerMessage.CONVERSATIONS_DATA, page, conversationFields)];
       }),
     ],
   ];

@@ -30,6 +30,7 @@ import { GetFriendList } from './get-friend-list.use-case';
 import { GetFriendRequests } from './get-friend-requests.use-case';
 import { GetOfflineGroupMessages, GetOfflineMessages } from './get-offline-messages.use-case';
 import { GetGroupMembers, GetGroups } from './group-listings.use-case';
+import { GetConversations, GetHistory, MarkRead } from './history.use-case';
 import { LeaveGroup } from './leave-group.use-case';
 import { LogIn } from './log-in.use-case';
 import { AddToGroup, RemoveFromGroup } from './manage-group-members.use-case';
@@ -77,6 +78,9 @@ export interface ChatUseCases {
   readonly manageSessionTokens: ManageSessionTokens;
   readonly acknowledgeMessages: AcknowledgeMessages;
   readonly listUndeliveredMessages: ListUndeliveredMessages;
+  readonly getHistory: GetHistory;
+  readonly markRead: MarkRead;
+  readonly getConversations: GetConversations;
 }
 
 /** The ports every use-case is built from. */
@@ -141,5 +145,8 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     manageSessionTokens: new ManageSessionTokens(repositories, clock),
     acknowledgeMessages: new AcknowledgeMessages(repositories),
     listUndeliveredMessages: new ListUndeliveredMessages(repositories),
+    getHistory: new GetHistory(repositories),
+    markRead: new MarkRead(repositories, delivery, clock, logger),
+    getConversations: new GetConversations(repositories),
   };
 }

@@ -19,4 +19,5 @@ export * from './find-user.use-case';
 export * from './resume-session.use-case';
 export * from './session-tokens.use-case';
 export * from './acknowledged-delivery.use-case';
+export * from './history.use-case';
 export * from './create-use-cases';

@@ -239,6 +239,29 @@ describeOnCluster()('cluster mode: two nodes serving one chat', () => {
     expect(await bob.client.call(1024, messageId!)).toEqual(['200', '0']);
     expect(await bob.client.call(1014)).toEqual(['0']);
   }, 30_000);
+
+  it('read receipts (§9) reach the sender on every node, and the read state is the same seen from either', async () => {
+    const alice = await users.register(a.port, 'alice');
+    const aliceOnB = await users.login(b.port, 'alice');
+    const bob = await users.register(b.port, 'bob');
+    for (const content of ['one', 'two']) {
+      expect(await alice.client.call(1003, [bob.id, content])).toEqual(['200', 'Message sent']);
+    }
+    const [count, newestId] = await bob.client.call(1025, ['d', alice.id, 0, 10]);
+    expect(count).toBe('2');
+
+    const receipts = [alice, aliceOnB].map((user) => user.client.nextPush(2016));
+    expect(await bob.client.call(1026, ['d', alice.id, newestId!])).toEqual(['200', '2']);
+    for (const [i, receipt] of receipts.entries()) {
+      const [readerId, readerName, upTo] = await within(5000, `alice's connection ${i + 1} gets the receipt`, receipt);
+      expect([readerId, readerName, upTo]).toEqual([String(bob.id), 'bob', newestId]);
+    }
+    // Node a reads what node b stored: both messages read, and nothing unread in bob's inbox.
+    const history = await alice.client.call(1025, ['d', bob.id, 0, 10]);
+    expect([history[0], history[6], history[12]]).toEqual(['2', '1', '1']);
+    const bobOnA = await users.login(a.port, 'bob');
+    expect(await bobOnA.client.call(1027)).toEqual(['1', 'd', String(alice.id), 'alice', newestId, expect.any(String), '0']);
+  }, 30_000);
 });
 
 function runAdmin(database: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -164,6 +164,8 @@ describe('GetStats', () => {
       groupMessagesStored: 0,
       pendingOfflineDirect: 0,
       pendingOfflineGroup: 0,
+      unreadDirect: 0,
+      unreadGroup: 0,
     });
   });
 
@@ -197,7 +199,30 @@ describe('GetStats', () => {
       groupMessagesStored: 1,
       pendingOfflineDirect: 2,
       pendingOfflineGroup: 1,
+      unreadDirect: 3,
+      unreadGroup: 2,
     });
+  });
+
+  it('stops counting messages as unread once their receiver marks them read', async () => {
+    const { fx, getStats } = await makeSut();
+    const alice = await fx.logIn('Alice');
+    const bob = await fx.logIn('bob');
+    unwrap(await fx.useCases.sendDirectMessage.execute({ sender: alice.user, receiverId: bob.user.id, content: 'one' }));
+    unwrap(await fx.useCases.sendDirectMessage.execute({ sender: alice.user, receiverId: bob.user.id, content: 'two' }));
+    const team = await fx.createGroup(alice.user);
+    await fx.addMembers(team, alice.user, bob.user);
+    fx.clock.advance(1);
+    unwrap(await fx.useCases.sendGroupMessage.execute({ sender: alice.user, groupId: team, content: 'hello team' }));
+    expect(await getStats.execute()).toMatchObject({ unreadDirect: 2, unreadGroup: 1 });
+
+    const everything = Number.MAX_SAFE_INTEGER;
+    const read = (kind: 'direct' | 'group', peerId: number) =>
+      fx.useCases.markRead.execute({ reader: bob.user, kind, peerId, upToMessageKey: everything });
+    expect(unwrap(await read('direct', alice.user.id))).toBe(2);
+    expect(unwrap(await read('group', team))).toBe(1);
+
+    expect(await getStats.execute()).toMatchObject({ unreadDirect: 0, unreadGroup: 0 });
   });
 
   it('stops counting a group message as waiting for a member who left the group', async () => {

@@ -140,6 +140,7 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
           'online now       1',
           'messages stored  4  (3 direct, 1 group)',
           'pending offline  3  (2 direct, 1 group deliveries)',
+          'unread           4  (3 direct, 1 group, one per member)',
         ].join('\n'),
       });
     });
@@ -153,6 +154,8 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
         groupMessagesStored: 1,
         pendingOfflineDirect: 2,
         pendingOfflineGroup: 1,
+        unreadDirect: 3,
+        unreadGroup: 1,
       });
     });
   });
