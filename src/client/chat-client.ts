@@ -16,9 +16,22 @@ import {
   type ReliableSettings,
   type SavedSession,
 } from './reliable-mode';
-import type { CreatedGroup, Friend, GroupMember, GroupSummary, RegisteredUser, SessionToken, UserIdentity } from './results';
+import type {
+  ConversationKind,
+  ConversationSummary,
+  CreatedGroup,
+  Friend,
+  GroupMember,
+  GroupSummary,
+  HistoryMessage,
+  RegisteredUser,
+  SessionToken,
+  UserIdentity,
+} from './results';
 import { RequestType, ServerFrameType } from './wire-types';
 import {
+  CONVERSATION_KIND_CODE,
+  conversationSummaryAt,
   countAfterStatus,
   createdGroup,
   decodeList,
@@ -32,8 +45,10 @@ import {
   groupMessageAt,
   groupMessageWithId,
   groupSummaryAt,
+  historyMessageAt,
   membershipChange,
   presenceUpdate,
+  readReceipt,
   registeredUser,
   sessionToken,
   userIdentity,
@@ -69,7 +84,28 @@ export interface ChatClientOptions {
   readonly reliable?: ReliableOptions;
 }
 
+/** Which page of GET_HISTORY (PROTOCOL §9) to fetch. */
+export interface HistoryOptions {
+  /**
+   * Only messages with ids below this one: to page back, the smallest `messageId` of
+   * the previous page. Default: from the newest.
+   */
+  readonly beforeMessageId?: number;
+  /** At most this many messages, 1–100 (default 50). The server may return fewer when a full page would be too large. */
+  readonly limit?: number;
+}
+
+/** Which page of GET_CONVERSATIONS (PROTOCOL §9) to fetch. */
+export interface ConversationListOptions {
+  /** Only conversations older than this one: to page on, the last row's `lastMessageId`. Default: from the newest. */
+  readonly beforeLastMessageId?: number;
+}
+
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_HISTORY_LIMIT = 50;
+export const MAX_HISTORY_LIMIT = 100;
+/** MARK_READ up to this id marks a whole conversation read (the largest id there can be). */
+export const ALL_MESSAGES = Number.MAX_SAFE_INTEGER;
 export const DEFAULT_CLIENT_MAX_PAYLOAD = 16 * 1024 * 1024;
 
 // Reply decoders: module-level, so a request allocates no closure for them.
@@ -85,6 +121,14 @@ const asGroupMembers = (p: string): GroupMember[] => decodeList(splitFields(p), 
 const asGroupMessages = (p: string): GroupMessage[] => decodeList(splitFields(p), 6, groupMessageAt);
 const asSessionToken = (p: string): SessionToken => sessionToken(splitFields(p));
 const asCount = (p: string): number => countAfterStatus(splitFields(p));
+const asHistory = (p: string): HistoryMessage[] => decodeList(splitFields(p), 6, historyMessageAt);
+const asConversations = (p: string): ConversationSummary[] => decodeList(splitFields(p), 6, conversationSummaryAt);
+
+function kindCode(kind: ConversationKind): string {
+  const code = CONVERSATION_KIND_CODE[kind] as string | undefined;
+  if (code === undefined) throw new RangeError(`kind must be 'direct' or 'group', got ${String(kind)}`);
+  return code;
+}
 
 function checkedMs(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
@@ -403,6 +447,42 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.send(RequestType.ACK, messageIds.join('|'), 2000, asCount);
   }
 
+  // History and read state (PROTOCOL §9).
+
+  /**
+   * 1025 GET_HISTORY → 2015: a page of a conversation with a user (`direct`) or a group
+   * you are in (`group`; only what was sent since you joined), newest first. Page back
+   * with `beforeMessageId`: the smallest id of the page before; an empty page is the
+   * start. ChatError 404 for an unknown user, or a group you are not in.
+   */
+  getHistory(kind: ConversationKind, peerId: number, options: HistoryOptions = {}): Promise<HistoryMessage[]> {
+    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+      throw new RangeError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}, got ${limit}`);
+    }
+    const payload = `${kindCode(kind)}|${peerId}|${options.beforeMessageId ?? 0}|${limit}`;
+    return this.send(RequestType.GET_HISTORY, payload, ServerFrameType.HISTORY_DATA, asHistory);
+  }
+
+  /**
+   * 1026 MARK_READ: marks read every message sent to you in this conversation with an
+   * id up to `upToMessageId` (default: all of them). Resolves with how many changed.
+   * The senders of the direct messages that changed get a `read` event.
+   */
+  markRead(kind: ConversationKind, peerId: number, upToMessageId: number = ALL_MESSAGES): Promise<number> {
+    return this.send(RequestType.MARK_READ, `${kindCode(kind)}|${peerId}|${upToMessageId}`, 2000, asCount);
+  }
+
+  /**
+   * 1027 GET_CONVERSATIONS → 2017: your conversations (direct and group) with their
+   * latest message and your unread count, newest activity first, at most 100; page on
+   * with `beforeLastMessageId` until a page comes back empty.
+   */
+  getConversations(options: ConversationListOptions = {}): Promise<ConversationSummary[]> {
+    const payload = options.beforeLastMessageId === undefined ? '' : String(options.beforeLastMessageId);
+    return this.send(RequestType.GET_CONVERSATIONS, payload, ServerFrameType.CONVERSATIONS_DATA, asConversations);
+  }
+
   /**
    * Closes gracefully: new requests reject at once, requests already sent still get
    * their replies (or time out), then the socket is ended. In reliable mode waiting
@@ -652,6 +732,9 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
           if (this.listenerCount('membershipChanged') > 0) {
             this.deliver('membershipChanged', membershipChange(splitFields(payload)));
           }
+          return;
+        case ServerFrameType.MESSAGES_READ:
+          if (this.listenerCount('read') > 0) this.deliver('read', readReceipt(splitFields(payload)));
           return;
       }
     } catch (error) {

@@ -60,6 +60,18 @@ export interface MembershipChange {
 }
 
 /**
+ * 2016 (PROTOCOL §9): someone read your direct messages to them, every one up to
+ * `upToMessageId` (the newest of yours they have now read; earlier ones too). Sent to
+ * every connection of yours.
+ */
+export interface ReadReceipt {
+  readonly readerId: number;
+  readonly readerUsername: string;
+  readonly upToMessageId: number;
+  readonly timestamp: number;
+}
+
+/**
  * A frame the client did not act on. The connection stays open:
  * - `unknown-type`: a TYPE this client does not know (a newer server's push);
  * - `malformed-push`: a known push whose fields do not parse;
@@ -87,6 +99,7 @@ export interface ChatClientEvents {
   presence: [update: PresenceUpdate];
   friendRequestAccepted: [accepted: FriendRequestAccepted];
   membershipChanged: [change: MembershipChange];
+  read: [receipt: ReadReceipt];
   unexpectedFrame: [frame: UnexpectedFrame];
   /**
    * Reliable mode: the connection of a resumable session was lost (not closed by you).

@@ -2,7 +2,17 @@
  * The chat client: a typed SDK for PROTOCOL.md (`ChatClient`) and the terminal client
  * built on it (`runTerminalClient`).
  */
-export { ChatClient, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CLIENT_MAX_PAYLOAD, type ChatClientOptions } from './chat-client';
+export {
+  ALL_MESSAGES,
+  ChatClient,
+  DEFAULT_CLIENT_MAX_PAYLOAD,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_HISTORY_LIMIT,
+  type ChatClientOptions,
+  type ConversationListOptions,
+  type HistoryOptions,
+} from './chat-client';
 export { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
 export type { ReliableOptions, SavedSession } from './reliable-mode';
 export type {
@@ -14,15 +24,19 @@ export type {
   MembershipChange,
   MembershipEvent,
   PresenceUpdate,
+  ReadReceipt,
   ReconnectAttempt,
   UnexpectedFrame,
 } from './events';
 export type {
+  ConversationKind,
+  ConversationSummary,
   CreatedGroup,
   Friend,
   GroupMember,
   GroupRole,
   GroupSummary,
+  HistoryMessage,
   RegisteredUser,
   SessionToken,
   UserIdentity,

@@ -49,3 +49,34 @@ export interface GroupMember {
   readonly role: GroupRole;
   readonly status: UserStatus;
 }
+
+/** A conversation's kind (PROTOCOL §9): with one user (`d` on the wire) or in a group (`g`). */
+export type ConversationKind = 'direct' | 'group';
+
+/** One record of GET_HISTORY (2015, PROTOCOL §9), newest first. */
+export interface HistoryMessage {
+  /** Unique across direct and group messages, ascending within a conversation (as in 2013/2014). */
+  readonly messageId: number;
+  readonly senderId: number;
+  readonly senderUsername: string;
+  readonly content: string;
+  readonly timestamp: number;
+  /**
+   * A direct message: whether its receiver has read it (for yours, whether the other
+   * user has). A group message: whether you have (your own count as read).
+   */
+  readonly read: boolean;
+}
+
+/** One record of GET_CONVERSATIONS (2017, PROTOCOL §9), newest activity first. */
+export interface ConversationSummary {
+  readonly kind: ConversationKind;
+  /** The other user (direct) or the group. */
+  readonly peerId: number;
+  /** The other user's name or the group's. */
+  readonly name: string;
+  readonly lastMessageId: number;
+  readonly lastTimestamp: number;
+  /** Messages sent to you in this conversation that you have not read. */
+  readonly unreadCount: number;
+}

@@ -5,8 +5,30 @@
  * tolerate fields appended at the end (how the protocol extends); lists must match
  * their count exactly.
  */
-import type { DirectMessage, FriendRequest, FriendRequestAccepted, GroupMessage, MembershipChange, MembershipEvent, PresenceUpdate } from './events';
-import type { CreatedGroup, Friend, GroupMember, GroupRole, GroupSummary, RegisteredUser, SessionToken, UserIdentity, UserStatus } from './results';
+import type {
+  DirectMessage,
+  FriendRequest,
+  FriendRequestAccepted,
+  GroupMessage,
+  MembershipChange,
+  MembershipEvent,
+  PresenceUpdate,
+  ReadReceipt,
+} from './events';
+import type {
+  ConversationKind,
+  ConversationSummary,
+  CreatedGroup,
+  Friend,
+  GroupMember,
+  GroupRole,
+  GroupSummary,
+  HistoryMessage,
+  RegisteredUser,
+  SessionToken,
+  UserIdentity,
+  UserStatus,
+} from './results';
 import { ProtocolError } from './client-errors';
 
 const ID = /^[1-9][0-9]{0,15}$/;
@@ -50,6 +72,22 @@ function readMembershipEvent(fields: readonly string[], index: number): Membersh
   const text = field(fields, index);
   if (text === 'added' || text === 'removed' || text === 'left') return text;
   throw new ProtocolError(`expected added, removed or left, got "${text}"`);
+}
+
+function readFlag(fields: readonly string[], index: number): boolean {
+  const text = field(fields, index);
+  if (text === '1' || text === '0') return text === '1';
+  throw new ProtocolError(`expected 1 or 0, got "${text}"`);
+}
+
+/** How a conversation's kind is written on the wire (PROTOCOL §9). */
+export const CONVERSATION_KIND_CODE: Readonly<Record<ConversationKind, string>> = { direct: 'd', group: 'g' };
+
+function readConversationKind(fields: readonly string[], index: number): ConversationKind {
+  const text = field(fields, index);
+  if (text === 'd') return 'direct';
+  if (text === 'g') return 'group';
+  throw new ProtocolError(`expected d or g, got "${text}"`);
 }
 
 /** A flat list (`count|fields…`): exactly `count` records of `width` fields each. */
@@ -132,6 +170,35 @@ export function groupSummaryAt(f: readonly string[], o: number): GroupSummary {
 
 export function groupMemberAt(f: readonly string[], o: number): GroupMember {
   return { id: readId(f, o), username: field(f, o + 1), role: readRole(f, o + 2), status: readStatus(f, o + 3) };
+}
+
+/** The 2015 record (PROTOCOL §9): `message_id|sender_id|sender_username|content|timestamp|read`. */
+export function historyMessageAt(f: readonly string[], o: number): HistoryMessage {
+  return {
+    messageId: readId(f, o),
+    senderId: readId(f, o + 1),
+    senderUsername: field(f, o + 2),
+    content: field(f, o + 3),
+    timestamp: readNatural(f, o + 4),
+    read: readFlag(f, o + 5),
+  };
+}
+
+/** The 2017 record (PROTOCOL §9): `kind|peer_id|name|last_message_id|last_timestamp|unread_count`. */
+export function conversationSummaryAt(f: readonly string[], o: number): ConversationSummary {
+  return {
+    kind: readConversationKind(f, o),
+    peerId: readId(f, o + 1),
+    name: field(f, o + 2),
+    lastMessageId: readId(f, o + 3),
+    lastTimestamp: readNatural(f, o + 4),
+    unreadCount: readNatural(f, o + 5),
+  };
+}
+
+/** The 2016 push (PROTOCOL §9): `reader_id|reader_username|up_to_message_id|timestamp`. */
+export function readReceipt(f: readonly string[]): ReadReceipt {
+  return { readerId: readId(f, 0), readerUsername: field(f, 1), upToMessageId: readId(f, 2), timestamp: readNatural(f, 3) };
 }
 
 // 2000 success replies: fields[0] is the status code.

@@ -107,6 +107,49 @@ describe('ChatClient against a scripted server', () => {
       { name: 'resume', call: (c) => c.resume('alice', 'tok|\\x'), request: [1022, 'alice|tok\\|\\\\x'], reply: [2000, '200|7|Alice'], result: { userId: 7, username: 'Alice' } },
       { name: 'enableAcks', call: (c) => c.enableAcks(), request: [1023, ''], reply: [2000, '200|Acks enabled'], result: undefined },
       { name: 'ack', call: (c) => c.ack([12, 9, 40]), request: [1024, '12|9|40'], reply: [2000, '200|2'], result: 2 },
+      // History and read state (§9).
+      {
+        name: 'getHistory (direct, newest, default limit)',
+        call: (c) => c.getHistory('direct', 2),
+        request: [1025, 'd|2|0|50'],
+        reply: [2015, `2|44|1|alice|mine \\| too|${T + 1}|0|41|2|bob|back\\\\slash|${T}|1`],
+        result: [
+          { messageId: 44, senderId: 1, senderUsername: 'alice', content: 'mine | too', timestamp: T + 1, read: false },
+          { messageId: 41, senderId: 2, senderUsername: 'bob', content: 'back\\slash', timestamp: T, read: true },
+        ],
+      },
+      {
+        name: 'getHistory (group, a page back)',
+        call: (c) => c.getHistory('group', 4, { beforeMessageId: 41, limit: 100 }),
+        request: [1025, 'g|4|41|100'],
+        reply: [2015, '0'],
+        result: [],
+      },
+      { name: 'markRead (up to an id)', call: (c) => c.markRead('direct', 2, 41), request: [1026, 'd|2|41'], reply: [2000, '200|3'], result: 3 },
+      {
+        name: 'markRead (the whole conversation)',
+        call: (c) => c.markRead('group', 4),
+        request: [1026, 'g|4|9007199254740991'],
+        reply: [2000, '200|0'],
+        result: 0,
+      },
+      {
+        name: 'getConversations',
+        call: (c) => c.getConversations(),
+        request: [1027, ''],
+        reply: [2017, `2|g|4|Team \\| One|45|${T + 2}|3|d|2|bob|44|${T + 1}|0`],
+        result: [
+          { kind: 'group', peerId: 4, name: 'Team | One', lastMessageId: 45, lastTimestamp: T + 2, unreadCount: 3 },
+          { kind: 'direct', peerId: 2, name: 'bob', lastMessageId: 44, lastTimestamp: T + 1, unreadCount: 0 },
+        ],
+      },
+      {
+        name: 'getConversations (the next page)',
+        call: (c) => c.getConversations({ beforeLastMessageId: 44 }),
+        request: [1027, '44'],
+        reply: [2017, '0'],
+        result: [],
+      },
     ];
 
     it.each(cases)('$name', async ({ call, request, reply, result }) => {
@@ -203,6 +246,38 @@ describe('ChatClient against a scripted server', () => {
     expect(client.acksEnabled).toBe(true);
     expect(() => client.ack([])).toThrow(RangeError);
     expect(() => client.ack(Array.from({ length: 1001 }, (_, i) => i + 1))).toThrow(RangeError);
+  });
+
+  it('decodes 2016 into a read event; a malformed one is reported', async () => {
+    await makeSut();
+    const events = recordEvents(client);
+    peer.send(2016, `2|bob|44|${T}`);
+    expect(await events.read.next()).toEqual({ readerId: 2, readerUsername: 'bob', upToMessageId: 44, timestamp: T });
+    peer.send(2016, `2|bob|0|${T}`);
+    expect(await events.unexpectedFrame.next()).toEqual({ type: 2016, payload: `2|bob|0|${T}`, reason: 'malformed-push' });
+  });
+
+  it('refuses a history limit outside 1–100 and a kind it does not know, before sending', async () => {
+    await makeSut();
+    expect(() => client.getHistory('direct', 2, { limit: 0 })).toThrow(RangeError);
+    expect(() => client.getHistory('group', 4, { limit: 101 })).toThrow(RangeError);
+    expect(() => client.getHistory('group', 4, { limit: 2.5 })).toThrow(RangeError);
+    expect(() => client.markRead('channel' as 'group', 4)).toThrow(RangeError);
+    expect(client.pendingRequests).toBe(0);
+  });
+
+  it('rejects a history or inbox row that breaks §9 with a ProtocolError', async () => {
+    await makeSut();
+    const badFlag = client.getHistory('direct', 2);
+    const badKind = client.getConversations();
+    const short = client.getHistory('direct', 2);
+    await peer.requests(3);
+    peer.send(2015, `1|41|2|bob|hi|${T}|yes`);
+    peer.send(2017, `1|x|2|bob|41|${T}|0`);
+    peer.send(2015, `1|41|2|bob|hi|${T}`);
+    await expect(badFlag).rejects.toThrow(/expected 1 or 0, got "yes"/);
+    await expect(badKind).rejects.toThrow(/expected d or g, got "x"/);
+    await expect(short).rejects.toBeInstanceOf(ProtocolError);
   });
 
   it('accepts fields appended to a push (how the protocol extends)', async () => {

@@ -3,6 +3,12 @@
 /** Whom a command addresses: a pure number is an id, anything else a username. */
 export type UserTarget = { readonly kind: 'id'; readonly id: number } | { readonly kind: 'name'; readonly name: string };
 
+/**
+ * Which conversation /history shows: a user by id (digits only), a group by `#ID`, or
+ * a name, which may be a user's or a group's (resolved when the command runs).
+ */
+export type ConversationTarget = UserTarget | { readonly kind: 'group'; readonly groupId: number };
+
 export type TerminalCommand =
   | { readonly kind: 'register'; readonly username: string; readonly password: string }
   | { readonly kind: 'login'; readonly username: string; readonly password: string }
@@ -22,12 +28,18 @@ export type TerminalCommand =
   | { readonly kind: 'kick'; readonly groupId: number; readonly target: UserTarget }
   | { readonly kind: 'leave'; readonly groupId: number }
   | { readonly kind: 'offline' }
+  | { readonly kind: 'history'; readonly target: ConversationTarget; readonly count: number }
+  | { readonly kind: 'inbox' }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   /** A blank line, or a `#` comment in a script. */
   | { readonly kind: 'nothing' };
 
 export type ParseResult = { readonly ok: true; readonly command: TerminalCommand } | { readonly ok: false; readonly error: string };
+
+/** How many messages /history shows unless told, and at most. */
+export const DEFAULT_HISTORY_COUNT = 20;
+export const MAX_HISTORY_COUNT = 100;
 
 /** Each command's usage and what it does, in /help order. */
 const COMMANDS = {
@@ -49,6 +61,8 @@ const COMMANDS = {
   kick: ['/kick GROUP-ID NAME-or-ID', 'remove someone from a group (admins)'],
   leave: ['/leave GROUP-ID', 'leave a group'],
   offline: ['/offline', 'fetch messages sent while you were away (without reliable delivery)'],
+  history: ['/history NAME-or-GROUP [N]', `the last N messages with a user or in a group (default ${DEFAULT_HISTORY_COUNT}, at most ${MAX_HISTORY_COUNT})`],
+  inbox: ['/inbox', 'your conversations, latest first, with how many messages you have not read'],
   help: ['/help', 'show this help'],
   quit: ['/quit', 'disconnect and exit'],
 } as const satisfies Record<string, readonly [usage: string, description: string]>;
@@ -61,8 +75,8 @@ export function usageOf(command: keyof typeof COMMANDS): string {
 export const HELP_TEXT = [
   'commands:',
   ...Object.values(COMMANDS).map(([usage, description]) => `  ${usage.padEnd(28)} ${description}`),
-  'A NAME-or-ID made of digits only is a user id. PASSWORD, TEXT and GROUP-NAME',
-  'are the rest of the line.',
+  'A NAME-or-ID made of digits only is a user id. A GROUP is #GROUP-ID or the',
+  "group's name. PASSWORD, TEXT and GROUP-NAME are the rest of the line.",
 ].join('\n');
 
 const ID = /^[1-9][0-9]{0,15}$/;
@@ -81,6 +95,32 @@ export function parseUserTarget(text: string): UserTarget | null {
     return id === null ? null : { kind: 'id', id };
   }
   return { kind: 'name', name: text };
+}
+
+/** `#ID` is a group; otherwise as parseUserTarget (a name may also be a group's). */
+export function parseConversationTarget(text: string): ConversationTarget | null {
+  if (text.startsWith('#')) {
+    const groupId = parseIdText(text.slice(1));
+    return groupId === null ? null : { kind: 'group', groupId };
+  }
+  return parseUserTarget(text);
+}
+
+/** `/history` arguments: the conversation, then an optional count as the last word (a group's name may have spaces). */
+function parseHistory(args: string): ParseResult {
+  if (args === '') return { ok: false, error: `usage: ${usageOf('history')}` };
+  const match = /^([\s\S]*\S)\s+([0-9]+)$/.exec(args);
+  const who = match ? match[1]! : args;
+  let count = DEFAULT_HISTORY_COUNT;
+  if (match) {
+    count = Number(match[2]);
+    if (!/^[1-9][0-9]{0,2}$/.test(match[2]!) || count > MAX_HISTORY_COUNT) {
+      return { ok: false, error: `not a number of messages (1–${MAX_HISTORY_COUNT}): ${match[2]}` };
+    }
+  }
+  const target = parseConversationTarget(who);
+  if (target === null) return { ok: false, error: who.startsWith('#') ? `not a group id: ${who.slice(1)}` : `not a user id: ${who}` };
+  return { ok: true, command: { kind: 'history', target, count } };
 }
 
 /** Splits off the first whitespace-separated word; `rest` keeps its inner spacing. */
@@ -162,7 +202,10 @@ export function parseCommand(rawLine: string): ParseResult {
       if (target === null) return { ok: false, error: `not a user id: ${who}` };
       return ok({ kind: name, groupId, target });
     }
+    case 'history':
+      return parseHistory(args);
     case 'logout':
+    case 'inbox':
     case 'friends':
     case 'requests':
     case 'groups':

@@ -1,12 +1,23 @@
 /** How the terminal client shows things: pure functions from values to lines of text. */
 import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from '../client-errors';
-import type { DirectMessage, FriendRequest, FriendRequestAccepted, GroupMessage, MembershipChange, PresenceUpdate } from '../events';
-import type { Friend, GroupMember, GroupSummary } from '../results';
+import type { DirectMessage, FriendRequest, FriendRequestAccepted, GroupMessage, MembershipChange, PresenceUpdate, ReadReceipt } from '../events';
+import type { ConversationKind, ConversationSummary, Friend, GroupMember, GroupSummary, HistoryMessage } from '../results';
 
 /** Local wall-clock time of an epoch-ms timestamp, `HH:MM`. */
 export function formatTime(timestamp: number): string {
   const date = new Date(timestamp);
   return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+}
+
+/** `HH:MM` for a time of the same local day as `now`, `YYYY-MM-DD HH:MM` for any other. */
+export function formatStamp(timestamp: number, now: number): string {
+  const date = new Date(timestamp);
+  const today = new Date(now);
+  if (date.getFullYear() === today.getFullYear() && date.getMonth() === today.getMonth() && date.getDate() === today.getDate()) {
+    return formatTime(timestamp);
+  }
+  const day = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+  return `${day} ${formatTime(timestamp)}`;
 }
 
 /**
@@ -117,4 +128,52 @@ export function formatOfflineMessages(direct: readonly DirectMessage[], group: r
   ];
   lines.sort((a, b) => a.timestamp - b.timestamp); // stable: each source is already oldest first
   return [`while you were away (${lines.length}):`, ...lines.map((l) => `  ${l.text}`)].join('\n');
+}
+
+export function formatReadReceipt(r: ReadReceipt): string {
+  return `[${formatTime(r.timestamp)}] ${r.readerUsername} read your messages`;
+}
+
+/** A conversation as /history names it: `bob` (direct) or `[Team #4]` (group). */
+export interface ConversationLabel {
+  readonly kind: ConversationKind;
+  readonly label: string;
+}
+
+/**
+ * A page of history, oldest first so it reads top to bottom (`newestFirst` as the
+ * server sends it). Your direct messages that the other user has read carry a ✓.
+ */
+export function formatHistory(
+  conversation: ConversationLabel,
+  newestFirst: readonly HistoryMessage[],
+  myUserId: number | null,
+  now: number,
+): string {
+  const direct = conversation.kind === 'direct';
+  const where = direct ? `with ${conversation.label}` : `in ${conversation.label}`;
+  if (newestFirst.length === 0) return direct ? `no messages ${where} yet` : `no messages ${where} since you joined`;
+  const count = newestFirst.length;
+  const header = `last ${count === 1 ? 'message' : `${count} messages`} ${where}${direct ? ` (✓ read by ${conversation.label})` : ''}:`;
+  const lines = [header];
+  for (let i = count - 1; i >= 0; i--) {
+    const m = newestFirst[i]!;
+    const mine = m.senderId === myUserId;
+    const tick = mine && direct && m.read ? ' ✓' : '';
+    lines.push(`  [${formatStamp(m.timestamp, now)}] ${mine ? 'you' : m.senderUsername}: ${sanitize(m.content)}${tick}`);
+  }
+  return lines.join('\n');
+}
+
+/** The inbox: conversations latest first, each with its unread count when there is one. `more`: the server has older ones. */
+export function formatInbox(conversations: readonly ConversationSummary[], more: boolean, now: number): string {
+  if (conversations.length === 0) return 'no conversations yet';
+  const unread = conversations.reduce((sum, c) => sum + c.unreadCount, 0);
+  const n = conversations.length;
+  const lines = [`inbox (${n}${more ? ' latest' : ''} conversation${n === 1 ? '' : 's'}, ${unread} unread):`];
+  for (const c of conversations) {
+    const name = c.kind === 'group' ? groupLabel(c.peerId, c.name) : c.name;
+    lines.push(`  [${formatStamp(c.lastTimestamp, now)}] ${name}${c.unreadCount > 0 ? `: ${c.unreadCount} unread` : ''}`);
+  }
+  return lines.join('\n');
 }

@@ -1,9 +1,10 @@
 import * as readline from 'node:readline';
-import { ChatClient, type ChatClientOptions } from '../chat-client';
+import { ALL_MESSAGES, ChatClient, type ChatClientOptions } from '../chat-client';
 import { ChatError, ConnectionClosedError } from '../client-errors';
 import type { DirectMessage, FriendRequest, GroupMessage } from '../events';
 import type { ReliableOptions, SavedSession } from '../reliable-mode';
-import { HELP_TEXT, parseCommand, type TerminalCommand, type UserTarget } from './command-parser';
+import type { ConversationKind, HistoryMessage } from '../results';
+import { HELP_TEXT, MAX_HISTORY_COUNT, parseCommand, type ConversationTarget, type TerminalCommand, type UserTarget } from './command-parser';
 import {
   formatDirectMessage,
   formatError,
@@ -13,15 +14,19 @@ import {
   formatFriendRequests,
   formatGroupMessage,
   formatGroups,
+  formatHistory,
+  formatInbox,
   formatMembers,
   formatMembershipChange,
   formatOfflineMessages,
   formatPresence,
+  formatReadReceipt,
   formatSentGroupMessage,
   formatSentMessage,
   groupLabel,
 } from './formatters';
 import { NameDirectory } from './name-directory';
+import { ReadMarker } from './read-marker';
 
 export interface TerminalClientOptions {
   /** Where commands come from, one per line (process.stdin). */
@@ -138,12 +143,25 @@ const EXTENSION_OF: Partial<Record<TerminalCommand['kind'], string>> = {
   requests: 'GET_FRIEND_REQUESTS (1015)',
   groups: 'GET_GROUPS (1016)',
   members: 'GET_GROUP_MEMBERS (1017)',
+  history: 'GET_HISTORY (1025)',
+  inbox: 'GET_CONVERSATIONS (1027)',
 };
+
+/** GET_CONVERSATIONS answers at most this many per reply (PROTOCOL §9). */
+const CONVERSATIONS_PER_PAGE = 100;
+
+/** A conversation /history has found: its kind, the peer's id, and how it is shown. */
+interface Conversation {
+  readonly kind: ConversationKind;
+  readonly peerId: number;
+  readonly label: string;
+}
 
 /** One connection's terminal session: reads commands, prints replies and pushes. */
 class TerminalSession {
   private readonly rl: readline.Interface;
   private readonly names = new NameDirectory();
+  private readonly reads: ReadMarker;
   private readonly now: () => number;
   /** 2003 pushes held between sending LOGIN and the pending-requests summary. */
   private heldRequests: Map<number, FriendRequest> | null = null;
@@ -161,6 +179,7 @@ class TerminalSession {
     private readonly address: string,
   ) {
     this.now = options.now ?? Date.now;
+    this.reads = new ReadMarker((kind, peerId, upTo) => client.markRead(kind, peerId, upTo));
     this.rl = readline.createInterface({
       input: options.input,
       output: interactive ? options.output : undefined,
@@ -227,12 +246,16 @@ class TerminalSession {
     client.on('message', (m) => {
       names.rememberUser(m.senderId, m.senderUsername);
       if (this.heldMessages && m.messageId !== undefined) this.heldMessages.direct.push(m);
-      else this.print(formatDirectMessage(m));
+      else this.showDirectMessage(m);
     });
     client.on('groupMessage', (m) => {
       this.rememberGroupMessage(m);
       if (this.heldMessages && m.messageId !== undefined) this.heldMessages.group.push(m);
-      else this.print(formatGroupMessage(m));
+      else this.showGroupMessage(m);
+    });
+    client.on('read', (r) => {
+      names.rememberUser(r.readerId, r.readerUsername);
+      this.print(formatReadReceipt(r));
     });
     client.on('friendRequest', (r) => {
       // A resumed session gets the pending requests again: show each once.
@@ -415,7 +438,115 @@ class TerminalSession {
         if (client.acksEnabled) this.print('nothing to fetch: with reliable delivery, messages sent while you were away come by themselves');
         else await this.fetchOffline(true);
         return false;
+      case 'history':
+        await this.showHistory(command.target, command.count);
+        return false;
+      case 'inbox': {
+        const conversations = await client.getConversations();
+        for (const c of conversations) {
+          if (c.kind === 'direct') names.rememberUser(c.peerId, c.name);
+          else names.rememberGroup(c.peerId, c.name);
+        }
+        this.print(formatInbox(conversations, conversations.length >= CONVERSATIONS_PER_PAGE, this.now()));
+        return false;
+      }
     }
+  }
+
+  /** A message shown as it arrives counts as read: marked up to its id, or the whole conversation when it has none. */
+  private showDirectMessage(m: DirectMessage): void {
+    this.print(formatDirectMessage(m));
+    this.reads.mark('direct', m.senderId, m.messageId ?? ALL_MESSAGES);
+  }
+
+  private showGroupMessage(m: GroupMessage): void {
+    this.print(formatGroupMessage(m));
+    this.reads.mark('group', m.groupId, m.messageId ?? ALL_MESSAGES);
+  }
+
+  /** Messages just shown together (the "while you were away" summary): each conversation marked read once. */
+  private markShown(direct: readonly DirectMessage[], group: readonly GroupMessage[]): void {
+    const upTo = new Map<string, { kind: ConversationKind; peerId: number; id: number }>();
+    const note = (kind: ConversationKind, peerId: number, id: number): void => {
+      const key = `${kind}:${peerId}`;
+      const seen = upTo.get(key);
+      if (seen === undefined) upTo.set(key, { kind, peerId, id });
+      else seen.id = Math.max(seen.id, id);
+    };
+    for (const m of direct) note('direct', m.senderId, m.messageId ?? ALL_MESSAGES);
+    for (const m of group) note('group', m.groupId, m.messageId ?? ALL_MESSAGES);
+    for (const { kind, peerId, id } of upTo.values()) this.reads.mark(kind, peerId, id);
+  }
+
+  /**
+   * The last `count` messages of a conversation, oldest first. The server may answer a
+   * page with fewer messages than asked (to stay under its payload limit), so this
+   * pages back until it has `count` or the conversation's start. What it shows that
+   * was sent to you and unread is then marked read.
+   */
+  private async showHistory(target: ConversationTarget, count: number): Promise<void> {
+    const conversation = await this.resolveConversation(target);
+    const messages: HistoryMessage[] = [];
+    let before: number | undefined;
+    while (messages.length < count) {
+      const limit = Math.min(count - messages.length, MAX_HISTORY_COUNT);
+      const page = await this.client.getHistory(conversation.kind, conversation.peerId, { beforeMessageId: before, limit });
+      if (page.length === 0) break;
+      messages.push(...page);
+      before = page[page.length - 1]!.messageId;
+    }
+    const me = this.client.user?.userId ?? null;
+    for (const m of messages) this.names.rememberUser(m.senderId, m.senderUsername);
+    // A user asked for by id has a name now, if they wrote in this page.
+    const label = conversation.kind === 'direct' ? this.names.userLabel(conversation.peerId) : conversation.label;
+    this.print(formatHistory({ kind: conversation.kind, label }, messages, me, this.now()));
+    const unread = messages.filter((m) => !m.read && m.senderId !== me);
+    if (unread.length > 0) {
+      this.reads.mark(conversation.kind, conversation.peerId, Math.max(...unread.map((m) => m.messageId)));
+    }
+  }
+
+  /**
+   * `#ID` is a group and digits a user id. A name may be a user's or a group's (one you
+   * are in): looked up as both, it must name exactly one of them.
+   */
+  private async resolveConversation(target: ConversationTarget): Promise<Conversation> {
+    if (target.kind === 'id') return { kind: 'direct', peerId: target.id, label: this.names.userLabel(target.id) };
+    if (target.kind === 'group') return { kind: 'group', peerId: target.groupId, label: this.groupLabel(target.groupId) };
+    const [userId, groups] = await Promise.all([this.findUserId(target.name), this.groupsNamed(target.name)]);
+    const found: Conversation[] = groups.map((g) => ({ kind: 'group', peerId: g.groupId, label: groupLabel(g.groupId, g.name) }));
+    if (userId !== null) found.unshift({ kind: 'direct', peerId: userId, label: this.names.userLabel(userId) });
+    if (found.length === 1) return found[0]!;
+    if (found.length === 0) throw new UnknownUserError(`no user or group of yours is called ${target.name}`);
+    const choices = found.map((c) =>
+      c.kind === 'direct' ? `the user ${c.label} (/history ${c.peerId})` : `the group ${c.label} (/history #${c.peerId})`,
+    );
+    throw new UnknownUserError(`${target.name} is ambiguous: ${choices.join(', ')}`);
+  }
+
+  /** The id of a username, or null when there is no such user (a name with spaces cannot be one). */
+  private async findUserId(name: string): Promise<number | null> {
+    if (/\s/.test(name)) return null;
+    try {
+      return (await this.resolveUser({ kind: 'name', name })).id;
+    } catch (error) {
+      if (error instanceof UnknownUserError || (error instanceof ChatError && error.status === 404)) return null;
+      throw error;
+    }
+  }
+
+  /** Your groups called `name` (ignoring case); none on a server without GET_GROUPS. */
+  private async groupsNamed(name: string): Promise<{ groupId: number; name: string }[]> {
+    let groups;
+    try {
+      groups = await this.client.getGroups();
+    } catch (error) {
+      if (isUnknownCommand(error)) return [];
+      throw error;
+    }
+    for (const g of groups) this.names.rememberGroup(g.groupId, g.name);
+    const wanted = name.toLowerCase();
+    return groups.filter((g) => g.name.trim().toLowerCase() === wanted);
   }
 
   /**
@@ -455,6 +586,7 @@ class TerminalSession {
       if (this.client.acksEnabled) {
         if (heldMessages.direct.length > 0 || heldMessages.group.length > 0) {
           this.print(formatOfflineMessages(heldMessages.direct, heldMessages.group));
+          this.markShown(heldMessages.direct, heldMessages.group);
         }
       } else {
         await this.fetchOffline(false);
@@ -467,8 +599,8 @@ class TerminalSession {
       }
       if (this.heldMessages === heldMessages) {
         this.heldMessages = null;
-        for (const m of heldMessages.direct) this.print(formatDirectMessage(m));
-        for (const m of heldMessages.group) this.print(formatGroupMessage(m));
+        for (const m of heldMessages.direct) this.showDirectMessage(m);
+        for (const m of heldMessages.group) this.showGroupMessage(m);
       }
     }
   }
@@ -496,6 +628,7 @@ class TerminalSession {
     for (const m of direct) this.names.rememberUser(m.senderId, m.senderUsername);
     for (const m of group) this.rememberGroupMessage(m);
     if (showEmpty || direct.length > 0 || group.length > 0) this.print(formatOfflineMessages(direct, group));
+    this.markShown(direct, group);
     if (groupError !== null) throw groupError;
   }
 

@@ -65,6 +65,7 @@ export function recordEvents(client: ChatClient, timeoutMs?: number) {
     presence: new EventQueue('presence', timeoutMs),
     friendRequestAccepted: new EventQueue('friendRequestAccepted', timeoutMs),
     membershipChanged: new EventQueue('membershipChanged', timeoutMs),
+    read: new EventQueue('read', timeoutMs),
     unexpectedFrame: new EventQueue('unexpectedFrame', timeoutMs),
     // Reliable mode.
     disconnected: new EventQueue('disconnected', timeoutMs),
@@ -79,6 +80,7 @@ export function recordEvents(client: ChatClient, timeoutMs?: number) {
   client.on('presence', log.presence.listener);
   client.on('friendRequestAccepted', log.friendRequestAccepted.listener);
   client.on('membershipChanged', log.membershipChanged.listener);
+  client.on('read', log.read.listener);
   client.on('unexpectedFrame', log.unexpectedFrame.listener);
   client.on('disconnected', log.disconnected.listener);
   client.on('reconnecting', log.reconnecting.listener);

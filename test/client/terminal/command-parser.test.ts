@@ -1,4 +1,4 @@
-import { HELP_TEXT, parseCommand, parseUserTarget } from '../../../src/client/terminal/command-parser';
+import { HELP_TEXT, parseCommand, parseConversationTarget, parseUserTarget } from '../../../src/client/terminal/command-parser';
 import { parseTerminalArgs } from '../../../src/client/terminal/main';
 
 describe('parseCommand', () => {
@@ -24,6 +24,12 @@ describe('parseCommand', () => {
     ['/kick 7 3', { kind: 'kick', groupId: 7, target: { kind: 'id', id: 3 } }],
     ['/leave 7', { kind: 'leave', groupId: 7 }],
     ['/offline', { kind: 'offline' }],
+    ['/history bob', { kind: 'history', target: { kind: 'name', name: 'bob' }, count: 20 }],
+    ['/history 5 100', { kind: 'history', target: { kind: 'id', id: 5 }, count: 100 }],
+    ['/history #7 3', { kind: 'history', target: { kind: 'group', groupId: 7 }, count: 3 }],
+    ['/history  Team  One ', { kind: 'history', target: { kind: 'name', name: 'Team  One' }, count: 20 }],
+    ['/history Team One 10', { kind: 'history', target: { kind: 'name', name: 'Team One' }, count: 10 }],
+    ['/inbox', { kind: 'inbox' }],
     ['/help', { kind: 'help' }],
     ['/quit', { kind: 'quit' }],
     ['/exit', { kind: 'quit' }],
@@ -54,6 +60,14 @@ describe('parseCommand', () => {
     ['/invite 7', 'usage: /invite GROUP-ID NAME-or-ID'],
     ['/kick x bob', 'not a group id: x'],
     ['/friends now', 'usage: /friends'],
+    ['/history', 'usage: /history NAME-or-GROUP [N]'],
+    ['/history bob 0', 'not a number of messages (1–100): 0'],
+    ['/history bob 101', 'not a number of messages (1–100): 101'],
+    ['/history bob 020', 'not a number of messages (1–100): 020'],
+    ['/history #x', 'not a group id: x'],
+    ['/history #0 5', 'not a group id: 0'],
+    ['/history 0', 'not a user id: 0'],
+    ['/inbox all', 'usage: /inbox'],
     ['/dance', 'unknown command /dance (type /help)'],
     ['hello', 'commands start with / (type /help)'],
   ])('%j is refused', (line, error) => {
@@ -66,8 +80,15 @@ describe('parseCommand', () => {
     expect(parseUserTarget('0')).toBeNull();
   });
 
+  it('takes #ID as a group in /history, digits as a user id, anything else as a name', () => {
+    expect(parseConversationTarget('#12')).toEqual({ kind: 'group', groupId: 12 });
+    expect(parseConversationTarget('12')).toEqual({ kind: 'id', id: 12 });
+    expect(parseConversationTarget('Team')).toEqual({ kind: 'name', name: 'Team' });
+    expect(parseConversationTarget('#')).toBeNull();
+  });
+
   it('documents every command in /help', () => {
-    for (const name of ['register', 'login', 'logout', 'msg', 'gmsg', 'friends', 'requests', 'add', 'accept', 'reject', 'unfriend', 'groups', 'members', 'create', 'invite', 'kick', 'leave', 'offline', 'help', 'quit']) {
+    for (const name of ['register', 'login', 'logout', 'msg', 'gmsg', 'friends', 'requests', 'add', 'accept', 'reject', 'unfriend', 'groups', 'members', 'create', 'invite', 'kick', 'leave', 'offline', 'history', 'inbox', 'help', 'quit']) {
       expect(HELP_TEXT).toContain(`/${name}`);
     }
   });

@@ -8,12 +8,16 @@ import {
   formatFriendRequests,
   formatGroupMessage,
   formatGroups,
+  formatHistory,
+  formatInbox,
   formatMembers,
   formatMembershipChange,
   formatOfflineMessages,
   formatPresence,
+  formatReadReceipt,
   formatSentGroupMessage,
   formatSentMessage,
+  formatStamp,
   formatTime,
   groupLabel,
   sanitize,
@@ -129,5 +133,69 @@ describe('NameDirectory', () => {
     expect(names.groupName(7)).toBe('Team');
     names.rememberRequest(5, 'Bob');
     expect(names.requestSender(5)).toBe('Bob');
+  });
+
+  describe('history, the inbox and read receipts (§9)', () => {
+    const now = at(18, 0);
+    const message = (messageId: number, senderId: number, senderUsername: string, content: string, minute: number, read: boolean) => ({
+      messageId,
+      senderId,
+      senderUsername,
+      content,
+      timestamp: at(14, minute),
+      read,
+    });
+
+    it('shows a time of today as HH:MM and of another day with its date', () => {
+      expect(formatStamp(at(9, 5), now)).toBe('09:05');
+      expect(formatStamp(new Date(2024, 11, 31, 23, 59).getTime(), now)).toBe('2024-12-31 23:59');
+    });
+
+    it('prints a direct history oldest first, your messages as "you", a ✓ on those the other has read', () => {
+      const newestFirst = [
+        message(8, 1, 'alice', 'not seen yet', 4, false),
+        message(6, 1, 'alice', 'seen | this', 3, true),
+        message(4, 2, 'bob', 'hi\u001b[2J', 2, false),
+      ];
+      expect(formatHistory({ kind: 'direct', label: 'bob' }, newestFirst, 1, now)).toBe(
+        [
+          'last 3 messages with bob (✓ read by bob):',
+          '  [14:02] bob: hi\ufffd[2J',
+          '  [14:03] you: seen | this ✓',
+          '  [14:04] you: not seen yet',
+        ].join('\n'),
+      );
+      expect(formatHistory({ kind: 'direct', label: 'bob' }, [], 1, now)).toBe('no messages with bob yet');
+    });
+
+    it('prints a group history without ticks: read there is your own state', () => {
+      const newestFirst = [message(9, 1, 'alice', 'mine', 5, true), message(7, 3, 'carol', 'hello', 1, false)];
+      expect(formatHistory({ kind: 'group', label: '[Team #4]' }, newestFirst, 1, now)).toBe(
+        ['last 2 messages in [Team #4]:', '  [14:01] carol: hello', '  [14:05] you: mine'].join('\n'),
+      );
+      expect(formatHistory({ kind: 'group', label: '[Team #4]' }, [message(7, 3, 'carol', 'x', 1, true)], 1, now)).toBe(
+        ['last message in [Team #4]:', '  [14:01] carol: x'].join('\n'),
+      );
+      expect(formatHistory({ kind: 'group', label: '[Team #4]' }, [], 1, now)).toBe('no messages in [Team #4] since you joined');
+    });
+
+    it('prints the inbox latest first with unread counts and the total', () => {
+      const conversations = [
+        { kind: 'direct' as const, peerId: 2, name: 'bob', lastMessageId: 12, lastTimestamp: at(14, 5), unreadCount: 3 },
+        { kind: 'group' as const, peerId: 4, name: 'Team', lastMessageId: 11, lastTimestamp: at(14, 3), unreadCount: 1 },
+        { kind: 'direct' as const, peerId: 3, name: 'carol', lastMessageId: 6, lastTimestamp: at(13, 50), unreadCount: 0 },
+      ];
+      expect(formatInbox(conversations, false, now)).toBe(
+        ['inbox (3 conversations, 4 unread):', '  [14:05] bob: 3 unread', '  [14:03] [Team #4]: 1 unread', '  [13:50] carol'].join('\n'),
+      );
+      expect(formatInbox(conversations.slice(2), true, now)).toBe(['inbox (1 latest conversation, 0 unread):', '  [13:50] carol'].join('\n'));
+      expect(formatInbox([], false, now)).toBe('no conversations yet');
+    });
+
+    it('prints a read receipt as one line', () => {
+      expect(formatReadReceipt({ readerId: 2, readerUsername: 'bob', upToMessageId: 8, timestamp: at(14, 6) })).toBe(
+        '[14:06] bob read your messages',
+      );
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { FakeServer, type FakePeer } from '../support/fake-server';
+import { FakeServer, frame, type FakePeer } from '../support/fake-server';
 import { maskTimes, TerminalHarness } from '../support/terminal-harness';
 
 const T = 1_700_000_000_000;
@@ -7,6 +7,19 @@ const T = 1_700_000_000_000;
 async function answer(on: FakePeer, type: number, payload: string, ...reply: [type: number, payload: string][]): Promise<void> {
   expect(await on.request()).toEqual({ type, payload });
   for (const [replyType, replyPayload] of reply) on.send(replyType, replyPayload);
+}
+
+/** Expects the next requests in whichever order they come (timers decide it), and answers each. */
+async function answerInAnyOrder(on: FakePeer, ...expected: [type: number, payload: string, reply: [type: number, payload: string]][]): Promise<void> {
+  const received = await on.requests(expected.length);
+  expect([...received].sort((a, b) => a.type - b.type)).toEqual(
+    expected.map(([type, payload]) => ({ type, payload })).sort((a, b) => a.type - b.type),
+  );
+  // Replies go in the order the requests came.
+  for (const r of received) {
+    const [, , [replyType, replyPayload]] = expected.find(([type, payload]) => type === r.type && payload === r.payload)!;
+    on.send(replyType, replyPayload);
+  }
 }
 
 /** The terminal client against a scripted server that only knows the seed commands. */
@@ -34,6 +47,8 @@ describe('terminal client against a seed-only server', () => {
     await answer(peer, 1014, '', [2005, `1|2|bob|hello \\| you|${T}`]);
     await answer(peer, 1014, '', [2005, '0']);
     await answer(peer, 1018, '', [2000, '400|Unknown command']);
+    // Shown, so read (§9): asked once, not again once the server says it lacks MARK_READ.
+    await answer(peer, 1026, 'd|2|9007199254740991', [2000, '400|Unknown command']);
     // carol: no FIND_USER, not a friend.
     await answer(peer, 1020, 'carol', [2000, '400|Unknown command']);
     await answer(peer, 1009, '', [2004, '1|3|dave|online']);
@@ -130,7 +145,8 @@ describe('terminal client in a reliable session', () => {
   it('survives a dropped connection: one line, resumes, says which command failed, shows what was missed once', async () => {
     await logIn([2013, `11|2|bob|sent while you were away|${T}`]);
     await terminal.waitFor('bob: sent while you were away\n');
-    await answer(peer, 1024, '11', [2000, '200|1']);
+    // Shown, so read up to its id (§9); acknowledged after the ack delay.
+    await answerInAnyOrder(peer, [1026, 'd|2|11', [2000, '200|1']], [1024, '11', [2000, '200|1']]);
     terminal.type('/msg bob are you there?');
     await answer(peer, 1003, '2|are you there?'); // never answered: the connection drops
     peer.drop();
@@ -141,7 +157,7 @@ describe('terminal client in a reliable session', () => {
     // 11 comes again (its ack may not have landed), with 12 sent meanwhile.
     await answer(next, 1023, '', [2000, '200|Acks enabled'], [2013, `11|2|bob|sent while you were away|${T}`], [2013, `12|2|bob|missed you|${T}`]);
     await terminal.waitFor('bob: missed you\n');
-    await answer(next, 1024, '11|12', [2000, '200|1']);
+    await answerInAnyOrder(next, [1026, 'd|2|12', [2000, '200|1']], [1024, '11|12', [2000, '200|1']]);
     terminal.type('/friends');
     await answer(next, 1009, '', [2004, '0']);
     await terminal.waitFor('no friends yet');
@@ -204,5 +220,123 @@ describe('terminal client in a reliable session', () => {
     peer.drop();
     expect(await terminal.exitCode).toBe(1);
     expect(terminal.text).toBe('connection lost\n');
+  });
+});
+
+/** The terminal client and PROTOCOL §9 (history, read state, inbox) against a scripted server. */
+describe('terminal client: history, inbox and read receipts', () => {
+  const ALL = '9007199254740991';
+  let server: FakeServer;
+  let peer: FakePeer;
+  let terminal: TerminalHarness;
+
+  beforeEach(async () => {
+    server = await FakeServer.start();
+    const accepted = server.accept();
+    // The scripted times are of one day long ago: that day is today for the clock the terminal shows times by.
+    terminal = new TerminalHarness({ port: server.port, now: () => T });
+    peer = await accepted;
+  });
+  afterEach(() => server.close());
+
+  /** LOGIN on a server without §8: nothing waiting. */
+  async function logIn(): Promise<void> {
+    terminal.type('/login alice password123');
+    await answer(peer, 1001, 'alice|password123', [2000, '200|1|alice']);
+    await answer(peer, 1021, '', [2000, '400|Unknown command']);
+    await answer(peer, 1015, '', [2007, '0']);
+    await answer(peer, 1014, '', [2005, '0']);
+    await answer(peer, 1018, '', [2010, '0']);
+    await terminal.waitFor('logged in as alice (#1)\n');
+  }
+
+  async function quit(): Promise<void> {
+    terminal.input.end();
+    await answer(peer, 1019, '', [2000, '200|PONG']);
+    expect(await terminal.exitCode).toBe(0);
+  }
+
+  it('/history pages back while the server answers short pages, prints oldest first, and marks what it showed read', async () => {
+    await logIn();
+    terminal.type('/history bob 5');
+    // A name: looked up as a user and among your groups at once.
+    await answer(peer, 1020, 'bob', [2000, '200|2|bob']);
+    await answer(peer, 1016, '', [2008, '1|4|Team|admin|3']);
+    // Two where five were asked (the server keeps under its payload limit): page on from the smallest id.
+    await answer(peer, 1025, 'd|2|0|5', [2015, `2|20|2|bob|are you there?|${T + 3}|0|18|1|alice|hi \\| bob|${T + 2}|1`]);
+    await answer(peer, 1025, 'd|2|18|3', [2015, `1|16|2|bob|hello|${T + 1}|1`]);
+    await answer(peer, 1025, 'd|2|16|2', [2015, '0']);
+    // bob's unread message was shown: read up to it.
+    await answer(peer, 1026, 'd|2|20', [2000, '200|1']);
+    await terminal.waitFor('are you there?\n');
+    peer.send(2016, `2|bob|18|${T}`);
+    await terminal.waitFor('bob read your messages\n');
+    terminal.type('/history #4');
+    await answer(peer, 1025, 'g|4|0|20', [2015, `1|17|3|carol|hi \\| team|${T}|1`]);
+    await answer(peer, 1025, 'g|4|17|19', [2015, '0']);
+    await terminal.waitFor('carol: hi | team\n');
+    await quit();
+    expect(maskTimes(terminal.text)).toBe(
+      [
+        'logged in as alice (#1)',
+        'last 3 messages with bob (✓ read by bob):',
+        '  [hh:mm] bob: hello',
+        '  [hh:mm] you: hi | bob ✓',
+        '  [hh:mm] bob: are you there?',
+        '[hh:mm] bob read your messages',
+        'last message in [Team #4]:',
+        '  [hh:mm] carol: hi | team',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('/history NAME says when the name is no one, or several', async () => {
+    await logIn();
+    terminal.type('/history Team', '/history nobody', '/history Team One');
+    await answer(peer, 1020, 'Team', [2000, '200|3|Team']);
+    await answer(peer, 1016, '', [2008, '2|4|team|admin|3|5|Team One|member|2']);
+    await answer(peer, 1020, 'nobody', [2000, '404|User not found']);
+    await answer(peer, 1016, '', [2008, '2|4|team|admin|3|5|Team One|member|2']);
+    // A name with a space can only be a group's.
+    await answer(peer, 1016, '', [2008, '2|4|team|admin|3|5|Team One|member|2']);
+    await answer(peer, 1025, 'g|5|0|20', [2015, '0']);
+    await quit();
+    expect(terminal.text).toBe(
+      [
+        'logged in as alice (#1)',
+        'error: Team is ambiguous: the user Team (/history 3), the group [team #4] (/history #4)',
+        'error: no user or group of yours is called nobody',
+        'no messages in [Team One #5] since you joined',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('/inbox lists conversations with unread counts; messages shown as they arrive are marked read', async () => {
+    await logIn();
+    terminal.type('/inbox');
+    await answer(peer, 1027, '', [2017, `2|g|4|Team \\| One|21|${T + 1}|2|d|2|bob|20|${T}|1`]);
+    await terminal.waitFor('inbox (2 conversations, 3 unread):\n');
+    // Three at once without ids (no §8): the conversation is marked read as a whole, the later ones in one more mark.
+    await peer.write(
+      Buffer.concat([frame(2001, `2|bob|one|${T}`), frame(2001, `2|bob|two|${T}`), frame(2002, `4|Team \\| One|3|carol|three|${T}`)]),
+    );
+    await answerInAnyOrder(peer, [1026, `d|2|${ALL}`, [2000, '200|1']], [1026, `g|4|${ALL}`, [2000, '200|1']]);
+    await answer(peer, 1026, `d|2|${ALL}`, [2000, '200|1']);
+    await terminal.waitFor('three\n');
+    await quit();
+    expect(maskTimes(terminal.text)).toBe(
+      [
+        'logged in as alice (#1)',
+        'inbox (2 conversations, 3 unread):',
+        '  [hh:mm] [Team | One #4]: 2 unread',
+        '  [hh:mm] bob: 1 unread',
+        '[hh:mm] bob: one',
+        '[hh:mm] bob: two',
+        '[hh:mm] [Team | One #4] carol: three',
+        '',
+      ].join('\n'),
+    );
   });
 });
