@@ -25,13 +25,14 @@ import {
   type WorkerRequest,
 } from './ipc';
 import { startMariadb, startRedis, type Service } from './cluster-services';
+import { FULL_HISTORY, QUICK_HISTORY, historyWorkload, scratchMysqlDatabase, sqlitePlans, type HistoryResult } from './history';
 import * as proc from './proc';
 import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hasher';
 
 // ---------------------------------------------------------------------------------
 // Flags
 
-const WORKLOADS = ['dm', 'dm-acks', 'fanout', 'idle', 'resume', 'offline', 'baseline', 'cluster'] as const;
+const WORKLOADS = ['dm', 'dm-acks', 'fanout', 'idle', 'resume', 'offline', 'history', 'baseline', 'cluster'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -103,6 +104,12 @@ Workloads (all by default, in this order):
             another RESUMEs every 100 ms: PING and RESUME latency during the storm
   offline   X messages stored for an offline user, then fetched by
             GET_OFFLINE_MESSAGES (1014) batches: store rate, fetch time
+  history   a user with ${(FULL_HISTORY.conversations * FULL_HISTORY.messagesPerConversation).toLocaleString('en-US')} messages over ${FULL_HISTORY.conversations} conversations (1 in ${FULL_HISTORY.groupEvery} a
+            group), seeded straight into a fresh database: GET_HISTORY pages of
+            ${FULL_HISTORY.pageSize} (newest, and from a random point back) and GET_CONVERSATIONS
+            (first page, next page), one at a time: latency p50/p99 (target p99 < 5 ms),
+            and SQLite's plans of those statements. On SQLite, then on MySQL/MariaDB
+            (--mysql-url, or a private MariaDB; skipped with a warning without one)
   baseline  the dm workload against bench/relay.ts (a bare frame relay), and the
             server/relay ratios of throughput and p99
   cluster   the dm workload against cluster mode (MySQL/MariaDB + Redis) with
@@ -1575,6 +1582,51 @@ async function main(): Promise<number> {
           row('offline', 'store ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.storeUsage);
           row('offline', `fetch time for ${int(r.fetched)} msgs (s)`, fixed(r.fetchSeconds, 2), r.fetchUsage);
           row('offline', 'batches / largest / complete, in order', `${r.batches} / ${r.largestBatch} / ${r.complete ? 'yes' : 'NO'}, ${r.inOrder ? 'yes' : 'NO'}`, r.fetchUsage);
+          break;
+        }
+        case 'history': {
+          const sizes = o.quick ? QUICK_HISTORY : FULL_HISTORY;
+          const serveOn = async (database: string): Promise<Target> => {
+            await restartServer({ CHAT_DB: database });
+            return serverTarget;
+          };
+          const byEngine: HistoryResult[] = [];
+          const report = (r: HistoryResult): void => {
+            byEngine.push(r);
+            const label = `history ${r.engine}`;
+            const worst = Math.max(r.newestPage.p99Us, r.olderPage.p99Us, r.inbox.p99Us, r.inboxNext.p99Us);
+            row(label, `messages / conversations (seeded in s)`, `${int(r.messages)} / ${int(r.conversations)} (${fixed(r.seedSeconds, 1)})`, null);
+            row(label, `page of ${sizes.pageSize}, newest: p50/p95/p99/max (ms)`, latencyText(r.newestPage), null);
+            row(label, `page of ${sizes.pageSize}, further back: p50/p95/p99/max (ms)`, latencyText(r.olderPage), null);
+            row(label, `inbox, ${r.inboxRows} rows: p50/p95/p99/max (ms)`, latencyText(r.inbox), null);
+            row(label, 'inbox, next page: p50/p95/p99/max (ms)', latencyText(r.inboxNext), null);
+            row(label, 'worst p99 (target < 5 ms)', `${ms(worst)} ${worst < 5_000 ? 'met' : 'NOT met'}`, null);
+          };
+          const sqliteFile = join(dbFolder, 'history.sqlite');
+          const sqliteRun = await historyWorkload('sqlite', sqliteFile, serveOn, `${prefix}h`, 'bench-password-1', sizes, say);
+          report(sqliteRun.result);
+          const plans = await sqlitePlans(sqliteFile, sqliteRun.corpus, sizes.pageSize);
+          for (const [what, lines] of Object.entries(plans)) {
+            say(`[history] SQLite's plan of the ${what}:`);
+            for (const line of lines) say(`  ${line}`);
+          }
+          let mariadb: Service | null = null;
+          try {
+            const url = o.mysqlUrl ?? (mariadb = await startMariadb(join(dbFolder, 'history'))).url;
+            const scratch = await scratchMysqlDatabase(url, `h${prefix}`);
+            try {
+              report((await historyWorkload('mysql', scratch.url, serveOn, `${prefix}h`, 'bench-password-1', sizes, say)).result);
+            } finally {
+              await restartServer();
+              await scratch.drop();
+            }
+          } catch (error) {
+            warn(`history on MySQL/MariaDB skipped: ${(error as Error).message}`);
+            await restartServer();
+          } finally {
+            await mariadb?.stop().catch(() => undefined);
+          }
+          results.history = byEngine;
           break;
         }
         case 'cluster': {

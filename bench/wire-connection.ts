@@ -19,9 +19,14 @@ export const Wire = {
   RESUME: Command.RESUME,
   ENABLE_ACKS: Command.ENABLE_ACKS,
   ACK: Command.ACK,
+  GET_HISTORY: Command.GET_HISTORY,
+  GET_CONVERSATIONS: Command.GET_CONVERSATIONS,
   RESPONSE: ServerMessage.RESPONSE,
   MESSAGE: ServerMessage.MESSAGE,
 } as const;
+
+/** Replies that carry data instead of a status (they are successes by their TYPE). */
+const DATA_REPLIES: ReadonlySet<number> = new Set([ServerMessage.HISTORY_DATA, ServerMessage.CONVERSATIONS_DATA]);
 
 /** A reply whose status is not 2xx. */
 export class WireStatusError extends Error {
@@ -64,7 +69,8 @@ export class WireConnection {
           return;
         }
         const payload = item.payload.toString('utf8');
-        if (item.type === Wire.RESPONSE) this.reply(payload);
+        if (item.type === Wire.RESPONSE) this.reply(payload, payload.startsWith('2'));
+        else if (DATA_REPLIES.has(item.type)) this.reply(payload, true);
         else this.onPush?.(item.type, payload);
       }
     });
@@ -119,7 +125,7 @@ export class WireConnection {
     this.socket.destroy();
   }
 
-  private reply(payload: string): void {
+  private reply(payload: string, success: boolean): void {
     const waiting = this.waiting[this.head];
     if (waiting === undefined) {
       this.fail(new Error(`a reply no request waits for: "${payload}"`));
@@ -131,7 +137,7 @@ export class WireConnection {
       this.head = 0;
       this.socket.setTimeout(0);
     }
-    if (payload.startsWith('2')) waiting.resolve(payload);
+    if (success) waiting.resolve(payload);
     else waiting.reject(new WireStatusError(waiting.command, payload));
   }
 
