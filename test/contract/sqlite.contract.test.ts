@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import { describeRepositoryContract } from './repository-contract';
+import { describeSafetyContract } from './safety-contract';
 
 let directory: string;
 let opened = 0;
@@ -17,5 +18,8 @@ afterAll(() => {
 
 // A file per test, not :memory:, so WAL and the synchronous pragma are in play.
 describeRepositoryContract('TypeORM on SQLite', () =>
+  TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
+);
+describeSafetyContract('TypeORM on SQLite', () =>
   TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
 );

@@ -64,7 +64,8 @@ class SavedMessages implements MessageRepository {
   constructor(private readonly inner: MessageRepository) {}
   async saveDirect(message: NewDirectMessage) {
     const stored = await this.inner.saveDirect(message);
-    this.saved.push({ kind: 'direct', id: stored.id, recipients: [message.receiverId] });
+    // A refusal (a block, privacy) stores nothing.
+    if (typeof stored !== 'string') this.saved.push({ kind: 'direct', id: stored.id, recipients: [message.receiverId] });
     return stored;
   }
   async saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]) {

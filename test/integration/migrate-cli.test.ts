@@ -48,14 +48,20 @@ describe.each(engines)('npm run migrate on %s', (_engine, freshDatabase) => {
     expect(await migrate('revert')).toBe(0);
     expect(await migrate('revert')).toBe(0);
     expect(await migrate('revert')).toBe(0);
+    expect(await migrate('revert')).toBe(0);
 
     expect(lines).toEqual([
       '[ ] InitialSchema1764201600000',
       '[ ] SessionTokens1764806400000',
-      expect.stringMatching(/^applied InitialSchema1764201600000, SessionTokens1764806400000 to the (SQLite|MySQL) database /),
+      '[ ] Safety1764979200000',
+      expect.stringMatching(
+        /^applied InitialSchema1764201600000, SessionTokens1764806400000, Safety1764979200000 to the (SQLite|MySQL) database /,
+      ),
       expect.stringMatching(/ is up to date$/),
       '[X] InitialSchema1764201600000',
       '[X] SessionTokens1764806400000',
+      '[X] Safety1764979200000',
+      expect.stringMatching(/^reverted Safety1764979200000 in the /),
       expect.stringMatching(/^reverted SessionTokens1764806400000 in the /),
       expect.stringMatching(/^reverted InitialSchema1764201600000 in the /),
       expect.stringMatching(/^nothing to revert in the /),

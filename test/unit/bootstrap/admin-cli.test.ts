@@ -5,6 +5,7 @@ import { TypeOrmStorage } from '../../../src/adapters/persistence/typeorm/typeor
 import type { Repositories } from '../../../src/application';
 import { parseIsoTime, runAdmin } from '../../../src/bootstrap/admin-cli';
 import { freshWorkerDatabase, mysqlTestUrl, rawMysql } from '../../support/mysql';
+import { stored } from '../../support/stored-message';
 
 /** 2025-11-27T14:00:00Z; the prepared rows are a minute apart from it. */
 const T0 = Date.UTC(2025, 10, 27, 14, 0, 0);
@@ -40,7 +41,7 @@ async function prepare(repos: Repositories): Promise<void> {
   const team = await repos.groups.create('Team', alice.id, minute(7));
   await repos.groups.addMember({ groupId: team.id, userId: bob.id, role: 'member', joinedAt: minute(7) });
   await repos.activity.record({ userId: alice.id, action: 'group_create', detail: `group=${team.id}`, at: minute(7) });
-  const live = await repos.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: minute(8) });
+  const live = stored(await repos.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: minute(8) }));
   await repos.messages.markDirectDelivered([live.id]);
   await repos.messages.saveDirect({ senderId: alice.id, receiverId: carol.id, content: 'one', sentAt: minute(8) });
   await repos.messages.saveDirect({ senderId: alice.id, receiverId: carol.id, content: 'two', sentAt: minute(9) });
@@ -149,6 +150,7 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
       expect(json(await admin('stats', '--json'))).toEqual({
         accounts: 3,
         bannedAccounts: 1,
+        reports: 0,
         onlineUsers: 1,
         directMessagesStored: 3,
         groupMessagesStored: 1,

@@ -5,6 +5,8 @@ import { InitialSchemaMysql1764201600000 } from './migrations/mysql/176420160000
 import { SessionTokensMysql1764806400000 } from './migrations/mysql/1764806400000-session-tokens.migration';
 import { InitialSchema1764201600000 } from './migrations/sqlite/1764201600000-initial-schema.migration';
 import { SessionTokens1764806400000 } from './migrations/sqlite/1764806400000-session-tokens.migration';
+import { SafetyMysql1764979200000 } from './migrations/mysql/1764979200000-safety.migration';
+import { Safety1764979200000 } from './migrations/sqlite/1764979200000-safety.migration';
 import { guardedMysql2 } from './mysql-driver';
 import { ALL_SCHEMAS, MYSQL_SCHEMAS } from './schemas';
 
@@ -59,9 +61,9 @@ export function databaseEngine(database: string): DatabaseEngine {
 }
 
 /** Listed in order, as classes: no globs, so ts-jest and the compiled output load the same ones. */
-export const SQLITE_MIGRATIONS = [InitialSchema1764201600000, SessionTokens1764806400000];
+export const SQLITE_MIGRATIONS = [InitialSchema1764201600000, SessionTokens1764806400000, Safety1764979200000];
 /** The same history for MySQL and MariaDB: each SQLite migration has a twin of the same name. */
-export const MYSQL_MIGRATIONS = [InitialSchemaMysql1764201600000, SessionTokensMysql1764806400000];
+export const MYSQL_MIGRATIONS = [InitialSchemaMysql1764201600000, SessionTokensMysql1764806400000, SafetyMysql1764979200000];
 
 /** Another process (the admin CLI) writes to the same file: wait this long for its lock. */
 const BUSY_TIMEOUT_MS = 5000;
