@@ -66,9 +66,11 @@ export type WorkerRequest =
   /**
    * Registers and logs in the pairs' senders and receivers (names: [sender, receiver] per pair).
    * With `acks`, receivers send ENABLE_ACKS and acknowledge the 2013 frames in batches of
-   * `ackBatch` ids or after `ackDelayMs`, whichever comes first.
+   * `ackBatch` ids or after `ackDelayMs`, whichever comes first. With `blocked`, each
+   * sender and receiver become friends, and the receiver sets privacy `friends` and
+   * blocks these users (PROTOCOL §10).
    */
-  | { op: 'dm.setup'; pairs: [string, string][]; acks: boolean; ackBatch: number; ackDelayMs: number }
+  | { op: 'dm.setup'; pairs: [string, string][]; acks: boolean; ackBatch: number; ackDelayMs: number; blocked?: number[] }
   /** Registers users over a few pipelined connections; answers their ids, in order. */
   | { op: 'register'; names: string[]; concurrency: number }
   /** Logs the admin in, creates the group and adds the members (by id); answers the group id. */

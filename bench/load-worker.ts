@@ -96,6 +96,22 @@ async function openWire(localAddress?: string): Promise<WireConnection> {
 
 const credentials = (name: string, secret: string): string => `${escapeField(name)}|${escapeField(secret)}`;
 
+/**
+ * dm-blocks set-up: the sender asks, the receiver accepts; then, on a connection of
+ * its own, the receiver takes messages from friends only and blocks every one of
+ * `blocked`, the blocks pipelined.
+ */
+async function befriendAndShield(sender: ChatClient, receiver: ChatClient, receiverName: string, blocked: readonly number[]): Promise<void> {
+  const asked = new Promise<number>((resolve) => receiver.once('friendRequest', (request) => resolve(request.requestId)));
+  await sender.sendFriendRequest(receiverName);
+  await receiver.acceptFriendRequest(await asked);
+  const settings = await openWire();
+  await settings.request(Wire.LOGIN, credentials(receiverName, password));
+  await settings.request(Wire.SET_PRIVACY, 'friends');
+  await Promise.all(blocked.map((id) => settings.request(Wire.BLOCK_USER, String(id))));
+  settings.destroy();
+}
+
 /** The second field of a `200|…` reply (a user id, a token, a count). */
 const secondField = (payload: string): string => splitFields(payload)[1] ?? '';
 
@@ -270,6 +286,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           receiver.register(receiverName, password),
         ]);
         await Promise.all([sender.login(senderName, password), receiver.login(receiverName, password)]);
+        if (request.blocked) await befriendAndShield(sender, receiver, receiverName, request.blocked);
         receiver.on('message', (m) => onPush(m.content));
         const to = receiverUser.userId;
         senders.push({ send: (text) => sender.sendMessage(to, text) });

@@ -32,7 +32,7 @@ import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hash
 // ---------------------------------------------------------------------------------
 // Flags
 
-const WORKLOADS = ['dm', 'dm-acks', 'fanout', 'idle', 'resume', 'offline', 'history', 'baseline', 'cluster'] as const;
+const WORKLOADS = ['dm', 'dm-acks', 'dm-blocks', 'fanout', 'idle', 'resume', 'offline', 'history', 'baseline', 'cluster'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -56,6 +56,8 @@ interface Options {
   /** dm-acks: ids per ACK, and the longest a received id waits for its ACK. */
   ackBatch: number;
   ackDelayMs: number;
+  /** dm-blocks: users every receiver blocks. */
+  blocks: number;
   size: number;
   workers: number;
   perAddress: number;
@@ -92,6 +94,10 @@ Workloads (all by default, in this order):
   dm-acks   the dm workload with every receiver in ack mode (ENABLE_ACKS, 2013 frames
             acknowledged with ACK in batches): messages/s and its ratio to dm of the
             same run (selecting dm-acks runs dm too)
+  dm-blocks the dm workload with every receiver holding B blocks and privacy
+            'friends' (PROTOCOL §10), each sender a friend of its receiver: every
+            message passes the block and privacy checks. Messages/s and its ratio
+            to dm of the same run (selecting dm-blocks runs dm too)
   fanout    one group of M online members, S senders keeping W in flight for D s:
             deliveries/s and delivery latency
   idle      N logged-in connections held open over 127.0.0.2, 127.0.0.3, ...:
@@ -139,6 +145,7 @@ Flags (defaults in brackets; --quick values after the slash):
   --ping-interval MS     login storm: PING period of the probe connection [10]
   --ack-batch N          dm-acks: ids per ACK [50]
   --ack-delay MS         dm-acks: longest wait before a partial batch is acknowledged [100]
+  --blocks N             dm-blocks: users every receiver blocks [100]
   --size BYTES           message content size [100]
   --workers N            load processes [2]
   --per-address N        idle connections per 127.0.0.x source address [10000]
@@ -197,6 +204,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '--ping-interval',
     '--ack-batch',
     '--ack-delay',
+    '--blocks',
     '--size',
     '--workers',
     '--per-address',
@@ -256,7 +264,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
       if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (${WORKLOADS.join(', ')})`);
     }
     // dm-acks is reported against dm of the same run.
-    if (asked.includes('dm-acks')) asked.push('dm');
+    if (asked.includes('dm-acks') || asked.includes('dm-blocks')) asked.push('dm');
     only = WORKLOADS.filter((w) => asked.includes(w));
     if (only.length === 0) throw new UsageError('--only: no workload named');
   }
@@ -278,6 +286,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     pingIntervalMs: int('--ping-interval', 10, 1, 10_000),
     ackBatch: int('--ack-batch', 50, 1, 1000),
     ackDelayMs: int('--ack-delay', 100, 1, 60_000),
+    blocks: int('--blocks', 100, 1, 100_000),
     size: int('--size', 100, 20, 4096),
     workers: int('--workers', 2, 1, 64),
     perAddress: int('--per-address', 10_000, 1, 28_000),
@@ -810,10 +819,28 @@ function disturbed(label: string, u: Usage): void {
   }
 }
 
-/** With `acks`, the receivers run in ack mode (PROTOCOL §8): ENABLE_ACKS, 2013 frames, batched ACKs. */
-async function dmWorkload(label: string, pid: number, o: Options, tag = label.slice(0, 1), acks = false): Promise<StreamResult> {
+/**
+ * With `acks`, the receivers run in ack mode (PROTOCOL §8): ENABLE_ACKS, 2013 frames, batched ACKs.
+ * With `blocks` > 0, every receiver blocks that many users and takes messages from friends only,
+ * and its sender is a friend (PROTOCOL §10).
+ */
+async function dmWorkload(
+  label: string,
+  pid: number,
+  o: Options,
+  tag = label.slice(0, 1),
+  acks = false,
+  blocks = 0,
+): Promise<StreamResult> {
   const pairs: [string, string][] = Array.from({ length: o.pairs }, (_, i) => [`${prefix}${tag}${i}s`, `${prefix}${tag}${i}r`]);
-  say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login${acks ? ' + ENABLE_ACKS' : ''})`);
+  let blocked: number[] | undefined;
+  if (blocks > 0) {
+    say(`[${label}] registering the ${blocks} users every receiver blocks`);
+    const names = Array.from({ length: blocks }, (_, i) => `${prefix}${tag}x${i}`);
+    blocked = await workers[0]!.call<number[]>({ op: 'register', names, concurrency: 64 });
+  }
+  const extra = acks ? ' + ENABLE_ACKS' : blocks > 0 ? ` + friends + privacy friends + ${blocks} blocks each` : '';
+  say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login${extra})`);
   const stop = progress(`${label} setup`, pid, (c) => `pairs ready ${int(c.done)}/${int(o.pairs)}`);
   await Promise.all(
     workers.map((w, i) =>
@@ -823,6 +850,7 @@ async function dmWorkload(label: string, pid: number, o: Options, tag = label.sl
         acks,
         ackBatch: o.ackBatch,
         ackDelayMs: o.ackDelayMs,
+        blocked,
       }),
     ),
   );
@@ -1518,6 +1546,14 @@ async function main(): Promise<number> {
           row('dm-acks', 'received / confirmed by ACK replies', `${int(r.received)} / ${int(r.confirmed)}`, r.usage);
           row('dm-acks', `÷ dm of this run (target ≥ 0.80)`, `${fixed(ratio, 2)}x ${ratio >= 0.8 ? 'met' : 'NOT met'}`, null);
           if (r.confirmed !== r.received) warn(`dm-acks: ${int(r.received)} messages received, ${int(r.confirmed)} confirmed as newly delivered by ACK`);
+          break;
+        }
+        case 'dm-blocks': {
+          const r = await dmWorkload('dm-blocks', server.pid, o, 'k', false, o.blocks);
+          const ratio = dm === null ? NaN : r.perSecond / dm.perSecond;
+          results['dm-blocks'] = { pairs: o.pairs, window: o.window, blocks: o.blocks, ...r, ratioToDm: ratio };
+          streamRows('dm-blocks', r, 'delivered msgs');
+          row('dm-blocks', `÷ dm of this run (target ≥ 0.95)`, `${fixed(ratio, 2)}x ${ratio >= 0.95 ? 'met' : 'NOT met'}`, null);
           break;
         }
         case 'fanout': {

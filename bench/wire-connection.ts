@@ -3,7 +3,7 @@
  * 2000 replies, every other frame handed to `onPush`. The resume, login-storm and
  * dm-acks workloads speak the wire through this rather than the SDK, whose reliable
  * mode does more per frame (acks, duplicate filtering) than a load generator should
- * pay for. It does no more than those workloads need.
+ * pay for. It does no more than those workloads need (and the dm-blocks set-up).
  */
 import { connect, type Socket } from 'node:net';
 import { FrameDecoder } from '../src/adapters/tcp/frame-decoder';
@@ -21,6 +21,8 @@ export const Wire = {
   ACK: Command.ACK,
   GET_HISTORY: Command.GET_HISTORY,
   GET_CONVERSATIONS: Command.GET_CONVERSATIONS,
+  BLOCK_USER: Command.BLOCK_USER,
+  SET_PRIVACY: Command.SET_PRIVACY,
   RESPONSE: ServerMessage.RESPONSE,
   MESSAGE: ServerMessage.MESSAGE,
 } as const;

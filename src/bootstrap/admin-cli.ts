@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import {
   ACTIVITY_READ_LIMITS,
   GetStats,
+  ListReports,
   ListUsers,
+  REPORT_READ_LIMITS,
   ManageSessionTokens,
   ReadActivityLog,
   SetAccountStatus,
@@ -11,6 +13,7 @@ import {
   type AccountSummary,
   type ActivityRecord,
   type ChatStats,
+  type ReportRecord,
   type SessionTokenSummary,
 } from '../application';
 import type { Timestamp } from '../domain';
@@ -37,7 +40,14 @@ commands:
                    those at or after TIME, at most N of them (1 to ${ACTIVITY_READ_LIMITS.max},
                    default ${ACTIVITY_READ_LIMITS.default}). TIME is ISO 8601, UTC unless it says
                    otherwise: 2025-11-27, 2025-11-27T14:00Z, 2025-11-27T15:00+01:00
-  stats            accounts, users online now, messages stored and waiting
+  reports [--user NAME] [--since TIME] [--limit N]
+                   abuse reports (REPORT_USER, PROTOCOL.md §10), newest first:
+                   time, reporter, reported user and reason (control characters
+                   shown escaped). --user NAME keeps the reports about NAME (the
+                   reported user, not the reporter); --since and --limit as for
+                   logs (default ${REPORT_READ_LIMITS.default}, at most ${REPORT_READ_LIMITS.max})
+  stats            accounts, users online now, messages stored and waiting,
+                   abuse reports stored
   help             this text
 
 options:
@@ -64,7 +74,7 @@ type AdminCommand =
       readonly username: string;
     }
   | {
-      readonly kind: 'logs';
+      readonly kind: 'logs' | 'reports';
       readonly json: boolean;
       readonly username: string | undefined;
       readonly since: Timestamp | undefined;
@@ -80,6 +90,7 @@ const OPTIONS: Readonly<Record<Exclude<AdminCommand['kind'], 'help'>, Readonly<R
   tokens: { '--json': false },
   'revoke-tokens': { '--json': false },
   logs: { '--json': false, '--user': true, '--since': true, '--limit': true },
+  reports: { '--json': false, '--user': true, '--since': true, '--limit': true },
 };
 
 /** Bad arguments: exit code 2, with the usage. */
@@ -161,6 +172,19 @@ async function execute(command: DatabaseCommand, storage: TypeOrmStorage, io: Cl
       print(result.value.map(activityToJson), () => activityTable(result.value));
       return 0;
     }
+    case 'reports': {
+      const result = await new ListReports(repositories).execute({
+        username: command.username,
+        since: command.since,
+        limit: command.limit,
+      });
+      if (!result.ok) {
+        if (result.error.code === 'USER_NOT_FOUND') throw new AdminFailure(`no user named "${command.username}"`);
+        throw new UsageError(result.error.code === 'INVALID_INPUT' ? result.error.reason : result.error.code);
+      }
+      print(result.value.map(reportToJson), () => reportsTable(result.value));
+      return 0;
+    }
     case 'ban':
     case 'unban': {
       const status = command.kind === 'ban' ? 'banned' : 'active';
@@ -230,15 +254,16 @@ function parseAdminArgs(args: readonly string[]): AdminCommand {
     return { kind: name, json, username: positional[0]! };
   }
   if (positional.length > 0) throw new UsageError(`${name} takes no argument "${positional[0]}"`);
-  if (name !== 'logs') return { kind: name, json };
+  if (name !== 'logs' && name !== 'reports') return { kind: name, json };
   const since = values.get('--since');
   const limit = values.get('--limit');
+  const limits = name === 'logs' ? ACTIVITY_READ_LIMITS : REPORT_READ_LIMITS;
   return {
-    kind: 'logs',
+    kind: name,
     json,
     username: values.get('--user'),
     since: since === undefined ? undefined : sinceTime(since),
-    limit: limit === undefined ? ACTIVITY_READ_LIMITS.default : limitValue(limit),
+    limit: limit === undefined ? limits.default : limitValue(limit, limits.max),
   };
 }
 
@@ -246,10 +271,10 @@ function isCommandName(name: string): name is keyof typeof OPTIONS {
   return Object.hasOwn(OPTIONS, name);
 }
 
-function limitValue(text: string): number {
+function limitValue(text: string, max: number): number {
   const limit = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
-  if (!(limit >= 1 && limit <= ACTIVITY_READ_LIMITS.max)) {
-    throw new UsageError(`--limit must be a whole number from 1 to ${ACTIVITY_READ_LIMITS.max} (got "${text}")`);
+  if (!(limit >= 1 && limit <= max)) {
+    throw new UsageError(`--limit must be a whole number from 1 to ${max} (got "${text}")`);
   }
   return limit;
 }
@@ -421,6 +446,34 @@ function activityTable(records: readonly ActivityRecord[]): string {
   );
 }
 
+function reportToJson(report: ReportRecord): object {
+  return {
+    id: report.id,
+    at: isoTime(report.at),
+    reporter: { id: report.reporterId, username: report.reporterUsername },
+    reported: { id: report.reportedId, username: report.reportedUsername },
+    reason: report.reason,
+  };
+}
+
+/** The reason last: it is free text of any length, so no column follows it. */
+function reportsTable(reports: readonly ReportRecord[]): string {
+  if (reports.length === 0) return 'no reports';
+  return table(
+    [
+      ['ID', 'TIME', 'REPORTER', 'REPORTED', 'REASON'],
+      ...reports.map((r) => [
+        String(r.id),
+        shortTime(r.at),
+        printable(r.reporterUsername),
+        printable(r.reportedUsername),
+        printable(r.reason),
+      ]),
+    ],
+    ['right', 'left', 'left', 'left', 'left'],
+  );
+}
+
 function tokenToJson(token: SessionTokenSummary): object {
   return { createdAt: isoTime(token.createdAt), expiresAt: isoTime(token.expiresAt) };
 }
@@ -448,6 +501,7 @@ function statsTable(stats: ChatStats): string {
       ['messages stored', String(direct + group), `(${direct} direct, ${group} group)`],
       ['pending offline', String(pendingDirect + pendingGroup), `(${pendingDirect} direct, ${pendingGroup} group deliveries)`],
       ['unread', String(unreadDirect + unreadGroup), `(${unreadDirect} direct, ${unreadGroup} group, one per member)`],
+      ['reports', String(stats.reports), ''],
     ],
     ['left', 'right', 'left'],
   );

@@ -18,6 +18,10 @@ export const DomainErrors = {
   requestPending: () => ({ code: 'REQUEST_PENDING' }) as const,
   requestNotFound: () => ({ code: 'REQUEST_NOT_FOUND' }) as const,
   notFriends: () => ({ code: 'NOT_FRIENDS' }) as const,
+  /** A block (either way) or the receiver's privacy: the same error for both, so neither can be told apart. */
+  cannotMessage: () => ({ code: 'CANNOT_MESSAGE' }) as const,
+  notBlocked: () => ({ code: 'NOT_BLOCKED' }) as const,
+  tooManyReports: () => ({ code: 'TOO_MANY_REPORTS' }) as const,
 } as const;
 
 export type DomainError = ReturnType<(typeof DomainErrors)[keyof typeof DomainErrors]>;

@@ -11,3 +11,4 @@ export * from './message';
 export { codePointLength, utf8ByteLength } from './text-rules';
 export * from './message-key';
 export * from './conversation';
+export * from './safety';

@@ -1,5 +1,6 @@
 import type { Repositories, Storage } from '../../src/application/ports';
 import type { Account, ConversationSummary, Group, HistoryMessage, MessageId } from '../../src/domain';
+import { stored } from '../support/stored-message';
 
 /** Epoch milliseconds; every step of a test takes a later one (no two writes share a millisecond). */
 const T0 = 1_764_892_800_000;
@@ -41,7 +42,7 @@ export function describeConversationContract(engineName: string, openStorage: ()
     }
 
     async function dm(from: Account, to: Account, content: string): Promise<MessageId> {
-      return (await repos.messages.saveDirect({ senderId: from.id, receiverId: to.id, content, sentAt: tick() })).id;
+      return stored(await repos.messages.saveDirect({ senderId: from.id, receiverId: to.id, content, sentAt: tick() })).id;
     }
 
     /** A group message to every current member but the sender, as SEND_GROUP_MESSAGE stores it. */

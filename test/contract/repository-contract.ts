@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NewSessionToken, Repositories, Storage } from '../../src/application/ports';
 import type { Account, MessageId, UserId } from '../../src/domain';
+import { stored } from '../support/stored-message';
 
 /** Epoch milliseconds; tests add small offsets so order by time is visible. */
 const T0 = 1_764_201_600_000;
@@ -50,7 +51,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
     /** The team above, and one undelivered direct and one group message from alice to bob. */
     async function aDirectAndAGroupMessageToBob() {
       const { alice, bob, team } = await aliceAndBobInATeam();
-      const direct = await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) });
+      const direct = stored(await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: 'd', sentAt: at(3) }));
       const group = await repos.messages.saveGroup({ groupId: team.id, senderId: alice!.id, content: 'g', sentAt: at(4) }, [bob!.id]);
       return { alice, bob, team, direct, group };
     }
@@ -491,12 +492,14 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
       it('stores a direct message undelivered', async () => {
         const [alice, bob] = await registerMany('alice', 'bob');
 
-        const message = await repos.messages.saveDirect({
-          senderId: alice!.id,
-          receiverId: bob!.id,
-          content: 'hi | there \\ 🎉',
-          sentAt: at(40),
-        });
+        const message = stored(
+          await repos.messages.saveDirect({
+            senderId: alice!.id,
+            receiverId: bob!.id,
+            content: 'hi | there \\ 🎉',
+            sentAt: at(40),
+          }),
+        );
 
         expect(message).toMatchObject({
           senderId: alice!.id,
@@ -516,7 +519,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         for (let i = 0; i < 5; i++) {
           const sender = i % 2 === 0 ? alice! : carol!;
           sent.push(
-            await repos.messages.saveDirect({ senderId: sender.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) }),
+            stored(await repos.messages.saveDirect({ senderId: sender.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) })),
           );
         }
         await repos.messages.saveDirect({ senderId: bob!.id, receiverId: alice!.id, content: 'other', sentAt: at(9) });
@@ -536,7 +539,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         const sent = [];
         for (let i = 0; i < 4; i++) {
           sent.push(
-            await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) }),
+            stored(await repos.messages.saveDirect({ senderId: alice!.id, receiverId: bob!.id, content: `m${i}`, sentAt: at(i) })),
           );
         }
 
@@ -572,12 +575,14 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         const [alice, bob] = await registerMany('alice', 'bob');
         const sent: MessageId[] = [];
         for (let i = 0; i < 5; i++) {
-          const message = await repos.messages.saveDirect({
-            senderId: alice!.id,
-            receiverId: bob!.id,
-            content: `m${i}`,
-            sentAt: at(i),
-          });
+          const message = stored(
+            await repos.messages.saveDirect({
+              senderId: alice!.id,
+              receiverId: bob!.id,
+              content: `m${i}`,
+              sentAt: at(i),
+            }),
+          );
           sent.push(message.id);
         }
         await repos.messages.markDirectDelivered([sent[2]!]);
@@ -600,7 +605,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         it('marks delivered only undelivered direct messages addressed to the user, and counts them', async () => {
           const [alice, bob, carol] = await registerMany('alice', 'bob', 'carol');
           const send = async (from: Account, to: Account, content: string): Promise<MessageId> =>
-            (await repos.messages.saveDirect({ senderId: from.id, receiverId: to.id, content, sentAt: at(1) })).id;
+            stored(await repos.messages.saveDirect({ senderId: from.id, receiverId: to.id, content, sentAt: at(1) })).id;
           const toBob1 = await send(alice!, bob!, 'b1');
           const toBob2 = await send(carol!, bob!, 'b2');
           const toBobDelivered = await send(alice!, bob!, 'b3');
@@ -672,12 +677,14 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
             const direct: MessageId[] = [];
             const group: MessageId[] = [];
             for (let i = 0; i < 700; i++) {
-              const message = await tx.messages.saveDirect({
-                senderId: alice!.id,
-                receiverId: bob!.id,
-                content: `d${i}`,
-                sentAt: at(10 + i),
-              });
+              const message = stored(
+                await tx.messages.saveDirect({
+                  senderId: alice!.id,
+                  receiverId: bob!.id,
+                  content: `d${i}`,
+                  sentAt: at(10 + i),
+                }),
+              );
               direct.push(message.id);
             }
             for (let i = 0; i < 300; i++) {
@@ -1310,6 +1317,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         expect(await repos.reports.stats()).toEqual({
           accounts: 0,
           bannedAccounts: 0,
+          reports: 0,
           onlineUsers: 0,
           directMessagesStored: 0,
           groupMessagesStored: 0,
@@ -1387,7 +1395,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         await repos.sessions.open({ userId: bob!.id, connectionId: 'c3', nodeId: 'node-a', createdAt: at(1) });
         const sent = [];
         for (let i = 0; i < 4; i++) {
-          sent.push(await repos.messages.saveDirect({ senderId: alice!.id, receiverId: carol!.id, content: `d${i}`, sentAt: at(i) }));
+          sent.push(stored(await repos.messages.saveDirect({ senderId: alice!.id, receiverId: carol!.id, content: `d${i}`, sentAt: at(i) })));
         }
         await repos.messages.markDirectDelivered([sent[0]!.id, sent[2]!.id]);
         const team = await repos.groups.create('Team', alice!.id, at(1));
@@ -1406,6 +1414,7 @@ export function describeRepositoryContract(engineName: string, openStorage: () =
         expect(await repos.reports.stats()).toEqual({
           accounts: 4,
           bannedAccounts: 1,
+          reports: 0,
           onlineUsers: 2,
           directMessagesStored: 4,
           groupMessagesStored: 2,

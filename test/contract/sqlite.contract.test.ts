@@ -4,6 +4,7 @@ import path from 'node:path';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import { describeConversationContract } from './conversation-contract';
 import { describeRepositoryContract } from './repository-contract';
+import { describeSafetyContract } from './safety-contract';
 
 let directory: string;
 let opened = 0;
@@ -21,5 +22,8 @@ describeRepositoryContract('TypeORM on SQLite', () =>
   TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
 );
 describeConversationContract('TypeORM on SQLite', () =>
+  TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
+);
+describeSafetyContract('TypeORM on SQLite', () =>
   TypeOrmStorage.open({ database: path.join(directory, `contract-${++opened}.sqlite`) }),
 );

@@ -72,6 +72,7 @@ interface UserRow {
         'messages stored  1  (1 direct, 0 group)',
         'pending offline  1  (1 direct, 0 group deliveries)',
         'unread           1  (1 direct, 0 group, one per member)',
+        'reports          0',
         '',
       ].join('\n'),
     );
@@ -79,6 +80,39 @@ interface UserRow {
     expect(await alice.client.call(1002)).toEqual(['200', 'Logged out successfully']);
     const after = await spawnAdmin(database.storage, 'users', '--json');
     expect((JSON.parse(after.stdout) as UserRow[]).map((user) => user.online)).toEqual([false, false]);
+  });
+
+  it('lists the abuse reports users made (REPORT_USER), newest first, the reason escaped, and counts them in `stats`', async () => {
+    const alice = await server.user('alice');
+    const bob = await server.user('bob');
+    const carol = await server.user('carol');
+    expect(await alice.client.call(1032, [bob.id, 'spam, every hour'])).toEqual(['200', 'Reported']);
+    expect(await carol.client.call(1032, [bob.id, 'says \u001b[2Jthings\nover two lines'])).toEqual(['200', 'Reported']);
+    expect(await bob.client.call(1032, [alice.id, 'she reported me'])).toEqual(['200', 'Reported']);
+
+    const table = await spawnAdmin(database.storage, 'reports');
+    expect(table).toMatchObject({ code: 0, stderr: '' });
+    // Ids are right-aligned, and on MySQL they need not start at 1.
+    const lines = table.stdout.trimEnd().split('\n').map((line) => line.trim());
+    expect(lines[0]).toMatch(/^ID\s+TIME\s+REPORTER\s+REPORTED\s+REASON$/);
+    expect(lines.slice(1).map((line) => line.split(/\s{2,}/).slice(2))).toEqual([
+      ['bob', 'alice', 'she reported me'],
+      ['carol', 'bob', 'says \\u001b[2Jthings\\nover two lines'],
+      ['alice', 'bob', 'spam, every hour'],
+    ]);
+    expect(table.stdout).not.toContain('\u001b');
+
+    const aboutBob = await spawnAdmin(database.storage, 'reports', '--user', 'BOB', '--json');
+    expect(aboutBob).toMatchObject({ code: 0, stderr: '' });
+    expect((JSON.parse(aboutBob.stdout) as Array<{ reporter: { username: string }; reason: string }>).map((r) => [r.reporter.username, r.reason])).toEqual([
+      ['carol', 'says \u001b[2Jthings\nover two lines'],
+      ['alice', 'spam, every hour'],
+    ]);
+    expect((JSON.parse((await spawnAdmin(database.storage, 'stats', '--json')).stdout) as { reports: number }).reports).toBe(3);
+    // The activity log has the reports, never their reasons.
+    const logs = await spawnAdmin(database.storage, 'logs', '--json');
+    expect(logs.stdout).toContain('"action": "report"');
+    expect(logs.stdout).not.toMatch(/spam|things|reported me/);
   });
 
   it('exits 1 with the reason on stderr for an unknown user, and 2 for bad usage', async () => {

@@ -221,6 +221,8 @@ describe('reliable sessions (§8): acknowledged delivery', () => {
     const seed = await t.connect();
     await seed.call(1001, ['bob', 'password123']);
     expect((await seed.call(1014)).slice(0, 4)).toEqual(['1', String(alice.id), 'alice', 'hello']);
+    // The batch is marked delivered once its reply is written, before the seed's next request runs.
+    expect(await seed.call(1014)).toEqual(['0']);
     expect(await again.call(1024, second!.fields[0]!)).toEqual(['200', '0']);
   });
 

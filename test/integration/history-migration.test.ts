@@ -16,6 +16,13 @@ const T0 = 1_764_800_000_000;
 const at = (offset: number): number => T0 + offset;
 const NEWEST = Number.MAX_SAFE_INTEGER;
 
+/** The migrations that come before the named one. */
+function before<M extends { name: string }>(migrations: readonly M[], name: string): M[] {
+  const index = migrations.findIndex((m) => m.name === name);
+  if (index < 0) throw new Error(`no migration ${name}`);
+  return migrations.slice(0, index);
+}
+
 /** A database at the version before the history migration, and how to reach it. */
 interface PreviousVersion {
   readonly database: string;
@@ -32,7 +39,7 @@ const engines: Array<[string, () => Promise<PreviousVersion>]> = [
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'chat-history-migration-'));
       const database = join(dir, 'chat.sqlite');
-      const dataSource = createDataSource({ database }).setOptions({ migrations: SQLITE_MIGRATIONS.slice(0, -1) });
+      const dataSource = createDataSource({ database }).setOptions({ migrations: before(SQLITE_MIGRATIONS, 'History1764892800000') });
       await dataSource.initialize();
       await dataSource.runMigrations({ transaction: 'each' });
       return { database, dataSource, groups: '"groups"', dispose: () => rmSync(dir, { recursive: true, force: true }) };
@@ -48,7 +55,7 @@ if (mysqlUrl !== null) {
       await recreateDatabase(mysqlUrl, name);
       const database = urlOfDatabase(mysqlUrl, name);
       const dataSource = createMysqlDataSource(parseMysqlUrl(database), { poolSize: 1 }).setOptions({
-        migrations: MYSQL_MIGRATIONS.slice(0, -1),
+        migrations: before(MYSQL_MIGRATIONS, 'HistoryMysql1764892800000'),
       });
       await dataSource.initialize();
       await dataSource.runMigrations({ transaction: 'none' });

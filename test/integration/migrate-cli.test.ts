@@ -49,18 +49,22 @@ describe.each(engines)('npm run migrate on %s', (_engine, freshDatabase) => {
     expect(await migrate('revert')).toBe(0);
     expect(await migrate('revert')).toBe(0);
     expect(await migrate('revert')).toBe(0);
+    expect(await migrate('revert')).toBe(0);
 
     expect(lines).toEqual([
       '[ ] InitialSchema1764201600000',
       '[ ] SessionTokens1764806400000',
       '[ ] History1764892800000',
+      '[ ] Safety1764979200000',
       expect.stringMatching(
-        /^applied InitialSchema1764201600000, SessionTokens1764806400000, History1764892800000 to the (SQLite|MySQL) database /,
+        /^applied InitialSchema1764201600000, SessionTokens1764806400000, History1764892800000, Safety1764979200000 to the (SQLite|MySQL) database /,
       ),
       expect.stringMatching(/ is up to date$/),
       '[X] InitialSchema1764201600000',
       '[X] SessionTokens1764806400000',
       '[X] History1764892800000',
+      '[X] Safety1764979200000',
+      expect.stringMatching(/^reverted Safety1764979200000 in the /),
       expect.stringMatching(/^reverted History1764892800000 in the /),
       expect.stringMatching(/^reverted SessionTokens1764806400000 in the /),
       expect.stringMatching(/^reverted InitialSchema1764201600000 in the /),

@@ -10,6 +10,7 @@ import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-s
 import { isUniqueViolation } from '../../src/adapters/persistence/typeorm/unique-violation';
 import type { Repositories } from '../../src/application/ports';
 import type { Account } from '../../src/domain';
+import { stored } from '../support/stored-message';
 import {
   describeOnMysql,
   freshWorkerDatabase,
@@ -25,6 +26,7 @@ const T0 = 1_764_201_600_000;
 const TABLES = [
   'accounts',
   'activity_logs',
+  'blocks',
   'direct_conversations',
   'friend_lists',
   'friend_requests',
@@ -33,6 +35,7 @@ const TABLES = [
   'group_messages',
   'groups',
   'messages',
+  'reports',
   'session_tokens',
   'sessions',
 ];
@@ -127,6 +130,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'InitialSchema1764201600000',
         'SessionTokens1764806400000',
         'History1764892800000',
+        'Safety1764979200000',
       ]);
     });
 
@@ -160,6 +164,11 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'activity_logs.IDX_activity_logs_user': 'user_id,id',
         'session_tokens.UQ_session_tokens_token_hash': 'UNIQUE token_hash',
         'session_tokens.IDX_session_tokens_user_created': 'user_id,created_at,id',
+        'blocks.PRIMARY': 'UNIQUE blocker_id,blocked_id',
+        'blocks.IDX_blocks_blocked': 'blocked_id,blocker_id',
+        'reports.IDX_reports_created_at': 'created_at,id',
+        'reports.IDX_reports_reported': 'reported_id,created_at,id',
+        'reports.IDX_reports_reporter': 'reporter_id,created_at',
       });
     });
 
@@ -186,19 +195,40 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         { name: 'InitialSchema1764201600000', applied: true },
         { name: 'SessionTokens1764806400000', applied: true },
         { name: 'History1764892800000', applied: true },
+        { name: 'Safety1764979200000', applied: true },
       ]);
       expect(await migrateDatabase({ database: emptyUrl })).toEqual([]);
+    });
+
+    it('keeps the accounts when §10 adds privacy: each takes messages from everyone, and only the two settings are stored', async () => {
+      await migrateDatabase({ database: emptyUrl });
+      expect(await revertLastMigration({ database: emptyUrl })).toBe('Safety1764979200000');
+      const db = await raw(url, workerDatabaseName(url, 'migrations'));
+      await db.query(`DELETE FROM accounts`);
+      await db.query(`INSERT INTO accounts (username, username_key, password_hash, created_at) VALUES ('Alice', 'alice', 'h', ?)`, [T0]);
+
+      expect(await migrateDatabase({ database: emptyUrl })).toEqual(['Safety1764979200000']);
+
+      const [rows] = await db.query<Array<{ username: string; privacy: string } & RowDataPacket>>('SELECT username, privacy FROM accounts');
+      expect(rows.map((r) => ({ ...r }))).toEqual([{ username: 'Alice', privacy: 'everyone' }]);
+      await expect(db.query(`UPDATE accounts SET privacy = 'nobody'`)).rejects.toThrow(/CHK_accounts_privacy/);
+      await expect(db.query(`INSERT INTO blocks (blocker_id, blocked_id, created_at) SELECT id, id, 0 FROM accounts`)).rejects.toThrow(
+        /CHK_blocks_not_self/,
+      );
+      await db.query(`DELETE FROM accounts`);
     });
 
     it('can be reverted down to an empty database, and applied again', async () => {
       await migrateDatabase({ database: emptyUrl });
 
+      expect(await revertLastMigration({ database: emptyUrl })).toBe('Safety1764979200000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('History1764892800000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('SessionTokens1764806400000');
       expect(await migrationStates({ database: emptyUrl })).toEqual([
         { name: 'InitialSchema1764201600000', applied: true },
         { name: 'SessionTokens1764806400000', applied: false },
         { name: 'History1764892800000', applied: false },
+        { name: 'Safety1764979200000', applied: false },
       ]);
       expect(await revertLastMigration({ database: emptyUrl })).toBe('InitialSchema1764201600000');
 
@@ -212,6 +242,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'InitialSchema1764201600000',
         'SessionTokens1764806400000',
         'History1764892800000',
+        'Safety1764979200000',
       ]);
     });
   });
@@ -282,7 +313,8 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
 
       expect(
         await failureCode(
-          storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: alice.id + 1000, content: 'x', sentAt: T0 }),
+          // From nobody: a receiver that does not exist is refused before any insert (see saveDirect).
+          storage.repositories.messages.saveDirect({ senderId: alice.id + 1000, receiverId: alice.id, content: 'x', sentAt: T0 }),
         ),
       ).toBe('ER_NO_REFERENCED_ROW_2');
       // MariaDB says "CONSTRAINT `name` failed", MySQL "Check constraint 'name' is violated".
@@ -300,12 +332,14 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
       const users: Account[] = [];
       for (let i = 0; i < 20; i++) users.push(await register(storage.repositories, `user${i}`));
       for (let i = 0; i < 400; i++) {
-        const message = await storage.repositories.messages.saveDirect({
-          senderId: users[i % 20]!.id,
-          receiverId: users[(i + 1) % 20]!.id,
-          content: `m${i}`,
-          sentAt: T0 + i,
-        });
+        const message = stored(
+          await storage.repositories.messages.saveDirect({
+            senderId: users[i % 20]!.id,
+            receiverId: users[(i + 1) % 20]!.id,
+            content: `m${i}`,
+            sentAt: T0 + i,
+          }),
+        );
         if (i % 3 !== 0) await storage.repositories.messages.markDirectDelivered([message.id]);
       }
       const dataSource = await connected(createDataSource({ database: workerUrl }));

@@ -27,7 +27,7 @@ describe('ormconfig', () => {
     const dataSource = loadOrmconfig('/var/lib/chat/chat.sqlite');
 
     expect(dataSource).toMatchObject({ options: { database: '/var/lib/chat/chat.sqlite' } });
-    expect(dataSource).toMatchObject({ options: { migrations: [expect.any(Function), expect.any(Function), expect.any(Function)] } });
+    expect(dataSource).toMatchObject({ options: { migrations: [expect.any(Function), expect.any(Function), expect.any(Function), expect.any(Function)] } });
   });
 
   it('uses the MySQL/MariaDB database a mysql:// URL names, with the MySQL migrations', () => {
@@ -43,13 +43,14 @@ describe('ormconfig', () => {
         database: 'chat',
         charset: 'utf8mb4_unicode_ci',
         synchronize: false,
-        migrations: [expect.any(Function), expect.any(Function), expect.any(Function)],
+        migrations: [expect.any(Function), expect.any(Function), expect.any(Function), expect.any(Function)],
       },
     });
     // The MySQL twin of the SQLite migration: a class, so its name is the class's.
     expect(dataSource).toHaveProperty('options.migrations.0.name', 'InitialSchemaMysql1764201600000');
     expect(dataSource).toHaveProperty('options.migrations.1.name', 'SessionTokensMysql1764806400000');
     expect(dataSource).toHaveProperty('options.migrations.2.name', 'HistoryMysql1764892800000');
+    expect(dataSource).toHaveProperty('options.migrations.3.name', 'SafetyMysql1764979200000');
   });
 
   it('refuses other URLs without repeating them', () => {

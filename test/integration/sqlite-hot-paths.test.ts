@@ -9,6 +9,7 @@ import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-ex
 import type { SqliteAccess } from '../../src/adapters/persistence/typeorm/sqlite-statements';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import type { Account } from '../../src/domain';
+import { stored } from '../support/stored-message';
 
 const T0 = 1_764_201_600_000;
 
@@ -57,7 +58,7 @@ describe('SQLite hot paths', () => {
           ? storage.repositories.messages.listUndeliveredDirect(bob.id, 1000).then((waiting) => waiting.length)
           : storage.repositories.messages
               .saveDirect({ senderId: alice.id, receiverId: bob.id, content: `m${i}`, sentAt: T0 })
-              .then((m) => m.id),
+              .then((m) => stored(m).id),
       );
     }
     const results = await Promise.all(calls);
@@ -74,10 +75,10 @@ describe('SQLite hot paths', () => {
     const saves = Array.from({ length: 20 }, (_, i) =>
       storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: `m${i}`, sentAt: T0 }),
     );
-    const first = await saves[0]!;
+    const first = stored(await saves[0]!);
 
     expect(committed<string>('SELECT content FROM messages WHERE id = ?', first.id)).toBe('m0');
-    const all = await Promise.all(saves);
+    const all = (await Promise.all(saves)).map(stored);
     expect(all.map((m) => m.content)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
     expect(all.map((m) => m.id)).toEqual([...all.map((m) => m.id)].sort((a, b) => a - b));
   });
@@ -85,11 +86,13 @@ describe('SQLite hot paths', () => {
   it('marks messages delivered one by one, each call resolving once its mark is committed', async () => {
     const alice = await register('alice');
     const bob = await register('bob');
-    const messages = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: `m${i}`, sentAt: T0 }),
-      ),
-    );
+    const messages = (
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: `m${i}`, sentAt: T0 }),
+        ),
+      )
+    ).map(stored);
 
     const marks = messages.slice(0, 25).map((m) => storage.repositories.messages.markDirectDelivered([m.id]));
     await marks[24];
@@ -107,7 +110,8 @@ describe('SQLite hot paths', () => {
 
     const [good, bad, alsoGood] = await Promise.allSettled([
       storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'a', sentAt: T0 }),
-      storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: nobody, content: 'b', sentAt: T0 }),
+      // From nobody: the receiver exists, so the insert runs and the sender's foreign key refuses it.
+      storage.repositories.messages.saveDirect({ senderId: nobody, receiverId: alice.id, content: 'b', sentAt: T0 }),
       storage.repositories.accounts.create({ username: 'ALICE', passwordHash: 'h', createdAt: T0 }),
     ]);
 
@@ -251,8 +255,8 @@ describe('SQLite repositories of a unit of work', () => {
       const bob = await storage.repositories.accounts.create({ username: 'bob', passwordHash: 'h', createdAt: T0 });
       if (alice === 'username-taken' || bob === 'username-taken') throw new Error('test setup');
       const [m1, m2] = await storage.unitOfWork.run(async (tx) => {
-        const first = await tx.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: '1', sentAt: T0 });
-        const second = await tx.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: '2', sentAt: T0 });
+        const first = stored(await tx.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: '1', sentAt: T0 }));
+        const second = stored(await tx.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: '2', sentAt: T0 }));
         await tx.messages.markDirectDelivered([first.id]);
         await tx.messages.markDirectDelivered([second.id]);
         return [first, second];

@@ -10,12 +10,14 @@ import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-ex
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import { isUniqueViolation } from '../../src/adapters/persistence/typeorm/unique-violation';
 import type { Account } from '../../src/domain';
+import { stored } from '../support/stored-message';
 
 const T0 = 1_764_201_600_000;
 
 const TABLES = [
   'accounts',
   'activity_logs',
+  'blocks',
   'direct_conversations',
   'friend_lists',
   'friend_requests',
@@ -24,6 +26,7 @@ const TABLES = [
   'group_messages',
   'groups',
   'messages',
+  'reports',
   'session_tokens',
   'sessions',
 ];
@@ -91,6 +94,7 @@ describe('TypeOrmStorage on SQLite', () => {
         'InitialSchema1764201600000',
         'SessionTokens1764806400000',
         'History1764892800000',
+        'Safety1764979200000',
       ]);
     });
 
@@ -102,7 +106,7 @@ describe('TypeOrmStorage on SQLite', () => {
       await second.close();
 
       const db = rawConnection(database);
-      expect(db.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(3);
+      expect(db.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(4);
     });
 
     it('leaves the schema exactly as the entity schemas describe it', async () => {
@@ -114,10 +118,29 @@ describe('TypeOrmStorage on SQLite', () => {
       expect(await dataSource.showMigrations()).toBe(false);
     });
 
+    it('keeps the accounts when §10 adds privacy: each takes messages from everyone, and only the two settings are stored', async () => {
+      const database = freshFile();
+      const dataSource = await migratedDataSource(database);
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      await dataSource.query(
+        `INSERT INTO accounts (username, username_key, password_hash, created_at) VALUES ('Alice', 'alice', 'h', ${T0})`,
+      );
+
+      await dataSource.runMigrations({ transaction: 'each' });
+
+      expect(await dataSource.query(`SELECT username, privacy FROM accounts`)).toEqual([{ username: 'Alice', privacy: 'everyone' }]);
+      await expect(dataSource.query(`UPDATE accounts SET privacy = 'nobody'`)).rejects.toThrow(/CHECK constraint failed/);
+      await expect(dataSource.query(`INSERT INTO blocks (blocker_id, blocked_id, created_at) SELECT id, id, 0 FROM accounts`)).rejects.toThrow(
+        /CHECK constraint failed/,
+      );
+    });
+
     it('can be reverted down to an empty database', async () => {
       const database = freshFile();
       const dataSource = await migratedDataSource(database);
 
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name IN ('blocks', 'reports')`)).toEqual([]);
       await dataSource.undoLastMigration({ transaction: 'each' });
       expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'direct_conversations'`)).toEqual([]);
       await dataSource.undoLastMigration({ transaction: 'each' });
@@ -138,12 +161,14 @@ describe('TypeOrmStorage on SQLite', () => {
       const alice = await register(first, 'Alice');
       const bob = await register(first, 'bob');
       await first.repositories.friendships.add(alice.id, bob.id, T0);
-      const message = await first.repositories.messages.saveDirect({
-        senderId: alice.id,
-        receiverId: bob.id,
-        content: 'still there 🎉',
-        sentAt: T0 + 1,
-      });
+      const message = stored(
+        await first.repositories.messages.saveDirect({
+          senderId: alice.id,
+          receiverId: bob.id,
+          content: 'still there 🎉',
+          sentAt: T0 + 1,
+        }),
+      );
       await first.close();
 
       const second = await openStorage(database);
@@ -209,7 +234,8 @@ describe('TypeOrmStorage on SQLite', () => {
       const database = freshFile();
       const first = await openStorage(database);
       const alice = await register(first, 'alice');
-      const toNobody = { senderId: alice.id, receiverId: alice.id + 1000, content: 'x', sentAt: T0 };
+      // From nobody: a receiver that does not exist is refused before any insert (see saveDirect).
+      const toNobody = { senderId: alice.id + 1000, receiverId: alice.id, content: 'x', sentAt: T0 };
 
       await expect(first.repositories.messages.saveDirect(toNobody)).rejects.toThrow(/FOREIGN KEY/);
       await first.close();

@@ -90,6 +90,8 @@ export function workerDatabaseName(url: string, suffix = ''): string {
 
 /** Children before parents, so the deletes never trip a foreign key. */
 const TABLES_CHILDREN_FIRST = [
+  'reports',
+  'blocks',
   'activity_logs',
   'session_tokens',
   'sessions',

@@ -28,6 +28,7 @@ import {
 } from '../../src/application';
 import type {
   DirectMessage,
+  DirectMessageRefusal,
   DomainError,
   DomainErrorCode,
   GroupId,
@@ -189,7 +190,7 @@ export class GroupDeliveryLedger implements MessageRepository {
 
   constructor(private readonly inner: MessageRepository) {}
 
-  saveDirect(message: NewDirectMessage): Promise<DirectMessage> {
+  saveDirect(message: NewDirectMessage): Promise<DirectMessage | DirectMessageRefusal> {
     return this.inner.saveDirect(message);
   }
 

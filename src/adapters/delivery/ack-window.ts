@@ -25,9 +25,17 @@ const keyOf = (event: MessageEvent): number =>
  * Otherwise the window is *behind*: live pushes are left in the store, and it catches
  * up from the store, oldest first, as acknowledgements free room; once a fetch comes
  * back short with no live push missed meanwhile, it goes live again.
+ *
+ * A live push that comes while the window catches up with room to spare is also kept
+ * here: another device of the user (a seed one, whose write counts as delivery) may
+ * mark it delivered before the fetch sees it, and the store would then never hand it
+ * to this connection. Kept pushes go out once the store is drained, unless a fetch
+ * brought them first.
  */
 export class AckWindow {
   private readonly inFlight = new Set<number>();
+  /** Live pushes that came while catching up with room to spare, by key. */
+  private readonly heldLive = new Map<number, MessageEvent>();
   /** The last id handed out of each store; a catch-up fetches after it. */
   private after = { direct: 0, group: 0 };
   /** Starts behind: ENABLE_ACKS pushes everything still undelivered first. */
@@ -54,6 +62,7 @@ export class AckWindow {
   /** No more writes (the connection closed or logged out). */
   stop(): void {
     this.stopped = true;
+    this.heldLive.clear();
   }
 
   /** A live message push for this connection. */
@@ -65,6 +74,8 @@ export class AckWindow {
       this.send(event, key);
       return;
     }
+    // Kept only within the window's room: past it, flow control leaves pushes to the store.
+    if (this.inFlight.size + this.heldLive.size < this.options.size) this.heldLive.set(key, event);
     this.behind = true;
     this.missed = true;
     // A push may overtake another of the same store (concurrent sends): fetch from before it.
@@ -102,6 +113,8 @@ export class AckWindow {
         let full = false;
         for (const event of events) {
           const key = keyOf(event);
+          // The store has it: it goes out in the store's order.
+          this.heldLive.delete(key);
           if (this.inFlight.has(key)) continue;
           if (sent === room) {
             full = true;
@@ -110,8 +123,17 @@ export class AckWindow {
           this.send(event, key);
           sent += 1;
         }
+        if (full || events.length >= limit) continue;
+        // The store is drained: kept pushes it no longer has (delivered on another device meanwhile) go out now.
+        for (const [key, event] of [...this.heldLive].sort(([a], [b]) => a - b)) {
+          if (sent === room) break;
+          this.heldLive.delete(key);
+          if (this.inFlight.has(key)) continue;
+          this.send(event, key);
+          sent += 1;
+        }
         // Caught up: the store had no more than this, all of it is out, and no push slipped by.
-        if (!full && events.length < limit && !this.missed) this.behind = false;
+        if (this.heldLive.size === 0 && !this.missed) this.behind = false;
       }
     } catch (error) {
       this.options.onError(error);

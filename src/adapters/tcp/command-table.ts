@@ -506,6 +506,47 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
         return [listFrame(ServerMessage.CONVERSATIONS_DATA, page, conversationFields)];
       }),
     ],
+    [
+      Command.BLOCK_USER,
+      loggedIn(async (_context, user, payload) => {
+        const blockedId = parseId(singleField(payload));
+        if (blockedId === null) return [badRequest('Invalid user id')];
+        const result = await useCases.blockUser.execute({ userId: user.id, blockedId });
+        return result.ok ? ok('Blocked') : [errorReply(result.error)];
+      }),
+    ],
+    [
+      Command.UNBLOCK_USER,
+      loggedIn(async (_context, user, payload) => {
+        const blockedId = parseId(singleField(payload));
+        if (blockedId === null) return [badRequest('Invalid user id')];
+        const result = await useCases.unblockUser.execute({ userId: user.id, blockedId });
+        return result.ok ? ok('Unblocked') : [errorReply(result.error)];
+      }),
+    ],
+    [
+      Command.GET_BLOCKED,
+      loggedIn(async (_context, user) => {
+        const blocked = await useCases.getBlocked.execute({ userId: user.id });
+        return [listFrame(ServerMessage.BLOCKED_LIST_DATA, blocked, (b) => [b.id, b.username])];
+      }),
+    ],
+    [
+      Command.SET_PRIVACY,
+      loggedIn(async (_context, user, payload) => {
+        const result = await useCases.setPrivacy.execute({ userId: user.id, privacy: singleField(payload) });
+        return result.ok ? ok('Privacy updated') : [errorReply(result.error)];
+      }),
+    ],
+    [
+      Command.REPORT_USER,
+      loggedIn(async (_context, user, payload) => {
+        const parsed = parseIdAndText(payload);
+        if (!parsed) return [badRequest('Expected user_id|reason')];
+        const result = await useCases.reportUser.execute({ reporterId: user.id, reportedId: parsed[0], reason: parsed[1] });
+        return result.ok ? ok('Reported') : [errorReply(result.error)];
+      }),
+    ],
   ];
   return new Map(table);
 }

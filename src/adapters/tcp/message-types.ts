@@ -33,6 +33,12 @@ export const Command = {
   GET_HISTORY: 1025,
   MARK_READ: 1026,
   GET_CONVERSATIONS: 1027,
+  // Blocking, privacy and reports (PROTOCOL §10).
+  BLOCK_USER: 1028,
+  UNBLOCK_USER: 1029,
+  GET_BLOCKED: 1030,
+  SET_PRIVACY: 1031,
+  REPORT_USER: 1032,
 } as const;
 
 export const ServerMessage = {
@@ -57,4 +63,6 @@ export const ServerMessage = {
   HISTORY_DATA: 2015,
   MESSAGES_READ: 2016,
   CONVERSATIONS_DATA: 2017,
+  // Blocking, privacy and reports (PROTOCOL §10).
+  BLOCKED_LIST_DATA: 2018,
 } as const;

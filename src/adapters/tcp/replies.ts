@@ -45,6 +45,12 @@ export function errorReply(error: DomainError): Buffer {
       return response(404, 'Request not found');
     case 'NOT_FRIENDS':
       return response(404, 'Not friends');
+    case 'CANNOT_MESSAGE':
+      return response(403, 'Cannot message this user');
+    case 'NOT_BLOCKED':
+      return response(404, 'Not blocked');
+    case 'TOO_MANY_REPORTS':
+      return response(429, 'Too many reports');
     default:
       return assertNever(error);
   }

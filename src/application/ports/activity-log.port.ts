@@ -18,12 +18,16 @@ export type ActivityAction =
   | 'group_leave'
   | 'group_admin'
   | 'ban'
-  | 'unban';
+  | 'unban'
+  | 'block'
+  | 'unblock'
+  | 'privacy'
+  | 'report';
 
 export interface ActivityEntry {
   readonly userId: UserId | null;
   readonly action: ActivityAction;
-  /** Never a password or message content. */
+  /** Never a password, message content or a report's reason. */
   readonly detail: string | null;
   readonly at: Timestamp;
 }

@@ -12,6 +12,7 @@ export * from './message-repository.port';
 export * from './operator-reports.port';
 export * from './password-hasher.port';
 export * from './repositories.port';
+export * from './safety-repository.port';
 export * from './secret-tokens.port';
 export * from './session-repository.port';
 export * from './session-token-repository.port';

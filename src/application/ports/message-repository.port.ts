@@ -1,5 +1,6 @@
 import type {
   DirectMessage,
+  DirectMessageRefusal,
   GroupId,
   GroupMessage,
   MessageId,
@@ -25,9 +26,20 @@ export interface NewGroupMessage {
 
 /** Messages with their delivery state: every message is stored undelivered until it reaches its receiver. */
 export interface MessageRepository {
-  saveDirect(message: NewDirectMessage): Promise<DirectMessage>;
+  /**
+   * Stores the message undelivered, only if it may be sent (PROTOCOL.md §10): the
+   * receiver exists, neither of the two has blocked the other, and the receiver's
+   * privacy lets the sender write (`everyone`, or `friends` and the two are friends).
+   * The check is part of the write itself, so it costs no extra round trip and a
+   * block committed before it is always seen. When nothing was stored, why.
+   */
+  saveDirect(message: NewDirectMessage): Promise<DirectMessage | DirectMessageRefusal>;
   markDirectDelivered(ids: readonly MessageId[]): Promise<void>;
-  /** The receiver's undelivered direct messages with ids above `afterId` (default 0), oldest first, at most `limit`. */
+  /**
+   * The receiver's undelivered direct messages with ids above `afterId` (default 0),
+   * oldest first, at most `limit`. Messages from a user the receiver has blocked are
+   * left out: they stay stored and undelivered, and come again once unblocked.
+   */
   listUndeliveredDirect(receiverId: UserId, limit: number, afterId?: MessageId): Promise<ReceivedDirectMessage[]>;
   /** Stores a group message undelivered for each of `recipientIds`. */
   saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage>;

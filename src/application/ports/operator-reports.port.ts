@@ -34,10 +34,33 @@ export interface ActivityFilter {
   readonly limit: number;
 }
 
+/** One abuse report (PROTOCOL.md §10), as the operator reads it. */
+export interface ReportRecord {
+  readonly id: number;
+  readonly reporterId: UserId;
+  readonly reporterUsername: string;
+  readonly reportedId: UserId;
+  readonly reportedUsername: string;
+  /** As the reporter wrote it: anything a client may send. */
+  readonly reason: string;
+  readonly at: Timestamp;
+}
+
+export interface ReportFilter {
+  /** Only reports about this user. */
+  readonly reportedId?: UserId;
+  /** Only reports made at or after this time. */
+  readonly since?: Timestamp;
+  /** At most this many reports (a positive integer). */
+  readonly limit: number;
+}
+
 /** Counts across the whole database, at one moment. */
 export interface ChatStats {
   readonly accounts: number;
   readonly bannedAccounts: number;
+  /** Abuse reports stored (PROTOCOL.md §10). */
+  readonly reports: number;
   /** Distinct users with at least one logged-in connection, on any server process. */
   readonly onlineUsers: number;
   readonly directMessagesStored: number;
@@ -58,11 +81,13 @@ export interface ChatStats {
   readonly unreadGroup: number;
 }
 
-/** What an operator reads about the whole chat: accounts, the activity log and counts. */
+/** What an operator reads about the whole chat: accounts, the activity log, abuse reports and counts. */
 export interface OperatorReports {
   /** Every account, by id. */
   listAccounts(): Promise<AccountSummary[]>;
   /** Activity log entries, newest first (the order they were recorded, latest first). */
   listActivity(filter: ActivityFilter): Promise<ActivityRecord[]>;
+  /** Abuse reports, newest first (by time, then the order they were stored, latest first). */
+  listReports(filter: ReportFilter): Promise<ReportRecord[]>;
   stats(): Promise<ChatStats>;
 }

@@ -6,6 +6,7 @@ import type { FriendshipRepository } from './friendship-repository.port';
 import type { GroupRepository } from './group-repository.port';
 import type { MessageRepository } from './message-repository.port';
 import type { OperatorReports } from './operator-reports.port';
+import type { SafetyRepository } from './safety-repository.port';
 import type { SessionRepository } from './session-repository.port';
 import type { SessionTokenRepository } from './session-token-repository.port';
 
@@ -21,6 +22,8 @@ export interface Repositories {
   readonly sessions: SessionRepository;
   readonly sessionTokens: SessionTokenRepository;
   readonly activity: ActivityLog;
+  /** Blocks, privacy settings and abuse reports (PROTOCOL.md §10). */
+  readonly safety: SafetyRepository;
   /** Read-only reports for the operator's tool. */
   readonly reports: OperatorReports;
 }

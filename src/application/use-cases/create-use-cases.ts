@@ -42,6 +42,7 @@ import {
   SetAccountStatus,
 } from './moderate-accounts.use-case';
 import { RegisterUser } from './register-user.use-case';
+import { BlockUser, GetBlocked, ReportUser, SetPrivacy, UnblockUser } from './safety.use-case';
 import { SendDirectMessage } from './send-direct-message.use-case';
 import { SendFriendRequest } from './send-friend-request.use-case';
 import { SendGroupMessage } from './send-group-message.use-case';
@@ -81,6 +82,11 @@ export interface ChatUseCases {
   readonly getHistory: GetHistory;
   readonly markRead: MarkRead;
   readonly getConversations: GetConversations;
+  readonly blockUser: BlockUser;
+  readonly unblockUser: UnblockUser;
+  readonly getBlocked: GetBlocked;
+  readonly setPrivacy: SetPrivacy;
+  readonly reportUser: ReportUser;
 }
 
 /** The ports every use-case is built from. */
@@ -148,5 +154,10 @@ export function createUseCases(deps: UseCaseDependencies): ChatUseCases {
     getHistory: new GetHistory(repositories),
     markRead: new MarkRead(repositories, delivery, clock, logger),
     getConversations: new GetConversations(repositories),
+    blockUser: new BlockUser(repositories, unitOfWork, clock),
+    unblockUser: new UnblockUser(unitOfWork, clock),
+    getBlocked: new GetBlocked(repositories),
+    setPrivacy: new SetPrivacy(unitOfWork, clock),
+    reportUser: new ReportUser(repositories, unitOfWork, clock),
   };
 }

@@ -20,4 +20,5 @@ export * from './resume-session.use-case';
 export * from './session-tokens.use-case';
 export * from './acknowledged-delivery.use-case';
 export * from './history.use-case';
+export * from './safety.use-case';
 export * from './create-use-cases';

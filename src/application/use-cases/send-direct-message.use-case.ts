@@ -26,8 +26,9 @@ export interface SendDirectMessageOutput {
 }
 
 /**
- * Stores the message undelivered (the reply waits for that), then pushes it to the
- * receiver's connections; it is marked delivered once a push has left the server.
+ * Stores the message undelivered (the reply waits for that), unless a block or the
+ * receiver's privacy forbids it, then pushes it to the receiver's connections; it is
+ * marked delivered once a push has left the server.
  */
 export class SendDirectMessage {
   constructor(
@@ -42,15 +43,17 @@ export class SendDirectMessage {
     const content = MessageContent.create(input.content);
     if (!content.ok) return content;
     if (input.receiverId === input.sender.id) return fail(DomainErrors.invalidInput('Cannot message yourself'));
-    const { accounts, messages } = this.repositories;
-    if (!(await accounts.findById(input.receiverId))) return fail(DomainErrors.userNotFound());
-
+    const { messages } = this.repositories;
+    // One statement checks the receiver, blocks and privacy (PROTOCOL.md §10) and stores the message.
     const message = await messages.saveDirect({
       senderId: input.sender.id,
       receiverId: input.receiverId,
       content: content.value.value,
       sentAt: this.clock.now(),
     });
+    if (message === 'receiver-not-found') return fail(DomainErrors.userNotFound());
+    // A block either way and the receiver's privacy get the same answer: the sender cannot tell which.
+    if (message === 'not-allowed') return fail(DomainErrors.cannotMessage());
     const delivered = this.delivery
       .push(message.receiverId, {
         kind: 'direct-message',

@@ -24,6 +24,8 @@ export class SendFriendRequest {
     if (target.id === input.sender.id) return fail(DomainErrors.invalidInput('Cannot befriend yourself'));
 
     const outcome = await this.unitOfWork.run(async (tx) => {
+      // A block either way (PROTOCOL.md §10), before the conflicts: the same answer as SEND_MESSAGE's.
+      if (await tx.safety.isBlockedEitherWay(input.sender.id, target.id)) return fail(DomainErrors.cannotMessage());
       if (await tx.friendships.exists(input.sender.id, target.id)) return fail(DomainErrors.alreadyFriends());
       const now = this.clock.now();
       const request = await tx.friendRequests.createPending(input.sender.id, target.id, now);

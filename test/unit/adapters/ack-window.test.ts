@@ -74,7 +74,8 @@ describe('AckWindow', () => {
     expect(written).toEqual([]);
     window.start();
     await settle();
-    expect(written.map((e) => e.content)).toEqual(['d1', 'g1', 'd3', 'g2']);
+    // d9, pushed before the start and not in the store (delivered on another device), comes after what the store had.
+    expect(written.map((e) => e.content)).toEqual(['d1', 'g1', 'd3', 'g2', 'd9']);
   });
 
   it('goes live once caught up: later pushes are written at once', async () => {
@@ -123,6 +124,37 @@ describe('AckWindow', () => {
     await settle();
     expect(written.map((e) => e.messageId)).toEqual([1, 2]);
     expect(fetches.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a push during the catch-up that another device delivers before the fetch sees it still goes out, once', async () => {
+    const { window, written, store, holdFetches } = makeSut(10, [direct(1)]);
+    const release = holdFetches();
+    window.start();
+    await settle();
+    // Pushed while the first fetch runs; a seed device's write marks it delivered at once.
+    window.offer(direct(2));
+    release();
+    await settle();
+    expect(store.map((e) => e.messageId)).toEqual([1]);
+    expect(written.map((e) => e.messageId)).toEqual([1, 2]);
+    // Live from then on, and nothing comes twice.
+    window.offer(direct(3));
+    window.offer(direct(2));
+    expect(written.map((e) => e.messageId)).toEqual([1, 2, 3]);
+  });
+
+  it('a push during the catch-up that the store still has goes out once, in the store order', async () => {
+    const { window, written, store, holdFetches } = makeSut(10, [direct(1)]);
+    const release = holdFetches();
+    window.start();
+    await settle();
+    store.push(direct(3));
+    window.offer(direct(3));
+    store.push(direct(2));
+    window.offer(direct(2));
+    release();
+    await settle();
+    expect(written.map((e) => e.messageId)).toEqual([1, 2, 3]);
   });
 
   it('a push that overtook an older one is fetched from before it, without writing anything twice', async () => {

@@ -1,3 +1,4 @@
+import { stored } from '../../support/stored-message';
 import { PASSWORD, codeOf, makeFixture, unwrap } from '../../support/use-case-fixtures';
 
 async function makeSut() {
@@ -185,12 +186,14 @@ describe('ClearStaleSessions', () => {
 describe('RecordDelivery', () => {
   it('marks a direct message delivered: it is no longer offline for the receiver', async () => {
     const { fx, alice, bob } = await makeSut();
-    const message = await fx.storage.repositories.messages.saveDirect({
-      senderId: alice.id,
-      receiverId: bob.id,
-      content: 'hi',
-      sentAt: fx.clock.now(),
-    });
+    const message = stored(
+      await fx.storage.repositories.messages.saveDirect({
+        senderId: alice.id,
+        receiverId: bob.id,
+        content: 'hi',
+        sentAt: fx.clock.now(),
+      }),
+    );
     const event = {
       kind: 'direct-message',
       messageId: message.id,

@@ -159,6 +159,7 @@ describe('GetStats', () => {
     expect(await getStats.execute()).toEqual({
       accounts: 2,
       bannedAccounts: 0,
+      reports: 0,
       onlineUsers: 0,
       directMessagesStored: 0,
       groupMessagesStored: 0,
@@ -194,6 +195,7 @@ describe('GetStats', () => {
     expect(await getStats.execute()).toEqual({
       accounts: 4,
       bannedAccounts: 1,
+      reports: 0,
       onlineUsers: 2,
       directMessagesStored: 3,
       groupMessagesStored: 1,

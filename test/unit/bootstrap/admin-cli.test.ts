@@ -5,6 +5,7 @@ import { TypeOrmStorage } from '../../../src/adapters/persistence/typeorm/typeor
 import type { Repositories } from '../../../src/application';
 import { parseIsoTime, runAdmin } from '../../../src/bootstrap/admin-cli';
 import { freshWorkerDatabase, mysqlTestUrl, rawMysql } from '../../support/mysql';
+import { stored } from '../../support/stored-message';
 
 /** 2025-11-27T14:00:00Z; the prepared rows are a minute apart from it. */
 const T0 = Date.UTC(2025, 10, 27, 14, 0, 0);
@@ -18,7 +19,8 @@ interface AdminRun {
 
 /**
  * A database as an operator finds it: alice (offline), bob (online), carol (banned),
- * direct and group messages some of which wait, and their activity. Ids start at 1.
+ * direct and group messages some of which wait, their activity, and three abuse
+ * reports (two about carol, one by her). Ids start at 1.
  */
 async function prepare(repos: Repositories): Promise<void> {
   const account = async (username: string, createdAt: number) => {
@@ -40,11 +42,16 @@ async function prepare(repos: Repositories): Promise<void> {
   const team = await repos.groups.create('Team', alice.id, minute(7));
   await repos.groups.addMember({ groupId: team.id, userId: bob.id, role: 'member', joinedAt: minute(7) });
   await repos.activity.record({ userId: alice.id, action: 'group_create', detail: `group=${team.id}`, at: minute(7) });
-  const live = await repos.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: minute(8) });
+  const live = stored(await repos.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: 'hi', sentAt: minute(8) }));
   await repos.messages.markDirectDelivered([live.id]);
   await repos.messages.saveDirect({ senderId: alice.id, receiverId: carol.id, content: 'one', sentAt: minute(8) });
   await repos.messages.saveDirect({ senderId: alice.id, receiverId: carol.id, content: 'two', sentAt: minute(9) });
   await repos.messages.saveGroup({ groupId: team.id, senderId: alice.id, content: 'team', sentAt: minute(9) }, [bob.id]);
+  const report = (reporterId: number, reportedId: number, reason: string, createdAt: number) =>
+    repos.safety.addReport({ reporterId, reportedId, reason, createdAt }, { max: 20, since: 0 });
+  await report(bob.id, carol.id, 'spam, again and again', minute(10));
+  await report(alice.id, carol.id, 'says \u001b[31mrude\nthings\u202e | with a pipe', minute(11));
+  await report(carol.id, bob.id, 'he reported me', minute(12));
 }
 
 /** An empty, migrated database of the engine, whose generated ids start at 1. */
@@ -69,7 +76,7 @@ if (mysqlTestUrl() !== null) {
       const connection = await rawMysql(database);
       try {
         // Emptied tables start their ids at 1 again, so the tables below read the same on both engines.
-        for (const table of ['accounts', 'activity_logs', 'groups', 'messages', 'group_messages', 'sessions']) {
+        for (const table of ['accounts', 'activity_logs', 'groups', 'messages', 'group_messages', 'sessions', 'reports']) {
           await connection.query(`ALTER TABLE ${connection.escapeId(table)} AUTO_INCREMENT = 1`);
         }
       } finally {
@@ -142,6 +149,7 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
           'pending offline  3  (2 direct, 1 group deliveries)',
           // Delivered is not read: "hi" to bob counts too.
           'unread           4  (3 direct, 1 group, one per member)',
+          'reports          3',
         ].join('\n'),
       });
     });
@@ -150,6 +158,7 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
       expect(json(await admin('stats', '--json'))).toEqual({
         accounts: 3,
         bannedAccounts: 1,
+        reports: 3,
         onlineUsers: 1,
         directMessagesStored: 3,
         groupMessagesStored: 1,
@@ -271,6 +280,58 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
     });
   });
 
+  describe('reports', () => {
+    it('prints the abuse reports newest first in an aligned table, the reason last and escaped', async () => {
+      expect(await admin('reports')).toEqual({
+        code: 0,
+        err: '',
+        out: [
+          'ID  TIME                  REPORTER  REPORTED  REASON',
+          ' 3  2025-11-27T14:12:00Z  carol     bob       he reported me',
+          ' 2  2025-11-27T14:11:00Z  alice     carol     says \\u001b[31mrude\\nthings\\u202e | with a pipe',
+          ' 1  2025-11-27T14:10:00Z  bob       carol     spam, again and again',
+        ].join('\n'),
+      });
+    });
+
+    it('prints them as one JSON array with --json, the reason as it was written', async () => {
+      const reports = json<Array<Record<string, unknown>>>(await admin('reports', '--json'));
+
+      expect(reports.map((r) => r['id'])).toEqual([3, 2, 1]);
+      expect(reports[1]).toEqual({
+        id: 2,
+        at: '2025-11-27T14:11:00.000Z',
+        reporter: { id: 1, username: 'alice' },
+        reported: { id: 3, username: 'carol' },
+        reason: 'says \u001b[31mrude\nthings\u202e | with a pipe',
+      });
+    });
+
+    it('--user keeps the reports about that user (not those made by them), the name in any letter case', async () => {
+      const ids = async (...args: string[]) => json<Array<{ id: number }>>(await admin('reports', '--json', ...args)).map((r) => r.id);
+
+      expect(await ids('--user', 'CAROL')).toEqual([2, 1]);
+      expect(await ids('--user', 'bob')).toEqual([3]);
+      expect(await ids('--user', 'alice')).toEqual([]);
+    });
+
+    it('--since and --limit keep the newest from a time on, alone or with --user', async () => {
+      const ids = async (...args: string[]) => json<Array<{ id: number }>>(await admin('reports', '--json', ...args)).map((r) => r.id);
+
+      expect(await ids('--since', '2025-11-27T14:11:00Z')).toEqual([3, 2]);
+      expect(await ids('--since', '2025-11-27T14:11:00.001Z')).toEqual([3]);
+      expect(await ids('--limit', '2')).toEqual([3, 2]);
+      expect(await ids('--user', 'carol', '--limit', '1')).toEqual([2]);
+      expect(await ids('--user', 'carol', '--since', '2025-11-27T14:10:30Z')).toEqual([2]);
+    });
+
+    it('says so when nothing matches, prints [] with --json, and fails with exit code 1 for an unknown user', async () => {
+      expect(await admin('reports', '--since', '2030-01-01')).toEqual({ code: 0, out: 'no reports', err: '' });
+      expect(json(await admin('reports', '--user', 'alice', '--json'))).toEqual([]);
+      expect(await admin('reports', '--user', 'nobody')).toEqual({ code: 1, out: '', err: 'admin: no user named "nobody"' });
+    });
+  });
+
   describe('ban and unban', () => {
     it('bans and unbans, and the change shows in users, stats and logs', async () => {
       expect(await admin('ban', 'Alice')).toEqual({
@@ -375,6 +436,9 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
       [['logs', '--since', '2025-11-27T25:00Z'], '--since must be an ISO 8601 date or time'],
       [['logs', '--user', 'a', '--user', 'b'], '--user is given twice'],
       [['users', '--json=yes'], '--json takes no value'],
+      [['reports', '--limit', '0'], '--limit must be a whole number from 1 to 10000 (got "0")'],
+      [['reports', '--since', 'today'], '--since must be an ISO 8601 date or time'],
+      [['reports', 'carol'], 'reports takes no argument "carol"'],
     ])('%j fails with exit code 2, the reason and the usage on stderr', async (args, reason) => {
       const run = await admin(...args);
 
@@ -389,6 +453,7 @@ describe.each(engines)('the admin CLI on a prepared %s database', (_engine, fres
         const run = await admin(...args);
         expect(run).toMatchObject({ code: 0, err: '' });
         expect(run.out).toContain('logs [--user NAME] [--since TIME] [--limit N]');
+        expect(run.out).toContain('reports [--user NAME] [--since TIME] [--limit N]');
         expect(run.out).toContain('Exit codes: 0 done, 1 not found or failed');
       }
       const none = await admin();

@@ -51,9 +51,12 @@ import type {
   UnitOfWork,
 } from '../../../application/ports';
 import { storedActivityDetail } from '../../../application/ports';
+import type { DirectMessageRefusal } from '../../../domain';
+import type { ReportFilter, ReportRecord } from '../../../application/ports';
+import { InMemorySafetyRepository, emptySafetyState, hasBlocked, listReports, mayWrite, type SafetyState } from './in-memory-safety';
 
 /** The whole state of an in-memory store. */
-interface State {
+export interface State {
   nextId: number;
   readonly accounts: Map<UserId, Account>;
   readonly accountsByKey: Map<string, UserId>;
@@ -87,6 +90,8 @@ interface State {
    */
   readonly activityIds: WeakMap<ActivityEntry, number>;
   nextActivityId: number;
+  /** Blocks, privacy settings and reports (PROTOCOL.md §10). */
+  readonly safety: SafetyState;
 }
 
 const pairKey = (a: UserId, b: UserId): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
@@ -101,7 +106,7 @@ const byUsername = (x: UserRef, y: UserRef): number => {
  * Every write goes through a journal. Inside a unit of work it remembers how to undo
  * each write, so a failed unit undoes its own writes and nobody else's.
  */
-class Journal {
+export class Journal {
   private readonly undo: (() => void)[] = [];
 
   constructor(private readonly recording: boolean) {}
@@ -156,6 +161,7 @@ function emptyState(): State {
     activity: [],
     activityIds: new WeakMap(),
     nextActivityId: 1,
+    safety: emptySafetyState(),
   };
 }
 
@@ -171,6 +177,7 @@ function repositoriesOver(state: State, journal: Journal): Repositories {
     sessionTokens: new InMemorySessionTokenRepository(state, journal),
     activity: new InMemoryActivityLog(state, journal),
     reports: new InMemoryOperatorReports(state, journal),
+    safety: new InMemorySafetyRepository(state, journal),
   };
 }
 
@@ -434,7 +441,10 @@ class InMemoryGroupRepository extends InMemoryRepository implements GroupReposit
 }
 
 class InMemoryMessageRepository extends InMemoryRepository implements MessageRepository {
-  async saveDirect(message: NewDirectMessage): Promise<DirectMessage> {
+  async saveDirect(message: NewDirectMessage): Promise<DirectMessage | DirectMessageRefusal> {
+    if (!this.s.accounts.has(message.receiverId)) return 'receiver-not-found';
+    const friends = this.s.friendships.has(pairKey(message.senderId, message.receiverId));
+    if (!mayWrite(this.s.safety, message.senderId, message.receiverId, friends)) return 'not-allowed';
     const stored: DirectMessage = { id: this.nextId(), ...message };
     this.journal.set(this.s.directMessages, stored.id, { message: stored, delivered: false });
     return stored;
@@ -455,6 +465,8 @@ class InMemoryMessageRepository extends InMemoryRepository implements MessageRep
       if (found.length >= limit) break;
       const { message, delivered } = this.s.directMessages.get(id)!;
       if (delivered || message.receiverId !== receiverId) continue;
+      // Held back while the receiver blocks the sender; handed out again after an unblock.
+      if (hasBlocked(this.s.safety, receiverId, message.senderId)) continue;
       found.push({ ...message, senderUsername: this.s.accounts.get(message.senderId)?.username ?? '' });
     }
     return found;
@@ -783,6 +795,10 @@ class InMemoryOperatorReports extends InMemoryRepository implements OperatorRepo
     return found;
   }
 
+  async listReports(filter: ReportFilter): Promise<ReportRecord[]> {
+    return listReports(this.s, filter);
+  }
+
   async stats(): Promise<ChatStats> {
     const accounts = [...this.s.accounts.values()];
     const directs = [...this.s.directMessages.values()];
@@ -810,6 +826,7 @@ class InMemoryOperatorReports extends InMemoryRepository implements OperatorRepo
     return {
       accounts: accounts.length,
       bannedAccounts: accounts.filter((account) => account.isBanned).length,
+      reports: this.s.safety.reports.size,
       onlineUsers: this.usersWithSessions().size,
       directMessagesStored: directs.length,
       groupMessagesStored: this.s.groupMessages.size,

@@ -7,6 +7,8 @@ import { HistoryMysql1764892800000 } from './migrations/mysql/1764892800000-hist
 import { InitialSchema1764201600000 } from './migrations/sqlite/1764201600000-initial-schema.migration';
 import { SessionTokens1764806400000 } from './migrations/sqlite/1764806400000-session-tokens.migration';
 import { History1764892800000 } from './migrations/sqlite/1764892800000-history.migration';
+import { SafetyMysql1764979200000 } from './migrations/mysql/1764979200000-safety.migration';
+import { Safety1764979200000 } from './migrations/sqlite/1764979200000-safety.migration';
 import { guardedMysql2 } from './mysql-driver';
 import { ALL_SCHEMAS, MYSQL_SCHEMAS } from './schemas';
 
@@ -61,12 +63,18 @@ export function databaseEngine(database: string): DatabaseEngine {
 }
 
 /** Listed in order, as classes: no globs, so ts-jest and the compiled output load the same ones. */
-export const SQLITE_MIGRATIONS = [InitialSchema1764201600000, SessionTokens1764806400000, History1764892800000];
+export const SQLITE_MIGRATIONS = [
+  InitialSchema1764201600000,
+  SessionTokens1764806400000,
+  History1764892800000,
+  Safety1764979200000,
+];
 /** The same history for MySQL and MariaDB: each SQLite migration has a twin of the same name. */
 export const MYSQL_MIGRATIONS = [
   InitialSchemaMysql1764201600000,
   SessionTokensMysql1764806400000,
   HistoryMysql1764892800000,
+  SafetyMysql1764979200000,
 ];
 
 /** Another process (the admin CLI) writes to the same file: wait this long for its lock. */

@@ -8,6 +8,7 @@ import { TypeOrmFriendshipRepository } from './repositories/typeorm-friendship.r
 import { TypeOrmGroupRepository } from './repositories/typeorm-group.repository';
 import { TypeOrmMessageRepository } from './repositories/typeorm-message.repository';
 import { TypeOrmOperatorReports } from './repositories/typeorm-operator-reports.repository';
+import { TypeOrmSafetyRepository } from './repositories/typeorm-safety.repository';
 import { TypeOrmSessionRepository } from './repositories/typeorm-session.repository';
 import { TypeOrmSessionTokenRepository } from './repositories/typeorm-session-token.repository';
 
@@ -24,5 +25,6 @@ export function createRepositories(executor: Executor): Repositories {
     sessionTokens: new TypeOrmSessionTokenRepository(executor),
     activity: new TypeOrmActivityLog(executor),
     reports: new TypeOrmOperatorReports(executor),
+    safety: new TypeOrmSafetyRepository(executor),
   };
 }

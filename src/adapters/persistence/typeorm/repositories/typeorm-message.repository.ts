@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { MessageRepository, NewDirectMessage, NewGroupMessage } from '../../../../application/ports';
 import type {
   DirectMessage,
+  DirectMessageRefusal,
   GroupMessage,
   MessageId,
   ReceivedDirectMessage,
@@ -21,8 +22,24 @@ import { CoalescedIdWrite, jsonIds, type SqliteStatements } from '../sqlite-stat
  * is a literal because SQLite uses the partial index only for a condition it can
  * see in the statement.
  */
-const INSERT_DIRECT =
-  'INSERT INTO messages (sender_id, receiver_id, content, created_at, delivered) VALUES (?, ?, ?, ?, ?)';
+/**
+ * A direct message is stored only if it may be sent (PROTOCOL.md §10), checked in the
+ * same statement: the receiver exists, neither blocks the other (two primary-key
+ * look-ups), and the receiver takes messages from everyone or the two are friends
+ * (the pair is stored low id first). Nothing inserted means refused; only then does a
+ * second query tell which (see saveDirect). On MySQL the INSERT ... SELECT reads
+ * these rows with shared locks, so a block being committed is waited for, never missed.
+ * Bound: sender, content, time, delivered, receiver, sender, sender, low id, high id.
+ */
+const INSERT_DIRECT = `
+  INSERT INTO messages (sender_id, receiver_id, content, created_at, delivered)
+  SELECT ?, r.id, ?, ?, ? FROM accounts r
+  WHERE r.id = ?
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = r.id AND b.blocked_id = ?)
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = r.id)
+    AND (r.privacy = 'everyone' OR EXISTS (SELECT 1 FROM friend_lists f WHERE f.user_low = ? AND f.user_high = ?))`;
+/** Why INSERT_DIRECT stored nothing: no such receiver, or not allowed (which of the two is never told apart). */
+const RECEIVER_EXISTS = 'SELECT 1 AS found FROM accounts WHERE id = ?';
 /**
  * Every direct message keeps its pair's row of direct_conversations (the inbox and the
  * unread counts of PROTOCOL.md §9) in the same write: one more statement, no read.
@@ -69,6 +86,7 @@ const LIST_UNDELIVERED_DIRECT = `
          m.content AS content, m.created_at AS createdAt
   FROM messages m JOIN accounts a ON a.id = m.sender_id
   WHERE m.receiver_id = ? AND m.delivered = 0 AND m.id > ?
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = m.receiver_id AND b.blocked_id = m.sender_id)
   ORDER BY m.id
   LIMIT ?`;
 /**
@@ -143,33 +161,50 @@ export class TypeOrmMessageRepository implements MessageRepository {
 
   constructor(private readonly db: Executor) {}
 
-  async saveDirect(message: NewDirectMessage): Promise<DirectMessage> {
+  async saveDirect(message: NewDirectMessage): Promise<DirectMessage | DirectMessageRefusal> {
     const record = MessageMapper.directToPersistence(message);
+    const { senderId, receiverId } = record;
+    const checks = [receiverId, senderId, senderId, Math.min(senderId, receiverId), Math.max(senderId, receiverId)];
     const sqlite = this.db.sqlite;
+    let id: MessageId | null;
     if (sqlite) {
       // better-sqlite3 binds no booleans.
-      const bound = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered ? 1 : 0];
-      const id = await sqlite.write((s) => {
-        const inserted = Number(s.run(INSERT_DIRECT, bound).lastInsertRowid);
+      const bound = [senderId, record.content, record.createdAt, record.delivered ? 1 : 0, ...checks];
+      id = await sqlite.write((s) => {
+        const inserted = s.run(INSERT_DIRECT, bound);
+        if (inserted.changes === 0) return null;
+        const stored = Number(inserted.lastInsertRowid);
         // Two statements, and no savepoint around them on the hot path: the message is undone by hand instead.
         try {
-          s.run(SQLITE_UPSERT_CONVERSATION, conversationValues(message, inserted));
+          s.run(SQLITE_UPSERT_CONVERSATION, conversationValues(message, stored));
         } catch (error) {
           // An I/O error or a full disk may have ended the whole transaction, the insert with it.
-          if (s.inTransaction) s.run(SQLITE_DELETE_DIRECT, [inserted]);
+          if (s.inTransaction) s.run(SQLITE_DELETE_DIRECT, [stored]);
           throw error;
         }
-        return inserted;
+        return stored;
       });
-      return MessageMapper.directToDomain({ id, ...record });
+    } else {
+      const values = [senderId, record.content, record.createdAt, record.delivered, ...checks];
+      id = await this.db.atomically(async (manager) => {
+        const inserted: unknown = await manager.query(INSERT_DIRECT, values);
+        if (affectedRows(inserted) === 0) return null;
+        const stored = generatedId(manager, DirectMessageSchema, inserted);
+        await manager.query(MYSQL_UPSERT_CONVERSATION, conversationValues(message, stored));
+        return stored;
+      });
     }
-    const values = [record.senderId, record.receiverId, record.content, record.createdAt, record.delivered];
-    const id = await this.db.atomically(async (manager) => {
-      const inserted = generatedId(manager, DirectMessageSchema, await manager.query(INSERT_DIRECT, values));
-      await manager.query(MYSQL_UPSERT_CONVERSATION, conversationValues(message, inserted));
-      return inserted;
-    });
+    if (id === null) return this.refusalFor(receiverId);
     return MessageMapper.directToDomain({ id, ...record });
+  }
+
+  /** Only after INSERT_DIRECT stored nothing: the hot path never pays for this query. */
+  private async refusalFor(receiverId: UserId): Promise<DirectMessageRefusal> {
+    const sqlite = this.db.sqlite;
+    const found = sqlite
+      ? await sqlite.read((s) => s.get(RECEIVER_EXISTS, [receiverId]) !== undefined)
+      : await this.db.run(async (manager) => ((await manager.query(RECEIVER_EXISTS, [receiverId])) as unknown[]).length > 0);
+    return found ? 'not-allowed' : 'receiver-not-found';
   }
 
   async markDirectDelivered(ids: readonly MessageId[]): Promise<void> {

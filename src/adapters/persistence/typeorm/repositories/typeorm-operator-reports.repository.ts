@@ -4,6 +4,8 @@ import type {
   ActivityRecord,
   ChatStats,
   OperatorReports,
+  ReportFilter,
+  ReportRecord,
 } from '../../../../application/ports';
 import type { AccountStatus } from '../../../../domain';
 import type { Executor } from '../executor';
@@ -33,6 +35,15 @@ const LIST_ACTIVITY = (conditions: readonly string[]): string => `
   ORDER BY l.id DESC
   LIMIT ?`;
 
+/** Newest first by time, then id: served by (created_at, id), or (reported_id, created_at, id) for one user. */
+const LIST_REPORTS = (conditions: readonly string[]): string => `
+  SELECT r.id AS id, r.reporter_id AS reporterId, f.username AS reporterUsername,
+         r.reported_id AS reportedId, t.username AS reportedUsername, r.reason AS reason, r.created_at AS createdAt
+  FROM reports r JOIN accounts f ON f.id = r.reporter_id JOIN accounts t ON t.id = r.reported_id
+  ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+  ORDER BY r.created_at DESC, r.id DESC
+  LIMIT ?`;
+
 /**
  * One statement, so every count is of the same moment. Pending group deliveries
  * are counted as GET_OFFLINE_MESSAGES would hand them out: to members only, and
@@ -45,6 +56,7 @@ const STATS = `
   SELECT
     (SELECT COUNT(*) FROM accounts) AS accounts,
     (SELECT COUNT(*) FROM accounts WHERE status = 'banned') AS bannedAccounts,
+    (SELECT COUNT(*) FROM reports) AS reports,
     (SELECT COUNT(DISTINCT user_id) FROM sessions) AS onlineUsers,
     (SELECT COUNT(*) FROM messages) AS directMessagesStored,
     (SELECT COUNT(*) FROM group_messages) AS groupMessagesStored,
@@ -75,6 +87,16 @@ interface ActivityRow {
   username: string | null;
   action: string;
   detail: string | null;
+  createdAt: StoredBigInt;
+}
+
+interface ReportRow {
+  id: number;
+  reporterId: number;
+  reporterUsername: string;
+  reportedId: number;
+  reportedUsername: string;
+  reason: string;
   createdAt: StoredBigInt;
 }
 
@@ -122,6 +144,33 @@ export class TypeOrmOperatorReports implements OperatorReports {
     });
   }
 
+  listReports(filter: ReportFilter): Promise<ReportRecord[]> {
+    const limit = Math.floor(filter.limit);
+    if (!(limit > 0)) return Promise.resolve([]);
+    const conditions: string[] = [];
+    const parameters: number[] = [];
+    if (filter.reportedId !== undefined) {
+      conditions.push('r.reported_id = ?');
+      parameters.push(filter.reportedId);
+    }
+    if (filter.since !== undefined) {
+      conditions.push('r.created_at >= ?');
+      parameters.push(filter.since);
+    }
+    return this.db.run(async (manager) => {
+      const rows: ReportRow[] = await manager.query(LIST_REPORTS(conditions), [...parameters, limit]);
+      return rows.map((row) => ({
+        id: Number(row.id),
+        reporterId: Number(row.reporterId),
+        reporterUsername: row.reporterUsername,
+        reportedId: Number(row.reportedId),
+        reportedUsername: row.reportedUsername,
+        reason: row.reason,
+        at: Number(row.createdAt),
+      }));
+    });
+  }
+
   stats(): Promise<ChatStats> {
     return this.db.run(async (manager) => {
       const [row]: StatsRow[] = await manager.query(STATS);
@@ -129,6 +178,7 @@ export class TypeOrmOperatorReports implements OperatorReports {
       return {
         accounts: Number(row.accounts),
         bannedAccounts: Number(row.bannedAccounts),
+        reports: Number(row.reports),
         onlineUsers: Number(row.onlineUsers),
         directMessagesStored: Number(row.directMessagesStored),
         groupMessagesStored: Number(row.groupMessagesStored),

@@ -9,6 +9,8 @@ export interface AccountRecord {
   passwordHash: string;
   status: string;
   createdAt: StoredBigInt;
+  /** Who may send direct messages (PROTOCOL.md §10); the database's default, `everyone`, on a new account. */
+  privacy?: string;
 }
 
 export const AccountSchema = new EntitySchema<AccountRecord>({
@@ -21,7 +23,11 @@ export const AccountSchema = new EntitySchema<AccountRecord>({
     passwordHash: varchar('password_hash', 255),
     status: varchar('status', 16, { default: 'active' }),
     createdAt: millis('created_at'),
+    privacy: varchar('privacy', 16, { default: 'everyone' }),
   },
   uniques: [{ name: 'UQ_accounts_username_key', columns: ['usernameKey'] }],
-  checks: [{ name: 'CHK_accounts_status', expression: `status IN ('active', 'banned')` }],
+  checks: [
+    { name: 'CHK_accounts_status', expression: `status IN ('active', 'banned')` },
+    { name: 'CHK_accounts_privacy', expression: `privacy IN ('everyone', 'friends')` },
+  ],
 });

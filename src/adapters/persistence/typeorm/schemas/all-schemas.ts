@@ -7,6 +7,7 @@ import { GroupMemberSchema, GroupSchema } from './group.schema';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from './message.schema';
 import { SessionSchema } from './session.schema';
 import { SessionTokenSchema } from './session-token.schema';
+import { BlockSchema, ReportSchema } from './safety.schema';
 
 /** Every table the adapter maps, listed (not globbed) so ts-jest and compiled output both find them. */
 export const ALL_SCHEMAS = [
@@ -22,4 +23,6 @@ export const ALL_SCHEMAS = [
   SessionSchema,
   SessionTokenSchema,
   ActivityLogSchema,
+  BlockSchema,
+  ReportSchema,
 ] as const;

@@ -8,6 +8,7 @@ export * from './group.schema';
 export * from './message.schema';
 export * from './session.schema';
 export * from './session-token.schema';
+export * from './safety.schema';
 
 export { ALL_SCHEMAS } from './all-schemas';
 export { MYSQL_SCHEMAS } from './mysql-schemas';
