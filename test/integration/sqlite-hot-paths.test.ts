@@ -139,6 +139,39 @@ describe('SQLite hot paths', () => {
     expect(committed<number>('SELECT hi_unread + lo_unread FROM direct_conversations')).toBe(1);
   });
 
+  it("keeps a pair's conversation row right when its messages and a read mark share a batch", async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const toBob = (content: string, at: number) =>
+      storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content, sentAt: T0 + at });
+    // One batch: two messages, bob marks everything he can see, one more, and one back.
+    const [, , mark, , back] = await Promise.all([
+      toBob('one', 1),
+      toBob('two', 2),
+      storage.repositories.conversations.markDirectRead(bob.id, alice.id, Number.MAX_SAFE_INTEGER),
+      toBob('three', 3),
+      storage.repositories.messages.saveDirect({ senderId: bob.id, receiverId: alice.id, content: 'back', sentAt: T0 + 4 }),
+    ]);
+    // The first message of the pair had no row yet when the mark ran: as if the mark came first.
+    expect(mark).toEqual({ changed: 0, upToId: 0 });
+    const [bobs] = await storage.repositories.conversations.listConversations(bob.id, 10, null);
+    expect(bobs).toMatchObject({ peerId: alice.id, unreadCount: 3, lastMessageId: stored(back).id, lastSentAt: T0 + 4 });
+    const [alices] = await storage.repositories.conversations.listConversations(alice.id, 10, null);
+    expect(alices).toMatchObject({ peerId: bob.id, unreadCount: 1 });
+
+    // Now the row exists: a mark in the middle of a batch takes off what it read, the rest counts.
+    const [, again, , last] = await Promise.all([
+      toBob('four', 5),
+      storage.repositories.conversations.markDirectRead(bob.id, alice.id, Number.MAX_SAFE_INTEGER),
+      toBob('five', 6),
+      toBob('six', 7),
+    ]);
+    expect(again.changed).toBe(4);
+    const [after] = await storage.repositories.conversations.listConversations(bob.id, 10, null);
+    expect(after).toMatchObject({ unreadCount: 2, lastMessageId: stored(last).id });
+    expect(committed<number>('SELECT lo_unread + hi_unread FROM direct_conversations')).toBe(3);
+  });
+
   it('stores a group message with a delivery row per distinct recipient, and marks them', async () => {
     const sender = await register('sender');
     const members = await Promise.all(['m1', 'm2', 'm3'].map((name) => register(name)));
@@ -237,6 +270,48 @@ describe('SqliteExecutor', () => {
     await expect(breaker).rejects.toThrow(/disk I\/O error/);
     await expect(after).resolves.toEqual(expect.any(Number));
     expect(await sqlite.read((s) => s.allRows('SELECT v FROM t', []).map(([v]) => v))).toEqual(['after']);
+  });
+
+  it("writes work gathered over a batch once, before the batch's COMMIT", async () => {
+    const gathered: string[] = [];
+    const work = {
+      flush: (s: Parameters<Parameters<SqliteAccess['write']>[0]>[0]) => {
+        s.run('INSERT INTO t (v) VALUES (?)', [gathered.join('+')]);
+        gathered.length = 0;
+      },
+      discard: () => void (gathered.length = 0),
+    };
+    const gather = (v: string): Promise<number> =>
+      sqlite.write((s) => {
+        gathered.push(v);
+        sqlite.beforeCommit!(work);
+        return Number(s.run('INSERT INTO t (v) VALUES (?)', [v]).lastInsertRowid);
+      });
+    await Promise.all([gather('a'), gather('b'), gather('c')]);
+    expect(await sqlite.read((s) => s.allRows('SELECT v FROM t ORDER BY id', []).map(([v]) => v))).toEqual(['a', 'b', 'c', 'a+b+c']);
+  });
+
+  it('loses the whole batch when its gathered work fails, and forgets what was gathered', async () => {
+    let discarded = 0;
+    const failing = {
+      flush: () => {
+        throw new Error('disk I/O error');
+      },
+      discard: () => void discarded++,
+    };
+    const first = sqlite.write((s) => {
+      sqlite.beforeCommit!(failing);
+      return s.run('INSERT INTO t (v) VALUES (?)', ['first']).changes;
+    });
+    const second = insert('second');
+    await expect(first).rejects.toThrow(/disk I\/O error/);
+    await expect(second).rejects.toThrow(/disk I\/O error/);
+    expect(discarded).toBe(1);
+    expect(await count()).toBe(0);
+    // The next batch runs without it.
+    await insert('third');
+    expect(await count()).toBe(1);
+    expect(() => sqlite.beforeCommit!(failing)).toThrow(/batch job/);
   });
 
   it('refuses to run once closed', async () => {

@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
 import { inSavepoint, type Executor } from './executor';
-import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
+import {
+  sqliteConnectionOf,
+  statementsOf,
+  type BatchWork,
+  type SqliteAccess,
+  type SqliteStatements,
+} from './sqlite-statements';
 
 /** One piece of work waiting for the connection. */
 type Job =
@@ -59,6 +65,8 @@ export class SqliteExecutor implements Executor {
   private readonly holder = new AsyncLocalStorage<{ holding: boolean }>();
   private closed = false;
   private readonly statements: SqliteStatements;
+  /** What the open batch's jobs asked to have written before its COMMIT. */
+  private readonly beforeCommit = new Set<BatchWork>();
 
   constructor(
     private readonly manager: EntityManager,
@@ -72,6 +80,10 @@ export class SqliteExecutor implements Executor {
       write: (work) => this.enqueueStatements(work, false),
       writeAtomically: (work) => this.enqueueStatements(work, true),
       read: (work) => this.read(work),
+      beforeCommit: (work) => {
+        if (!this.batchOpen) throw new Error('beforeCommit is for the work of a batch job');
+        this.beforeCommit.add(work);
+      },
     };
   }
 
@@ -203,10 +215,15 @@ export class SqliteExecutor implements Executor {
           break;
         }
       }
+      if (!lost) {
+        for (const work of this.beforeCommit) work.flush(this.statements);
+      }
     } catch (error) {
       lost = { error };
     } finally {
       if (usedHolder) this.holder.disable();
+      if (lost) for (const work of this.beforeCommit) work.discard();
+      this.beforeCommit.clear();
     }
     if (lost) {
       this.abandon(batch, outcomes.length, lost.error);

@@ -89,6 +89,20 @@ export interface SqliteAccess {
    * later); while a batch is open it waits its turn like any job.
    */
   read<T>(work: (statements: SqliteStatements) => T): Promise<T>;
+  /**
+   * Only the group-commit executor, and only from inside a write's work: `work` runs
+   * once more before this batch's COMMIT, after all its jobs, however many of them
+   * registered it. Should it throw, the batch is lost as if its COMMIT had failed, and
+   * `work.discard()` is called, as it is whenever the batch is lost.
+   */
+  beforeCommit?(work: BatchWork): void;
+}
+
+/** Work gathered over a batch's jobs and written once, just before the batch commits. */
+export interface BatchWork {
+  flush(statements: SqliteStatements): void;
+  /** The batch was lost: forget what was gathered for it. */
+  discard(): void;
 }
 
 function failed(sql: string, parameters: readonly SqliteValue[], error: unknown): QueryFailedError {

@@ -13,7 +13,7 @@ import type { Executor } from '../executor';
 import { MessageMapper, type ReceivedDirectMessageRow, type ReceivedGroupMessageRow } from '../mappers';
 import { affectedRows, chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from '../schemas';
-import { CoalescedIdWrite, jsonIds, type SqliteStatements } from '../sqlite-statements';
+import { CoalescedIdWrite, jsonIds, type BatchWork, type SqliteStatements } from '../sqlite-statements';
 
 /*
  * Direct messages are the hot path, so they are plain parameterized SQL: the
@@ -66,6 +66,50 @@ const MYSQL_UPSERT_CONVERSATION = `
     last_at = IF(VALUES(last_message_id) > last_message_id, VALUES(last_at), last_at),
     last_message_id = GREATEST(last_message_id, VALUES(last_message_id))`;
 const SQLITE_DELETE_DIRECT = 'DELETE FROM messages WHERE id = ?';
+/**
+ * SQLite, the hot path: a batch's messages of one pair update its row once, just
+ * before the batch commits. Every count is added: a MARK_READ that ran in the batch
+ * after a message went in already took that message off the count, and one that ran
+ * before it did not see it. (The condition of the upsert above only matters on MySQL.)
+ */
+const SQLITE_ADD_TO_CONVERSATION = `
+  INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (user_lo, user_hi) DO UPDATE SET
+    last_message_id = MAX(last_message_id, excluded.last_message_id),
+    last_at = CASE WHEN excluded.last_message_id > last_message_id THEN excluded.last_at ELSE last_at END,
+    lo_unread = lo_unread + excluded.lo_unread,
+    hi_unread = hi_unread + excluded.hi_unread`;
+
+/** The conversation rows a batch's direct messages change, gathered per pair. */
+class PendingConversations implements BatchWork {
+  private readonly pairs = new Map<string, number[]>();
+
+  add(message: NewDirectMessage, id: MessageId): void {
+    const [lo, hi, , at, toLo, toHi] = conversationValues(message, id);
+    const key = `${lo}:${hi}`;
+    const row = this.pairs.get(key);
+    if (row === undefined) {
+      this.pairs.set(key, [lo!, hi!, id, at!, toLo!, toHi!]);
+      return;
+    }
+    if (id > row[2]!) {
+      row[2] = id;
+      row[3] = at!;
+    }
+    row[4]! += toLo!;
+    row[5]! += toHi!;
+  }
+
+  flush(statements: SqliteStatements): void {
+    for (const row of this.pairs.values()) statements.run(SQLITE_ADD_TO_CONVERSATION, row);
+    this.pairs.clear();
+  }
+
+  discard(): void {
+    this.pairs.clear();
+  }
+}
 
 /** The group's newest message, kept by every group message stored. */
 const UPDATE_GROUP_LAST = (groups: string): string =>
@@ -152,6 +196,8 @@ function conversationValues(message: NewDirectMessage, id: MessageId): number[] 
 }
 
 export class TypeOrmMessageRepository implements MessageRepository {
+  /** SQLite: the conversation rows of the open batch's direct messages. */
+  private readonly pendingConversations = new PendingConversations();
   /** SQLite: direct messages delivered one by one are marked together, one statement per batch. */
   private readonly directMarks = new CoalescedIdWrite((s, ids) =>
     ids.length === 1
@@ -174,7 +220,13 @@ export class TypeOrmMessageRepository implements MessageRepository {
         const inserted = s.run(INSERT_DIRECT, bound);
         if (inserted.changes === 0) return null;
         const stored = Number(inserted.lastInsertRowid);
-        // Two statements, and no savepoint around them on the hot path: the message is undone by hand instead.
+        // In a batch of its own (not a unit of work's), a pair of two users: its row is written once per batch.
+        if (sqlite.beforeCommit && senderId !== receiverId) {
+          this.pendingConversations.add(message, stored);
+          sqlite.beforeCommit(this.pendingConversations);
+          return stored;
+        }
+        // Two statements, and no savepoint around them: the message is undone by hand instead.
         try {
           s.run(SQLITE_UPSERT_CONVERSATION, conversationValues(message, stored));
         } catch (error) {
