@@ -17,6 +17,7 @@ import {
   type SavedSession,
 } from './reliable-mode';
 import type {
+  BlockedUser,
   ConversationKind,
   ConversationSummary,
   CreatedGroup,
@@ -24,12 +25,14 @@ import type {
   GroupMember,
   GroupSummary,
   HistoryMessage,
+  Privacy,
   RegisteredUser,
   SessionToken,
   UserIdentity,
 } from './results';
 import { RequestType, ServerFrameType } from './wire-types';
 import {
+  blockedUserAt,
   CONVERSATION_KIND_CODE,
   conversationSummaryAt,
   countAfterStatus,
@@ -107,6 +110,8 @@ export const MAX_HISTORY_LIMIT = 100;
 /** MARK_READ up to this id marks a whole conversation read (the largest id there can be). */
 export const ALL_MESSAGES = Number.MAX_SAFE_INTEGER;
 export const DEFAULT_CLIENT_MAX_PAYLOAD = 16 * 1024 * 1024;
+/** The longest reason REPORT_USER takes, in bytes of UTF-8 (PROTOCOL §10). */
+export const MAX_REPORT_REASON_BYTES = 1000;
 
 // Reply decoders: module-level, so a request allocates no closure for them.
 const nothing = (): void => undefined;
@@ -123,11 +128,28 @@ const asSessionToken = (p: string): SessionToken => sessionToken(splitFields(p))
 const asCount = (p: string): number => countAfterStatus(splitFields(p));
 const asHistory = (p: string): HistoryMessage[] => decodeList(splitFields(p), 6, historyMessageAt);
 const asConversations = (p: string): ConversationSummary[] => decodeList(splitFields(p), 6, conversationSummaryAt);
+const asBlocked = (p: string): BlockedUser[] => decodeList(splitFields(p), 2, blockedUserAt);
 
 function kindCode(kind: ConversationKind): string {
   const code = CONVERSATION_KIND_CODE[kind] as string | undefined;
   if (code === undefined) throw new RangeError(`kind must be 'direct' or 'group', got ${String(kind)}`);
   return code;
+}
+
+function privacyWord(privacy: Privacy): Privacy {
+  if (privacy !== 'everyone' && privacy !== 'friends') {
+    throw new RangeError(`privacy must be 'everyone' or 'friends', got ${String(privacy)}`);
+  }
+  return privacy;
+}
+
+/** A report's reason as the server takes it: 1 to 1000 bytes of UTF-8 (the server also refuses one of only whitespace). */
+function checkedReason(reason: string): string {
+  const bytes = Buffer.byteLength(reason, 'utf8');
+  if (bytes < 1 || bytes > MAX_REPORT_REASON_BYTES) {
+    throw new RangeError(`reason must be 1 to ${MAX_REPORT_REASON_BYTES} bytes of UTF-8, got ${bytes}`);
+  }
+  return reason;
 }
 
 function checkedMs(name: string, value: number): number {
@@ -481,6 +503,48 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   getConversations(options: ConversationListOptions = {}): Promise<ConversationSummary[]> {
     const payload = options.beforeLastMessageId === undefined ? '' : String(options.beforeLastMessageId);
     return this.send(RequestType.GET_CONVERSATIONS, payload, ServerFrameType.CONVERSATIONS_DATA, asConversations);
+  }
+
+  // Blocking, privacy and reports (PROTOCOL §10). A refusal to message rejects with
+  // ChatError 403 `Cannot message this user`, for a block either way or the receiver's privacy alike.
+
+  /**
+   * 1028 BLOCK_USER: from now on neither of you can send the other a direct message or
+   * a friend request, nor sees the other's presence; your friendship and any pending
+   * request between you end. The blocked user is not told. Blocking again changes
+   * nothing. ChatError 404 for an unknown user, 400 for yourself.
+   */
+  blockUser(userId: number): Promise<void> {
+    return this.send(RequestType.BLOCK_USER, String(userId), 2000, nothing);
+  }
+
+  /** 1029 UNBLOCK_USER: lifts your block (what it ended stays ended). ChatError 404 when you have not blocked them. */
+  unblockUser(userId: number): Promise<void> {
+    return this.send(RequestType.UNBLOCK_USER, String(userId), 2000, nothing);
+  }
+
+  /** 1030 GET_BLOCKED → 2018: the users you blocked, by username ignoring case. */
+  getBlocked(): Promise<BlockedUser[]> {
+    return this.send(RequestType.GET_BLOCKED, '', ServerFrameType.BLOCKED_LIST_DATA, asBlocked);
+  }
+
+  /**
+   * 1031 SET_PRIVACY: `friends` refuses direct messages from anyone who is not your
+   * friend (they get the same 403 as for a block); `everyone` is the default. A RangeError
+   * for any other value, before sending.
+   */
+  setPrivacy(privacy: Privacy): Promise<void> {
+    return this.send(RequestType.SET_PRIVACY, privacyWord(privacy), 2000, nothing);
+  }
+
+  /**
+   * 1032 REPORT_USER: a report for the server's operator; the reported user is not told.
+   * `reason` is 1 to 1000 bytes of UTF-8 (a RangeError otherwise, before sending).
+   * ChatError 404 for an unknown user, 400 for yourself or a reason of only whitespace,
+   * 429 after 20 reports in 24 hours.
+   */
+  reportUser(userId: number, reason: string): Promise<void> {
+    return this.send(RequestType.REPORT_USER, `${userId}|${escapeField(checkedReason(reason))}`, 2000, nothing);
   }
 
   /**

@@ -42,7 +42,7 @@ const CLOSE_GRACE_MS = 2_000;
 /** A request waiting for its reply. Method syntax keeps `PendingRequest<T>` assignable to `PendingRequest<unknown>`. */
 interface PendingRequest<T> {
   readonly command: number;
-  /** The TYPE of a successful reply: 2000, or a data reply (2004, 2005, 2007–2010, 2015, 2017). */
+  /** The TYPE of a successful reply: 2000, or a data reply (2004, 2005, 2007–2010, 2015, 2017, 2018). */
   readonly replyType: number;
   /** `performance.now()` after which it has timed out. */
   readonly deadline: number;
@@ -226,6 +226,7 @@ export class Connection {
       case ServerFrameType.OFFLINE_GROUP_MESSAGES_DATA:
       case ServerFrameType.HISTORY_DATA:
       case ServerFrameType.CONVERSATIONS_DATA:
+      case ServerFrameType.BLOCKED_LIST_DATA:
         this.handleReply(type, payload);
         return;
       case ServerFrameType.MESSAGE_RECEIVED:

@@ -9,6 +9,7 @@ export {
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_HISTORY_LIMIT,
+  MAX_REPORT_REASON_BYTES,
   type ChatClientOptions,
   type ConversationListOptions,
   type HistoryOptions,
@@ -29,6 +30,7 @@ export type {
   UnexpectedFrame,
 } from './events';
 export type {
+  BlockedUser,
   ConversationKind,
   ConversationSummary,
   CreatedGroup,
@@ -37,6 +39,7 @@ export type {
   GroupRole,
   GroupSummary,
   HistoryMessage,
+  Privacy,
   RegisteredUser,
   SessionToken,
   UserIdentity,

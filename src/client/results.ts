@@ -80,3 +80,12 @@ export interface ConversationSummary {
   /** Messages sent to you in this conversation that you have not read. */
   readonly unreadCount: number;
 }
+
+/** Who may send you direct messages (PROTOCOL §10): anyone (the default), or only your friends. */
+export type Privacy = 'everyone' | 'friends';
+
+/** One record of GET_BLOCKED (2018, PROTOCOL §10): a user you blocked, ordered by username. */
+export interface BlockedUser {
+  readonly userId: number;
+  readonly username: string;
+}

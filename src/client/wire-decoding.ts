@@ -16,6 +16,7 @@ import type {
   ReadReceipt,
 } from './events';
 import type {
+  BlockedUser,
   ConversationKind,
   ConversationSummary,
   CreatedGroup,
@@ -194,6 +195,11 @@ export function conversationSummaryAt(f: readonly string[], o: number): Conversa
     lastTimestamp: readNatural(f, o + 4),
     unreadCount: readNatural(f, o + 5),
   };
+}
+
+/** The 2018 record (PROTOCOL §10): `user_id|username`. */
+export function blockedUserAt(f: readonly string[], o: number): BlockedUser {
+  return { userId: readId(f, o), username: field(f, o + 1) };
 }
 
 /** The 2016 push (PROTOCOL §9): `reader_id|reader_username|up_to_message_id|timestamp`. */

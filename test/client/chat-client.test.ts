@@ -150,6 +150,29 @@ describe('ChatClient against a scripted server', () => {
         reply: [2017, '0'],
         result: [],
       },
+      // Blocking, privacy and reports (§10).
+      { name: 'blockUser', call: (c) => c.blockUser(7), request: [1028, '7'], reply: [2000, '200|Blocked'], result: undefined },
+      { name: 'unblockUser', call: (c) => c.unblockUser(7), request: [1029, '7'], reply: [2000, '200|Unblocked'], result: undefined },
+      {
+        name: 'getBlocked',
+        call: (c) => c.getBlocked(),
+        request: [1030, ''],
+        reply: [2018, '2|7|mallory|3|tr\\|oll'],
+        result: [
+          { userId: 7, username: 'mallory' },
+          { userId: 3, username: 'tr|oll' },
+        ],
+      },
+      { name: 'getBlocked (empty)', call: (c) => c.getBlocked(), request: [1030, ''], reply: [2018, '0'], result: [] },
+      { name: 'setPrivacy (friends)', call: (c) => c.setPrivacy('friends'), request: [1031, 'friends'], reply: [2000, '200|Privacy updated'], result: undefined },
+      { name: 'setPrivacy (everyone)', call: (c) => c.setPrivacy('everyone'), request: [1031, 'everyone'], reply: [2000, '200|Privacy updated'], result: undefined },
+      {
+        name: 'reportUser',
+        call: (c) => c.reportUser(7, 'phishing links | every hour \\ 😀'),
+        request: [1032, '7|phishing links \\| every hour \\\\ 😀'],
+        reply: [2000, '200|Reported'],
+        result: undefined,
+      },
     ];
 
     it.each(cases)('$name', async ({ call, request, reply, result }) => {
@@ -264,6 +287,49 @@ describe('ChatClient against a scripted server', () => {
     expect(() => client.getHistory('group', 4, { limit: 2.5 })).toThrow(RangeError);
     expect(() => client.markRead('channel' as 'group', 4)).toThrow(RangeError);
     expect(client.pendingRequests).toBe(0);
+  });
+
+  it('refuses a privacy it does not know and a report reason outside 1–1000 bytes, before sending', async () => {
+    await makeSut();
+    expect(() => client.setPrivacy('nobody' as 'friends')).toThrow(RangeError);
+    expect(() => client.reportUser(7, '')).toThrow(/reason must be 1 to 1000 bytes of UTF-8, got 0/);
+    // 1000 bytes is the limit, counted in UTF-8: 334 × 3 bytes is 1002.
+    expect(() => client.reportUser(7, '€'.repeat(334))).toThrow(/got 1002/);
+    expect(() => client.reportUser(7, 'x'.repeat(1001))).toThrow(RangeError);
+    expect(client.pendingRequests).toBe(0);
+    const atLimit = client.reportUser(7, 'x'.repeat(1000));
+    expect(await peer.request()).toEqual({ type: 1032, payload: `7|${'x'.repeat(1000)}` });
+    peer.send(2000, '200|Reported');
+    await atLimit;
+  });
+
+  it('rejects the refusals of §10 with a ChatError carrying the code', async () => {
+    await makeSut();
+    const refused = client.sendMessage(7, 'hi');
+    const unknown = client.blockUser(99);
+    const notBlocked = client.unblockUser(7);
+    const tooMany = client.reportUser(7, 'spam');
+    await peer.requests(4);
+    peer.send(2000, '403|Cannot message this user');
+    peer.send(2000, '404|User not found');
+    peer.send(2000, '404|Not blocked');
+    peer.send(2000, '429|Too many reports');
+    await expect(refused).rejects.toMatchObject({ name: 'ChatError', status: 403, text: 'Cannot message this user', command: 1003 });
+    await expect(unknown).rejects.toMatchObject({ status: 404, text: 'User not found', command: 1028 });
+    await expect(notBlocked).rejects.toMatchObject({ status: 404, text: 'Not blocked', command: 1029 });
+    await expect(tooMany).rejects.toBeInstanceOf(ChatError);
+    await expect(tooMany).rejects.toMatchObject({ status: 429, text: 'Too many reports', command: 1032 });
+  });
+
+  it('rejects a blocked list that breaks §10 with a ProtocolError', async () => {
+    await makeSut();
+    const badId = client.getBlocked();
+    const short = client.getBlocked();
+    await peer.requests(2);
+    peer.send(2018, '1|0|mallory');
+    peer.send(2018, '2|7|mallory');
+    await expect(badId).rejects.toThrow(/expected an id, got "0"/);
+    await expect(short).rejects.toBeInstanceOf(ProtocolError);
   });
 
   it('rejects a history or inbox row that breaks §9 with a ProtocolError', async () => {

@@ -1,6 +1,6 @@
 import { splitFields } from '../../src/adapters/tcp/fields';
 import { ProtocolError } from '../../src/client/client-errors';
-import { conversationSummaryAt, decodeList, historyMessageAt, readReceipt } from '../../src/client/wire-decoding';
+import { blockedUserAt, conversationSummaryAt, decodeList, historyMessageAt, readReceipt } from '../../src/client/wire-decoding';
 
 const T = 1_700_000_000_123;
 
@@ -41,5 +41,24 @@ describe('decoding history, read receipts and the inbox', () => {
   it('reads a 2016 push, tolerating fields appended at the end', () => {
     expect(readReceipt(splitFields(`2|bob|12|${T}|future`))).toEqual({ readerId: 2, readerUsername: 'bob', upToMessageId: 12, timestamp: T });
     expect(() => readReceipt(splitFields('2|bob|12'))).toThrow(ProtocolError);
+  });
+});
+
+/** The §10 record (PROTOCOL.md): 2018. */
+describe('decoding the blocked list', () => {
+  it('reads a 2018 list of user ids and names, unescaped', () => {
+    expect(decodeList(splitFields('2|7|mallory|3|tr\\|oll'), 2, blockedUserAt)).toEqual([
+      { userId: 7, username: 'mallory' },
+      { userId: 3, username: 'tr|oll' },
+    ]);
+    expect(decodeList(['0'], 2, blockedUserAt)).toEqual([]);
+  });
+
+  it.each([
+    ['a user id that is not one', '1|x|mallory', /expected an id, got "x"/],
+    ['a record short of its name', '2|7|mallory|3', /list of 2 × 2 fields has 3 fields/],
+    ['a count that is not a number', 'one|7|mallory', /expected a number/],
+  ])('refuses a 2018 list with %s', (_, payload, message) => {
+    expect(() => decodeList(splitFields(payload), 2, blockedUserAt)).toThrow(message);
   });
 });

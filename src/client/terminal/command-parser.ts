@@ -1,4 +1,6 @@
 /** Parsing of the terminal client's `/commands`: pure, no I/O. */
+import { MAX_REPORT_REASON_BYTES } from '../chat-client';
+import type { Privacy } from '../results';
 
 /** Whom a command addresses: a pure number is an id, anything else a username. */
 export type UserTarget = { readonly kind: 'id'; readonly id: number } | { readonly kind: 'name'; readonly name: string };
@@ -30,6 +32,11 @@ export type TerminalCommand =
   | { readonly kind: 'offline' }
   | { readonly kind: 'history'; readonly target: ConversationTarget; readonly count: number }
   | { readonly kind: 'inbox' }
+  | { readonly kind: 'block'; readonly target: UserTarget }
+  | { readonly kind: 'unblock'; readonly target: UserTarget }
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'privacy'; readonly privacy: Privacy }
+  | { readonly kind: 'report'; readonly target: UserTarget; readonly reason: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   /** A blank line, or a `#` comment in a script. */
@@ -63,6 +70,11 @@ const COMMANDS = {
   offline: ['/offline', 'fetch messages sent while you were away (without reliable delivery)'],
   history: ['/history NAME-or-GROUP [N]', `the last N messages with a user or in a group (default ${DEFAULT_HISTORY_COUNT}, at most ${MAX_HISTORY_COUNT})`],
   inbox: ['/inbox', 'your conversations, latest first, with how many messages you have not read'],
+  block: ['/block NAME-or-ID', 'stop someone messaging you or sending friend requests (ends a friendship)'],
+  unblock: ['/unblock NAME-or-ID', 'lift a block'],
+  blocked: ['/blocked', 'list the users you blocked'],
+  privacy: ['/privacy everyone|friends', 'who may send you direct messages'],
+  report: ['/report NAME-or-ID REASON', "report abuse to the server's operator"],
   help: ['/help', 'show this help'],
   quit: ['/quit', 'disconnect and exit'],
 } as const satisfies Record<string, readonly [usage: string, description: string]>;
@@ -76,7 +88,7 @@ export const HELP_TEXT = [
   'commands:',
   ...Object.values(COMMANDS).map(([usage, description]) => `  ${usage.padEnd(28)} ${description}`),
   'A NAME-or-ID made of digits only is a user id. A GROUP is #GROUP-ID or the',
-  "group's name. PASSWORD, TEXT and GROUP-NAME are the rest of the line.",
+  "group's name. PASSWORD, TEXT, GROUP-NAME and REASON are the rest of the line.",
 ].join('\n');
 
 const ID = /^[1-9][0-9]{0,15}$/;
@@ -175,11 +187,27 @@ export function parseCommand(rawLine: string): ParseResult {
       if (requestId === null) return { ok: false, error: `not a request id: ${args}` };
       return ok({ kind: name, requestId });
     }
-    case 'unfriend': {
-      if (args === '' || /\s/.test(args)) return usage('unfriend');
+    case 'unfriend':
+    case 'block':
+    case 'unblock': {
+      if (args === '' || /\s/.test(args)) return usage(name);
       const target = parseUserTarget(args);
       if (target === null) return { ok: false, error: `not a user id: ${args}` };
-      return ok({ kind: 'unfriend', target });
+      return ok({ kind: name, target });
+    }
+    case 'privacy':
+      if (args !== 'everyone' && args !== 'friends') return usage('privacy');
+      return ok({ kind: 'privacy', privacy: args });
+    case 'report': {
+      const { word: who, rest: reason } = firstWord(args);
+      if (who === '' || reason === '') return usage('report');
+      const target = parseUserTarget(who);
+      if (target === null) return { ok: false, error: `not a user id: ${who}` };
+      const bytes = Buffer.byteLength(reason, 'utf8');
+      if (bytes > MAX_REPORT_REASON_BYTES) {
+        return { ok: false, error: `the reason is too long: ${bytes} bytes, at most ${MAX_REPORT_REASON_BYTES}` };
+      }
+      return ok({ kind: 'report', target, reason });
     }
     case 'members':
     case 'leave': {
@@ -206,6 +234,7 @@ export function parseCommand(rawLine: string): ParseResult {
       return parseHistory(args);
     case 'logout':
     case 'inbox':
+    case 'blocked':
     case 'friends':
     case 'requests':
     case 'groups':

@@ -1,7 +1,7 @@
 /** How the terminal client shows things: pure functions from values to lines of text. */
 import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from '../client-errors';
 import type { DirectMessage, FriendRequest, FriendRequestAccepted, GroupMessage, MembershipChange, PresenceUpdate, ReadReceipt } from '../events';
-import type { ConversationKind, ConversationSummary, Friend, GroupMember, GroupSummary, HistoryMessage } from '../results';
+import type { BlockedUser, ConversationKind, ConversationSummary, Friend, GroupMember, GroupSummary, HistoryMessage, Privacy } from '../results';
 
 /** Local wall-clock time of an epoch-ms timestamp, `HH:MM`. */
 export function formatTime(timestamp: number): string {
@@ -176,4 +176,15 @@ export function formatInbox(conversations: readonly ConversationSummary[], more:
     lines.push(`  [${formatStamp(c.lastTimestamp, now)}] ${name}${c.unreadCount > 0 ? `: ${c.unreadCount} unread` : ''}`);
   }
   return lines.join('\n');
+}
+
+/** The users you blocked, as the server orders them (by name). */
+export function formatBlockedList(blocked: readonly BlockedUser[]): string {
+  if (blocked.length === 0) return 'you have blocked no one';
+  return [`blocked (${blocked.length}):`, ...blocked.map((b) => `  ${b.username} #${b.userId}`)].join('\n');
+}
+
+/** What a privacy setting means for the user who set it. */
+export function formatPrivacy(privacy: Privacy): string {
+  return privacy === 'friends' ? 'privacy: only your friends can message you now' : 'privacy: anyone can message you now';
 }

@@ -6,6 +6,7 @@ import type { ReliableOptions, SavedSession } from '../reliable-mode';
 import type { ConversationKind, HistoryMessage } from '../results';
 import { HELP_TEXT, MAX_HISTORY_COUNT, parseCommand, type ConversationTarget, type TerminalCommand, type UserTarget } from './command-parser';
 import {
+  formatBlockedList,
   formatDirectMessage,
   formatError,
   formatFriendList,
@@ -20,6 +21,7 @@ import {
   formatMembershipChange,
   formatOfflineMessages,
   formatPresence,
+  formatPrivacy,
   formatReadReceipt,
   formatSentGroupMessage,
   formatSentMessage,
@@ -145,6 +147,11 @@ const EXTENSION_OF: Partial<Record<TerminalCommand['kind'], string>> = {
   members: 'GET_GROUP_MEMBERS (1017)',
   history: 'GET_HISTORY (1025)',
   inbox: 'GET_CONVERSATIONS (1027)',
+  block: 'BLOCK_USER (1028)',
+  unblock: 'UNBLOCK_USER (1029)',
+  blocked: 'GET_BLOCKED (1030)',
+  privacy: 'SET_PRIVACY (1031)',
+  report: 'REPORT_USER (1032)',
 };
 
 /** GET_CONVERSATIONS answers at most this many per reply (PROTOCOL §9). */
@@ -448,6 +455,34 @@ class TerminalSession {
           else names.rememberGroup(c.peerId, c.name);
         }
         this.print(formatInbox(conversations, conversations.length >= CONVERSATIONS_PER_PAGE, this.now()));
+        return false;
+      }
+      case 'block': {
+        const user = await this.resolveUser(command.target);
+        await client.blockUser(user.id);
+        this.print(`blocked ${user.label}: neither of you can message the other now`);
+        return false;
+      }
+      case 'unblock': {
+        const user = await this.resolveUser(command.target);
+        await client.unblockUser(user.id);
+        this.print(`unblocked ${user.label}`);
+        return false;
+      }
+      case 'blocked': {
+        const blocked = await client.getBlocked();
+        for (const b of blocked) names.rememberUser(b.userId, b.username);
+        this.print(formatBlockedList(blocked));
+        return false;
+      }
+      case 'privacy':
+        await client.setPrivacy(command.privacy);
+        this.print(formatPrivacy(command.privacy));
+        return false;
+      case 'report': {
+        const user = await this.resolveUser(command.target);
+        await client.reportUser(user.id, command.reason);
+        this.print(`reported ${user.label} to the operator`);
         return false;
       }
     }

@@ -30,6 +30,16 @@ describe('parseCommand', () => {
     ['/history  Team  One ', { kind: 'history', target: { kind: 'name', name: 'Team  One' }, count: 20 }],
     ['/history Team One 10', { kind: 'history', target: { kind: 'name', name: 'Team One' }, count: 10 }],
     ['/inbox', { kind: 'inbox' }],
+    ['/block mallory', { kind: 'block', target: { kind: 'name', name: 'mallory' } }],
+    ['/block 7', { kind: 'block', target: { kind: 'id', id: 7 } }],
+    ['/unblock Mallory', { kind: 'unblock', target: { kind: 'name', name: 'Mallory' } }],
+    ['/unblock 7', { kind: 'unblock', target: { kind: 'id', id: 7 } }],
+    ['/blocked', { kind: 'blocked' }],
+    ['/privacy friends', { kind: 'privacy', privacy: 'friends' }],
+    ['/privacy  everyone ', { kind: 'privacy', privacy: 'everyone' }],
+    ['/report 7 spam', { kind: 'report', target: { kind: 'id', id: 7 }, reason: 'spam' }],
+    ['/report mallory sends  phishing | links', { kind: 'report', target: { kind: 'name', name: 'mallory' }, reason: 'sends  phishing | links' }],
+    [`/report 7 ${'x'.repeat(1000)}`, { kind: 'report', target: { kind: 'id', id: 7 }, reason: 'x'.repeat(1000) }],
     ['/help', { kind: 'help' }],
     ['/quit', { kind: 'quit' }],
     ['/exit', { kind: 'quit' }],
@@ -68,6 +78,21 @@ describe('parseCommand', () => {
     ['/history #0 5', 'not a group id: 0'],
     ['/history 0', 'not a user id: 0'],
     ['/inbox all', 'usage: /inbox'],
+    ['/block', 'usage: /block NAME-or-ID'],
+    ['/block two words', 'usage: /block NAME-or-ID'],
+    ['/block 0', 'not a user id: 0'],
+    ['/unblock', 'usage: /unblock NAME-or-ID'],
+    ['/unblock 007', 'not a user id: 007'],
+    ['/blocked all', 'usage: /blocked'],
+    ['/privacy', 'usage: /privacy everyone|friends'],
+    ['/privacy Friends', 'usage: /privacy everyone|friends'],
+    ['/privacy nobody', 'usage: /privacy everyone|friends'],
+    ['/privacy friends only', 'usage: /privacy everyone|friends'],
+    ['/report mallory', 'usage: /report NAME-or-ID REASON'],
+    ['/report', 'usage: /report NAME-or-ID REASON'],
+    ['/report 0 spam', 'not a user id: 0'],
+    [`/report 7 ${'x'.repeat(1001)}`, 'the reason is too long: 1001 bytes, at most 1000'],
+    [`/report 7 ${'€'.repeat(334)}`, 'the reason is too long: 1002 bytes, at most 1000'],
     ['/dance', 'unknown command /dance (type /help)'],
     ['hello', 'commands start with / (type /help)'],
   ])('%j is refused', (line, error) => {
@@ -88,7 +113,7 @@ describe('parseCommand', () => {
   });
 
   it('documents every command in /help', () => {
-    for (const name of ['register', 'login', 'logout', 'msg', 'gmsg', 'friends', 'requests', 'add', 'accept', 'reject', 'unfriend', 'groups', 'members', 'create', 'invite', 'kick', 'leave', 'offline', 'history', 'inbox', 'help', 'quit']) {
+    for (const name of ['register', 'login', 'logout', 'msg', 'gmsg', 'friends', 'requests', 'add', 'accept', 'reject', 'unfriend', 'groups', 'members', 'create', 'invite', 'kick', 'leave', 'offline', 'history', 'inbox', 'block', 'unblock', 'blocked', 'privacy', 'report', 'help', 'quit']) {
       expect(HELP_TEXT).toContain(`/${name}`);
     }
   });

@@ -1,5 +1,6 @@
 import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from '../../../src/client/client-errors';
 import {
+  formatBlockedList,
   formatDirectMessage,
   formatError,
   formatFriendList,
@@ -14,6 +15,7 @@ import {
   formatMembershipChange,
   formatOfflineMessages,
   formatPresence,
+  formatPrivacy,
   formatReadReceipt,
   formatSentGroupMessage,
   formatSentMessage,
@@ -196,6 +198,23 @@ describe('NameDirectory', () => {
       expect(formatReadReceipt({ readerId: 2, readerUsername: 'bob', upToMessageId: 8, timestamp: at(14, 6) })).toBe(
         '[14:06] bob read your messages',
       );
+    });
+  });
+
+  describe('blocking and privacy (§10)', () => {
+    it('lists the users you blocked by name and id, or says there are none', () => {
+      expect(
+        formatBlockedList([
+          { userId: 7, username: 'mallory' },
+          { userId: 3, username: 'troll' },
+        ]),
+      ).toBe(['blocked (2):', '  mallory #7', '  troll #3'].join('\n'));
+      expect(formatBlockedList([])).toBe('you have blocked no one');
+    });
+
+    it('says what a privacy setting means', () => {
+      expect(formatPrivacy('friends')).toBe('privacy: only your friends can message you now');
+      expect(formatPrivacy('everyone')).toBe('privacy: anyone can message you now');
     });
   });
 });

@@ -340,3 +340,104 @@ describe('terminal client: history, inbox and read receipts', () => {
     );
   });
 });
+
+/** The terminal client and PROTOCOL §10 (blocking, privacy, reports) against a scripted server. */
+describe('terminal client: blocking, privacy and reports', () => {
+  let server: FakeServer;
+  let peer: FakePeer;
+  let terminal: TerminalHarness;
+
+  beforeEach(async () => {
+    server = await FakeServer.start();
+    const accepted = server.accept();
+    terminal = new TerminalHarness({ port: server.port });
+    peer = await accepted;
+  });
+  afterEach(() => server.close());
+
+  /** LOGIN on a server without §8: nothing waiting. */
+  async function logIn(): Promise<void> {
+    terminal.type('/login alice password123');
+    await answer(peer, 1001, 'alice|password123', [2000, '200|1|alice']);
+    await answer(peer, 1021, '', [2000, '400|Unknown command']);
+    await answer(peer, 1015, '', [2007, '0']);
+    await answer(peer, 1014, '', [2005, '0']);
+    await answer(peer, 1018, '', [2010, '0']);
+    await terminal.waitFor('logged in as alice (#1)\n');
+  }
+
+  async function quit(): Promise<void> {
+    terminal.input.end();
+    await answer(peer, 1019, '', [2000, '200|PONG']);
+    expect(await terminal.exitCode).toBe(0);
+  }
+
+  it('/block, /blocked, /privacy, /report and /unblock send their commands and confirm in one line; refusals print their code', async () => {
+    await logIn();
+    terminal.type(
+      '/block mallory',
+      '/blocked',
+      '/msg mallory hi',
+      '/privacy friends',
+      '/report 7 sends phishing | links',
+      '/report 7 again',
+      '/unblock mallory',
+      '/unblock 7',
+      '/block nobody',
+      '/privacy everyone',
+    );
+    await answer(peer, 1020, 'mallory', [2000, '200|7|mallory']);
+    await answer(peer, 1028, '7', [2000, '200|Blocked']);
+    await answer(peer, 1030, '', [2018, '2|7|mallory|9|troll']);
+    // mallory is known by now: no second lookup.
+    await answer(peer, 1003, '7|hi', [2000, '403|Cannot message this user']);
+    await answer(peer, 1031, 'friends', [2000, '200|Privacy updated']);
+    await answer(peer, 1032, '7|sends phishing \\| links', [2000, '200|Reported']);
+    await answer(peer, 1032, '7|again', [2000, '429|Too many reports']);
+    await answer(peer, 1029, '7', [2000, '200|Unblocked']);
+    await answer(peer, 1029, '7', [2000, '404|Not blocked']);
+    await answer(peer, 1020, 'nobody', [2000, '404|User not found']);
+    await answer(peer, 1031, 'everyone', [2000, '200|Privacy updated']);
+    await terminal.waitFor('privacy: anyone can message you now\n');
+    await quit();
+    expect(terminal.text).toBe(
+      [
+        'logged in as alice (#1)',
+        'blocked mallory: neither of you can message the other now',
+        'blocked (2):',
+        '  mallory #7',
+        '  troll #9',
+        'error 403: Cannot message this user',
+        'privacy: only your friends can message you now',
+        'reported mallory to the operator',
+        'error 429: Too many reports',
+        'unblocked mallory',
+        'error 404: Not blocked',
+        'error 404: User not found',
+        'privacy: anyone can message you now',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses bad input without sending anything, and names the command a server lacks', async () => {
+    await logIn();
+    terminal.type('/privacy nobody', '/report 7', `/report 7 ${'x'.repeat(1001)}`, '/block 0', '/blocked', '/block 9');
+    await answer(peer, 1030, '', [2000, '400|Unknown command']);
+    await answer(peer, 1028, '9', [2000, '400|Unknown command']);
+    await terminal.waitFor('BLOCK_USER (1028))\n');
+    await quit();
+    expect(terminal.text).toBe(
+      [
+        'logged in as alice (#1)',
+        'usage: /privacy everyone|friends',
+        'usage: /report NAME-or-ID REASON',
+        'the reason is too long: 1001 bytes, at most 1000',
+        'not a user id: 0',
+        'error 400: Unknown command (this server does not implement GET_BLOCKED (1030))',
+        'error 400: Unknown command (this server does not implement BLOCK_USER (1028))',
+        '',
+      ].join('\n'),
+    );
+  });
+});
