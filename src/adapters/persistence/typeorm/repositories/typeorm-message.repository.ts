@@ -42,21 +42,13 @@ const INSERT_DIRECT = `
 const RECEIVER_EXISTS = 'SELECT 1 AS found FROM accounts WHERE id = ?';
 /**
  * Every direct message keeps its pair's row of direct_conversations (the inbox and the
- * unread counts of PROTOCOL.md §9) in the same write: one more statement, no read.
- * The bound values are the pair (lower id first), the message's id and time, and 1 on
- * the receiver's side of the unread counts. A message counts as unread only above the
- * receiver's read position: on MySQL a message may commit after a MARK_READ that
- * passed its id, and the position already counts it as read.
+ * unread counts of PROTOCOL.md §9) in the same transaction, with no read. The bound
+ * values are the pair (lower id first), the newest message's id and time, and how many
+ * messages went to each side. On MySQL a message counts as unread only above the
+ * receiver's read position: a message may commit after a MARK_READ that passed its id,
+ * and the position already counts it as read. MySQL assigns left to right, each
+ * seeing the ones before: last_message_id comes last.
  */
-const SQLITE_UPSERT_CONVERSATION = `
-  INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
-  VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (user_lo, user_hi) DO UPDATE SET
-    last_message_id = MAX(last_message_id, excluded.last_message_id),
-    last_at = CASE WHEN excluded.last_message_id > last_message_id THEN excluded.last_at ELSE last_at END,
-    lo_unread = lo_unread + CASE WHEN excluded.last_message_id > lo_read_up_to THEN excluded.lo_unread ELSE 0 END,
-    hi_unread = hi_unread + CASE WHEN excluded.last_message_id > hi_read_up_to THEN excluded.hi_unread ELSE 0 END`;
-/** MySQL assigns left to right, each seeing the ones before: last_message_id comes last. */
 const MYSQL_UPSERT_CONVERSATION = `
   INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
   VALUES (?, ?, ?, ?, ?, ?)
@@ -67,10 +59,11 @@ const MYSQL_UPSERT_CONVERSATION = `
     last_message_id = GREATEST(last_message_id, VALUES(last_message_id))`;
 const SQLITE_DELETE_DIRECT = 'DELETE FROM messages WHERE id = ?';
 /**
- * SQLite, the hot path: a batch's messages of one pair update its row once, just
- * before the batch commits. Every count is added: a MARK_READ that ran in the batch
- * after a message went in already took that message off the count, and one that ran
- * before it did not see it. (The condition of the upsert above only matters on MySQL.)
+ * SQLite: one statement writes a message's conversation row, and on the hot path a
+ * batch's messages of one pair update it once, just before the batch commits. Every
+ * count is added: SQLite runs one thing at a time, so a MARK_READ that ran after a
+ * message went in already took that message off the count, and one that ran before it
+ * did not see it.
  */
 const SQLITE_ADD_TO_CONVERSATION = `
   INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
@@ -228,7 +221,7 @@ export class TypeOrmMessageRepository implements MessageRepository {
         }
         // Two statements, and no savepoint around them: the message is undone by hand instead.
         try {
-          s.run(SQLITE_UPSERT_CONVERSATION, conversationValues(message, stored));
+          s.run(SQLITE_ADD_TO_CONVERSATION, conversationValues(message, stored));
         } catch (error) {
           // An I/O error or a full disk may have ended the whole transaction, the insert with it.
           if (s.inTransaction) s.run(SQLITE_DELETE_DIRECT, [stored]);
