@@ -16,7 +16,7 @@ import {
   type ReportRecord,
   type SessionTokenSummary,
 } from '../application';
-import type { Timestamp } from '../domain';
+import type { DomainError, Result, Timestamp } from '../domain';
 import { DatabaseUnavailableError } from '../adapters/persistence/typeorm/connect';
 import { isMysqlUrl, parseMysqlUrl, redactDatabaseUrl } from '../adapters/persistence/typeorm/database-url';
 import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage';
@@ -160,29 +160,27 @@ async function execute(command: DatabaseCommand, storage: TypeOrmStorage, io: Cl
       return 0;
     }
     case 'logs': {
-      const result = await new ReadActivityLog(repositories).execute({
-        username: command.username,
-        since: command.since,
-        limit: command.limit,
-      });
-      if (!result.ok) {
-        if (result.error.code === 'USER_NOT_FOUND') throw new AdminFailure(`no user named "${command.username}"`);
-        throw new UsageError(result.error.code === 'INVALID_INPUT' ? result.error.reason : result.error.code);
-      }
-      print(result.value.map(activityToJson), () => activityTable(result.value));
+      const entries = listed(
+        await new ReadActivityLog(repositories).execute({
+          username: command.username,
+          since: command.since,
+          limit: command.limit,
+        }),
+        command.username,
+      );
+      print(entries.map(activityToJson), () => activityTable(entries));
       return 0;
     }
     case 'reports': {
-      const result = await new ListReports(repositories).execute({
-        username: command.username,
-        since: command.since,
-        limit: command.limit,
-      });
-      if (!result.ok) {
-        if (result.error.code === 'USER_NOT_FOUND') throw new AdminFailure(`no user named "${command.username}"`);
-        throw new UsageError(result.error.code === 'INVALID_INPUT' ? result.error.reason : result.error.code);
-      }
-      print(result.value.map(reportToJson), () => reportsTable(result.value));
+      const reports = listed(
+        await new ListReports(repositories).execute({
+          username: command.username,
+          since: command.since,
+          limit: command.limit,
+        }),
+        command.username,
+      );
+      print(reports.map(reportToJson), () => reportsTable(reports));
       return 0;
     }
     case 'ban':
@@ -488,6 +486,13 @@ function tokensTable(user: { id: number; username: string }, tokens: readonly Se
       ['left', 'left'],
     ),
   ].join('\n');
+}
+
+/** A filtered listing's rows (logs, reports), or what the operator is told about the filter. */
+function listed<T>(result: Result<T, DomainError>, username: string | undefined): T {
+  if (result.ok) return result.value;
+  if (result.error.code === 'USER_NOT_FOUND') throw new AdminFailure(`no user named "${username}"`);
+  throw new UsageError(result.error.code === 'INVALID_INPUT' ? result.error.reason : result.error.code);
 }
 
 function statsTable(stats: ChatStats): string {
