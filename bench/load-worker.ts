@@ -9,7 +9,7 @@
  * the sender and the receiver may be different processes.
  */
 import { ChatClient, type ChatClientOptions } from '../src/client';
-import { escapeField, splitFields } from '../src/adapters/tcp/fields';
+import { escapeField, splitFields } from '../src/adapters/protocol/fields';
 import { Histogram, nowUs } from './histogram';
 import {
   emptyCounters,

@@ -6,9 +6,9 @@
  * on this machine before any chat-server work is done.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { FrameDecoder } from '../src/adapters/tcp/frame-decoder';
-import { encodeFrame } from '../src/adapters/tcp/frame-encoder';
-import { joinFields, splitFieldsWithFreeText } from '../src/adapters/tcp/fields';
+import { FrameDecoder } from '../src/adapters/protocol/frame-decoder';
+import { encodeFrame } from '../src/adapters/protocol/frame-encoder';
+import { joinFields, splitFieldsWithFreeText } from '../src/adapters/protocol/fields';
 
 const REGISTER = 1000;
 const LOGIN = 1001;

@@ -6,9 +6,9 @@
  * pay for. It does no more than those workloads need (and the dm-blocks set-up).
  */
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder } from '../src/adapters/tcp/frame-decoder';
-import { encodeFrame } from '../src/adapters/tcp/frame-encoder';
-import { Command, ServerMessage } from '../src/adapters/tcp/message-types';
+import { FrameDecoder } from '../src/adapters/protocol/frame-decoder';
+import { encodeFrame } from '../src/adapters/protocol/frame-encoder';
+import { Command, ServerMessage } from '../src/adapters/protocol/message-types';
 import type { Target } from './ipc';
 
 export const Wire = {

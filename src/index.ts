@@ -22,10 +22,10 @@ export {
 export { SystemClock } from './adapters/system/system-clock';
 export { JsonLogger, parseLogLevel, type LogLevel } from './adapters/system/json-logger';
 export { TcpChatServer } from './adapters/tcp/tcp-chat-server';
-export { Command, ServerMessage } from './adapters/tcp/message-types';
-export { FrameDecoder } from './adapters/tcp/frame-decoder';
-export { encodeFrame } from './adapters/tcp/frame-encoder';
-export { escapeField, joinFields, splitFields } from './adapters/tcp/fields';
+export { Command, ServerMessage } from './adapters/protocol/message-types';
+export { FrameDecoder } from './adapters/protocol/frame-decoder';
+export { encodeFrame } from './adapters/protocol/frame-encoder';
+export { escapeField, joinFields, splitFields } from './adapters/protocol/fields';
 export {
   ChatClient,
   ChatError,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { escapeField, splitFields } from '../adapters/tcp/fields';
+import { escapeField, splitFields } from '../adapters/protocol/fields';
 import { AckBatcher } from './ack-batcher';
 import { ChatError, ConnectionClosedError, ProtocolError } from './client-errors';
 import { Connection, openSocket, type ConnectionSettings } from './connection';

@@ -1,8 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { FrameDecoder } from '../adapters/tcp/frame-decoder';
-import { encodeFrame } from '../adapters/tcp/frame-encoder';
-import { splitFieldsWithFreeText } from '../adapters/tcp/fields';
+import { FrameDecoder } from '../adapters/protocol/frame-decoder';
+import { encodeFrame } from '../adapters/protocol/frame-encoder';
+import { splitFieldsWithFreeText } from '../adapters/protocol/fields';
 import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
 import type { UnexpectedFrame } from './events';
 import { Fifo } from './fifo';

@@ -1,5 +1,5 @@
 /** Frame TYPEs of PROTOCOL.md as the client sees them, extensions and reliable sessions (§8) included. */
-import { Command, ServerMessage } from '../adapters/tcp/message-types';
+import { Command, ServerMessage } from '../adapters/protocol/message-types';
 
 export const RequestType = Command;
 export const ServerFrameType = ServerMessage;

@@ -1,4 +1,4 @@
-import { splitFields } from '../../src/adapters/tcp/fields';
+import { splitFields } from '../../src/adapters/protocol/fields';
 import { ProtocolError } from '../../src/client/client-errors';
 import { blockedUserAt, conversationSummaryAt, decodeList, historyMessageAt, readReceipt } from '../../src/client/wire-decoding';
 

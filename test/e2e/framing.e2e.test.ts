@@ -1,4 +1,4 @@
-import { encodeFrame } from '../../src/adapters/tcp/frame-encoder';
+import { encodeFrame } from '../../src/adapters/protocol/frame-encoder';
 import { startTestServer, type TestServer } from '../support/e2e-server';
 
 /** A frame built by hand, so malformed ones can be sent. */

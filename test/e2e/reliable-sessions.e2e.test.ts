@@ -1,6 +1,6 @@
 import type { Clock } from '../../src/application';
 import { startTestServer, type TestServer, type TestUser } from '../support/e2e-server';
-import { splitFields } from '../../src/adapters/tcp/fields';
+import { splitFields } from '../../src/adapters/protocol/fields';
 import type { TestClient } from '../support/test-client';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;

@@ -1,4 +1,4 @@
-import { splitFields } from '../../src/adapters/tcp/fields';
+import { splitFields } from '../../src/adapters/protocol/fields';
 import { befriend, startTestServer, type TestServer, type TestUser } from '../support/e2e-server';
 import type { TestClient } from '../support/test-client';
 

@@ -1,6 +1,6 @@
 import { TEST_SCRYPT_COST } from '../../src/adapters/crypto/scrypt-password-hasher';
-import { encodeFrame } from '../../src/adapters/tcp/frame-encoder';
-import { pushFrame } from '../../src/adapters/tcp/push-frames';
+import { encodeFrame } from '../../src/adapters/protocol/frame-encoder';
+import { pushFrame } from '../../src/adapters/protocol/push-frames';
 import { TcpChatServer } from '../../src/adapters/tcp/tcp-chat-server';
 import { createCore, type ChatCore } from '../../src/bootstrap/create-core';
 import { silentLogger } from '../support/e2e-server';

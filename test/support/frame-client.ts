@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder } from '../../src/adapters/tcp/frame-decoder';
-import { decodeUtf8Strict, encodeFrame } from '../../src/adapters/tcp/frame-encoder';
-import { joinFields, splitFields } from '../../src/adapters/tcp/fields';
+import { FrameDecoder } from '../../src/adapters/protocol/frame-decoder';
+import { decodeUtf8Strict, encodeFrame } from '../../src/adapters/protocol/frame-encoder';
+import { joinFields, splitFields } from '../../src/adapters/protocol/fields';
 
 /** Frames the server sends as replies (one per request); the rest are pushes. */
 export const REPLY_TYPES: ReadonlySet<number> = new Set([2000, 2004, 2005, 2007, 2008, 2009, 2010]);

@@ -1,5 +1,5 @@
-import { FRAME_HEADER_SIZE } from '../../src/adapters/tcp/frame-decoder';
-import { joinFields } from '../../src/adapters/tcp/fields';
+import { FRAME_HEADER_SIZE } from '../../src/adapters/protocol/frame-decoder';
+import { joinFields } from '../../src/adapters/protocol/fields';
 
 /**
  * Random and mutated frames for fuzzing a live server, from a seeded generator so a

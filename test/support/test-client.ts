@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder } from '../../src/adapters/tcp/frame-decoder';
-import { encodeFrame } from '../../src/adapters/tcp/frame-encoder';
-import { joinFields, splitFields } from '../../src/adapters/tcp/fields';
+import { FrameDecoder } from '../../src/adapters/protocol/frame-decoder';
+import { encodeFrame } from '../../src/adapters/protocol/frame-encoder';
+import { joinFields, splitFields } from '../../src/adapters/protocol/fields';
 
 export interface Frame {
   readonly type: number;

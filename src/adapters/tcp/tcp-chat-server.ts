@@ -5,11 +5,11 @@ import type { Clock, Logger } from '../../application/ports';
 import type { LocalConnectionRegistry } from '../delivery/local-connection-registry';
 import { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
 import { SystemClock } from '../system/system-clock';
-import { buildCommandTable } from './command-table';
-import { CoarseClock } from './coarse-clock';
-import { errorSummary } from './error-summary';
+import { buildCommandTable } from '../protocol/command-table';
+import { CoarseClock } from '../protocol/coarse-clock';
+import { errorSummary } from '../protocol/error-summary';
 import { TcpConnection, type ConnectionDependencies, type ConnectionLimits } from './tcp-connection';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '../protocol/token-bucket';
 
 /**
  * Defaults of the hardening limits. None of them may throttle legitimate heavy use:

@@ -4,14 +4,14 @@ import type { ChatUseCases } from '../../application';
 import type { ClientConnection } from '../delivery/local-connection-registry';
 import { AckWindow } from '../delivery/ack-window';
 import type { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
-import type { CommandContext, ConfirmedReply, Reply, Session, buildCommandTable } from './command-table';
-import { FrameDecoder } from './frame-decoder';
-import { decodeUtf8Strict } from './frame-encoder';
-import { Command, ServerMessage } from './message-types';
-import { acknowledgedPushFrame, pushFrame } from './push-frames';
-import { badRequest, notLoggedIn, response, serverError } from './replies';
-import { errorSummary } from './error-summary';
-import type { TokenBucket } from './token-bucket';
+import type { CommandContext, ConfirmedReply, Reply, Session, buildCommandTable } from '../protocol/command-table';
+import { FrameDecoder } from '../protocol/frame-decoder';
+import { decodeUtf8Strict } from '../protocol/frame-encoder';
+import { Command, ServerMessage } from '../protocol/message-types';
+import { acknowledgedPushFrame, pushFrame } from '../protocol/push-frames';
+import { badRequest, notLoggedIn, response, serverError } from '../protocol/replies';
+import { errorSummary } from '../protocol/error-summary';
+import type { TokenBucket } from '../protocol/token-bucket';
 
 export interface ConnectionLimits {
   /** Largest payload accepted once logged in, in bytes. */

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { FrameDecoder } from '../../../src/adapters/tcp/frame-decoder';
-import { encodeFrame } from '../../../src/adapters/tcp/frame-encoder';
-import { splitFields } from '../../../src/adapters/tcp/fields';
+import { FrameDecoder } from '../../../src/adapters/protocol/frame-decoder';
+import { encodeFrame } from '../../../src/adapters/protocol/frame-encoder';
+import { splitFields } from '../../../src/adapters/protocol/fields';
 
 export interface ReceivedFrame {
   readonly type: number;

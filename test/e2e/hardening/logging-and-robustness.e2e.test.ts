@@ -1,5 +1,5 @@
 import { InMemoryStorage } from '../../../src/adapters/persistence/in-memory/in-memory-storage';
-import { encodeFrame } from '../../../src/adapters/tcp/frame-encoder';
+import { encodeFrame } from '../../../src/adapters/protocol/frame-encoder';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import { RecordingLogger } from '../../support/use-case-fixtures';
 

@@ -1,4 +1,4 @@
-import { encodeFrame } from '../../../src/adapters/tcp/frame-encoder';
+import { encodeFrame } from '../../../src/adapters/protocol/frame-encoder';
 import type { Clock } from '../../../src/application';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import type { TestClient } from '../../support/test-client';

@@ -5,7 +5,7 @@ import { randomInt, seededRandom } from '../../support/fuzz-frames';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import { killServerProcesses, startServerProcess } from '../../support/server-process';
 import { logIn, TestClient, type Frame } from '../../support/test-client';
-import { splitFields } from '../../../src/adapters/tcp/fields';
+import { splitFields } from '../../../src/adapters/protocol/fields';
 
 /**
  * At-least-once delivery (PROTOCOL §8) where connections and servers die: what the

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { splitFields } from '../../../src/adapters/tcp/fields';
+import { splitFields } from '../../../src/adapters/protocol/fields';
 import type { LogFields, Logger } from '../../../src/application';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import { describeLong } from '../../support/long-tests';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame } from '../../../src/adapters/tcp/frame-encoder';
+import { encodeFrame } from '../../../src/adapters/protocol/frame-encoder';
 import { describeLong } from '../../support/long-tests';
 import { killServerProcesses, startServerProcess, type ServerProcess } from '../../support/server-process';
 import { TestClient } from '../../support/test-client';

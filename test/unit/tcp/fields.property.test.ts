@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { escapeField, joinFields, splitFields, splitFieldsWithFreeText } from '../../../src/adapters/tcp/fields';
+import { escapeField, joinFields, splitFields, splitFieldsWithFreeText } from '../../../src/adapters/protocol/fields';
 
 /**
  * Properties of field escaping (PROTOCOL §2) over arbitrary text, weighted towards the

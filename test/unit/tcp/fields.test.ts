@@ -3,7 +3,7 @@ import {
   joinFields,
   splitFields,
   splitFieldsWithFreeText,
-} from '../../../src/adapters/tcp/fields';
+} from '../../../src/adapters/protocol/fields';
 
 /** mulberry32: small deterministic PRNG so failures are reproducible. */
 function makeRandom(seed: number): () => number {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FRAME_HEADER_SIZE, FrameDecoder, type DecodedItem } from '../../../src/adapters/tcp/frame-decoder';
+import { FRAME_HEADER_SIZE, FrameDecoder, type DecodedItem } from '../../../src/adapters/protocol/frame-decoder';
 
 /**
  * Properties of the stream decoder (PROTOCOL §1) under every way TCP may cut a stream

@@ -1,4 +1,4 @@
-import { DecodedItem, FrameDecoder } from '../../../src/adapters/tcp/frame-decoder';
+import { DecodedItem, FrameDecoder } from '../../../src/adapters/protocol/frame-decoder';
 
 /** mulberry32: small deterministic PRNG so failures are reproducible. */
 function makeRandom(seed: number): () => number {

@@ -1,5 +1,5 @@
-import { FrameDecoder } from '../../../src/adapters/tcp/frame-decoder';
-import { decodeUtf8Strict, encodeFrame } from '../../../src/adapters/tcp/frame-encoder';
+import { FrameDecoder } from '../../../src/adapters/protocol/frame-decoder';
+import { decodeUtf8Strict, encodeFrame } from '../../../src/adapters/protocol/frame-encoder';
 
 describe('encodeFrame', () => {
   it('writes a big-endian header then the UTF-8 payload', () => {

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../../../src/adapters/tcp/token-bucket';
+import { TokenBucket } from '../../../src/adapters/protocol/token-bucket';
 
 /** Milliseconds that move only when the test says so. */
 class ManualTime {
