@@ -49,6 +49,8 @@ export type Frames = readonly Buffer[];
  */
 export interface ConfirmedReply {
   readonly frame: Buffer;
+  /** Messages the frame hands over. */
+  readonly count: number;
   confirm(): Promise<void>;
 }
 
@@ -368,6 +370,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
         });
         return {
           frame: listFrame(ServerMessage.OFFLINE_MESSAGES_DATA, batch.messages, offlineDirectFields),
+          count: batch.messages.length,
           confirm: batch.confirm,
         };
       }),
@@ -407,6 +410,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
         });
         return {
           frame: listFrame(ServerMessage.OFFLINE_GROUP_MESSAGES_DATA, batch.messages, offlineGroupFields),
+          count: batch.messages.length,
           confirm: batch.confirm,
         };
       }),

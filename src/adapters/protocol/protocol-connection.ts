@@ -1,17 +1,17 @@
-import type { Socket } from 'node:net';
 import type { PushEvent, Logger } from '../../application/ports';
 import type { ChatUseCases } from '../../application';
 import type { ClientConnection } from '../delivery/local-connection-registry';
 import { AckWindow } from '../delivery/ack-window';
 import type { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
-import type { CommandContext, ConfirmedReply, Reply, Session, buildCommandTable } from '../protocol/command-table';
-import { FrameDecoder } from '../protocol/frame-decoder';
-import { decodeUtf8Strict } from '../protocol/frame-encoder';
-import { Command, ServerMessage } from '../protocol/message-types';
-import { acknowledgedPushFrame, pushFrame } from '../protocol/push-frames';
-import { badRequest, notLoggedIn, response, serverError } from '../protocol/replies';
-import { errorSummary } from '../protocol/error-summary';
-import type { TokenBucket } from '../protocol/token-bucket';
+import type { CommandContext, ConfirmedReply, Reply, Session, buildCommandTable } from './command-table';
+import type { ConnectionObserver, TransportName } from './connection-observer';
+import type { DecodedItem } from './frame-decoder';
+import { decodeUtf8Strict } from './frame-encoder';
+import { Command, ServerMessage } from './message-types';
+import { acknowledgedPushFrame, pushFrame } from './push-frames';
+import { badRequest, notLoggedIn, response, serverError } from './replies';
+import { errorSummary } from './error-summary';
+import type { TokenBucket } from './token-bucket';
 
 export interface ConnectionLimits {
   /** Largest payload accepted once logged in, in bytes. */
@@ -28,7 +28,7 @@ export interface ConnectionLimits {
   readonly ackWindow: number;
 }
 
-/** What a connection works with besides its socket. */
+/** What a connection works with besides its channel. */
 export interface ConnectionDependencies {
   readonly commands: ReturnType<typeof buildCommandTable>;
   readonly useCases: ChatUseCases;
@@ -38,8 +38,53 @@ export interface ConnectionDependencies {
   readonly requestBudget: TokenBucket;
   /** Failed LOGINs per remote address, shared by every connection of the server. */
   readonly loginFailures: InMemoryAddressFailureCounter;
-  /** Consecutive message sends may run side by side (see TcpChatServerOptions). */
+  /** Consecutive message sends may run side by side (see ConnectionHubOptions). */
   readonly overlapMessageSends?: boolean;
+  /** Told about connections, requests and pushes (metrics). */
+  readonly observer: ConnectionObserver;
+}
+
+/**
+ * What carries one client's frames: a TCP (or TLS) socket, a WebSocket. It turns what
+ * arrives into frames for its `ChannelListener` and writes frames out; everything
+ * about the protocol (requests, limits, sessions, pushes) is the connection's.
+ */
+export interface FrameChannel {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** Starts delivering what arrives to `listener`; called once. */
+  listen(listener: ChannelListener): void;
+  /** Frames announcing a larger payload arrive as `oversize` from now on. */
+  setMaxPayload(bytes: number): void;
+  /** Whether a write can still go out (not destroyed, not ended). */
+  readonly writable: boolean;
+  /** Writes a frame; `settle` learns whether it left the process. May throw only on a bug. */
+  write(frame: Buffer, settle?: (written: boolean) => void): void;
+  /** Bytes written and not yet sent (a client that stopped reading makes this grow). */
+  readonly pendingOutputBytes: number;
+  pauseReading(): void;
+  resumeReading(): void;
+  readonly readingPaused: boolean;
+  /**
+   * Stops reading, sends what was written and then `last`, and closes once that is sent
+   * (with `closeWhenSent` false: lets the client close, the caller destroys later);
+   * `reason` says why (a WebSocket close reason).
+   */
+  end(reason: string, last?: Buffer, closeWhenSent?: boolean): void;
+  /** Closes at once; what is unsent is lost. */
+  destroy(reason: string): void;
+}
+
+/** How a channel reports to its connection. */
+export interface ChannelListener {
+  /** Frames arrived (decoded in order; an `oversize` item ends what the channel reads). */
+  received(items: Iterable<DecodedItem>): void;
+  /** Traffic that carries no frame (a WebSocket ping or pong) still shows the client is there. */
+  active(): void;
+  /** The channel failed (a socket error, a malformed WebSocket message); `closed` follows. */
+  failed(reason: string, detail?: unknown): void;
+  /** The channel is closed: nothing more arrives or leaves. */
+  channelClosed(): void;
 }
 
 type Request =
@@ -53,17 +98,18 @@ type Request =
 
 const isConfirmed = (reply: Reply): reply is ConfirmedReply => !Array.isArray(reply);
 
-function uncork(connection: TcpConnection): void {
-  connection.flushCorked();
+/** A reply with what metrics need to know of it. */
+interface Answered {
+  readonly reply: Reply;
+  /** The request's command type. */
+  readonly type: number;
+  /** The reply's status: a 2000 RESPONSE's code, 200 for a data reply. */
+  readonly status: number;
+  /** performance.now() when the request was taken up. */
+  readonly startedAt: number;
 }
 
 type CommandRequest = Extract<Request, { readonly text: string | null }>;
-
-/** A frame written while the socket was corked: whether the kernel took it whole on the flush. */
-interface CorkedWrite {
-  readonly bytes: number;
-  tookWhole: boolean;
-}
 
 /** Stop reading from a client that pipelines more than this many unanswered requests... */
 const MAX_QUEUED_REQUESTS = 1024;
@@ -94,15 +140,16 @@ function replyStatus(frame: Buffer | undefined): number {
   return digitAt(frame, 6) * 100 + digitAt(frame, 7) * 10 + digitAt(frame, 8);
 }
 
+const MESSAGE_PUSHES: ReadonlySet<number> = new Set([ServerMessage.MESSAGE_RECEIVED, ServerMessage.GROUP_MESSAGE_RECEIVED]);
+
 /**
- * One client socket (plain TCP or TLS): decodes frames, runs its requests one at a time
+ * One client, whatever carries its frames (see FrameChannel): runs its requests one at a time
  * in arrival order (so replies keep request order and a pipelined LOGIN takes effect
  * before what follows it; only consecutive message sends may overlap, see canOverlap), writes replies and pushes, and ends the session when the
- * socket closes. Nothing that goes wrong here may escape to the process: every socket
+ * channel closes. Nothing that goes wrong here may escape to the process: every channel
  * event handler catches, and the worst outcome is this connection closing.
  */
-export class TcpConnection implements ClientConnection, CommandContext {
-  private readonly decoder: FrameDecoder;
+export class ProtocolConnection implements ClientConnection, CommandContext, ChannelListener {
   private readonly queue: Request[] = [];
   /** Characters of payload waiting in the queue. */
   private queuedChars = 0;
@@ -111,15 +158,11 @@ export class TcpConnection implements ClientConnection, CommandContext {
   /** Whether the request loop runs, and the promise that settles when it stops. */
   private processing = false;
   private loop: Promise<void> = Promise.resolve();
-  /** The socket is gone (destroyed or closed): nothing more is written. */
+  /** The channel is gone (destroyed or closed): nothing more is written. */
   private closed = false;
-  /** A last reply is being flushed before the socket closes: nothing more is read. */
+  /** A last reply is being flushed before the channel closes: nothing more is read. */
   private ending = false;
   private finished = false;
-  /** Writes are being gathered until the end of this tick. */
-  private corked = false;
-  /** Frames with a delivery to settle, written since the last flush. */
-  private corkedWrites: CorkedWrite[] = [];
   /** Pushes that arrive while LOGIN runs wait until its reply has been written. */
   private heldPushes: { frame: Buffer; settle: (written: boolean) => void }[] | null = null;
   private readonly idleTimer: NodeJS.Timeout;
@@ -138,27 +181,25 @@ export class TcpConnection implements ClientConnection, CommandContext {
   /** Epoch milliseconds. */
   readonly openedAt = Date.now();
 
+  private readonly observer: ConnectionObserver;
+
   constructor(
     readonly id: string,
-    private readonly socket: Socket,
+    readonly transport: TransportName,
+    private readonly channel: FrameChannel,
     private readonly dependencies: ConnectionDependencies,
-    private readonly onFinished: (connection: TcpConnection) => void,
+    private readonly onFinished: (connection: ProtocolConnection) => void,
   ) {
     this.limits = dependencies.limits;
     this.logger = dependencies.logger;
-    this.remoteAddress = socket.remoteAddress;
-    this.remotePort = socket.remotePort;
-    this.decoder = new FrameDecoder({ maxPayload: this.limits.maxPayloadBeforeLogin });
-    socket.setNoDelay(true);
+    this.observer = dependencies.observer;
+    this.remoteAddress = channel.remoteAddress;
+    this.remotePort = channel.remotePort;
+    channel.setMaxPayload(this.limits.maxPayloadBeforeLogin);
     this.idleTimer = setTimeout(() => this.close('idle'), this.limits.idleTimeoutMs);
     this.idleTimer.unref();
     this.startLoginDeadline();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.reason ??= `socket error ${error.code ?? error.name}`;
-      this.logger.info('socket error', { connection: id, error: errorSummary(error) });
-    });
-    socket.on('close', () => this.handleClose());
+    channel.listen(this);
   }
 
   get connectionId(): string {
@@ -188,10 +229,10 @@ export class TcpConnection implements ClientConnection, CommandContext {
     this.session = session;
     this.stopAcks();
     if (session) {
-      this.decoder.maxPayload = this.limits.maxPayload;
+      this.channel.setMaxPayload(this.limits.maxPayload);
       this.stopLoginDeadline();
     } else {
-      this.decoder.maxPayload = this.limits.maxPayloadBeforeLogin;
+      this.channel.setMaxPayload(this.limits.maxPayloadBeforeLogin);
       this.startLoginDeadline();
     }
   }
@@ -203,7 +244,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     const acks = new AckWindow({
       size: this.limits.ackWindow,
       fetch: (after, limit) => useCases.listUndeliveredMessages.execute({ userId: session.user.id, after, limit }),
-      write: (event) => this.write(acknowledgedPushFrame(event)),
+      write: (event) => this.writePush(acknowledgedPushFrame(event), (written) => this.countLive(written)),
       onError: (error) =>
         this.logger.error('fetching undelivered messages failed', { connection: this.id, error: errorSummary(error) }),
     });
@@ -235,10 +276,21 @@ export class TcpConnection implements ClientConnection, CommandContext {
       this.logger.error('push failed', { connection: this.id, kind: event.kind, error: errorSummary(error) });
       return Promise.resolve(false);
     }
-    return new Promise((settle) => {
+    const message = MESSAGE_PUSHES.has(frame.readUInt16BE(0));
+    return new Promise((resolve) => {
+      const settle = message
+        ? (written: boolean): void => {
+            this.countLive(written);
+            resolve(written);
+          }
+        : resolve;
       if (this.heldPushes) this.heldPushes.push({ frame, settle });
-      else this.write(frame, settle);
+      else this.writePush(frame, settle);
     });
+  }
+
+  private countLive(written: boolean): void {
+    if (written) this.observer.messagesDelivered('live', 1);
   }
 
   close(reason: string): void {
@@ -246,26 +298,35 @@ export class TcpConnection implements ClientConnection, CommandContext {
     this.reason ??= reason;
     this.closed = true;
     this.stopLoginDeadline();
-    this.socket.destroy();
+    this.channel.destroy(reason);
   }
 
-  private onData(chunk: Buffer): void {
+  received(items: Iterable<DecodedItem>): void {
     try {
-      this.receive(chunk);
+      this.receive(items);
     } catch (error) {
       this.logger.error('connection failed', { connection: this.id, error: errorSummary(error) });
       this.close('internal error');
     }
   }
 
-  private receive(chunk: Buffer): void {
+  active(): void {
+    if (!this.closed) this.idleTimer.refresh();
+  }
+
+  failed(reason: string, detail?: unknown): void {
+    this.reason ??= reason;
+    this.logger.info(reason, { connection: this.id, ...(detail !== undefined && { error: errorSummary(detail) }) });
+  }
+
+  private receive(items: Iterable<DecodedItem>): void {
     if (this.closed || this.ending) return;
     this.idleTimer.refresh();
-    for (const item of this.decoder.push(chunk)) {
+    for (const item of items) {
       if (item.kind === 'oversize') {
         // The stream cannot be trusted past a frame we refuse to read: answer, then close.
         this.queue.push({ type: 'oversize' });
-        this.socket.pause();
+        this.channel.pauseReading();
         break;
       }
       // Decode now: the payload may share memory with the chunk.
@@ -273,7 +334,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
       if (text !== null) this.queuedChars += text.length;
       this.queue.push({ type: item.type, text });
     }
-    if (this.queue.length > MAX_QUEUED_REQUESTS || this.queuedChars > MAX_QUEUED_CHARS) this.socket.pause();
+    if (this.queue.length > MAX_QUEUED_REQUESTS || this.queuedChars > MAX_QUEUED_CHARS) this.channel.pauseReading();
     if (!this.processing && this.queue.length > 0) {
       this.processing = true;
       this.loop = this.process();
@@ -295,7 +356,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
 
   private async drainQueue(): Promise<void> {
     // Replies of pipelined requests already started, in request order.
-    const started: Promise<Reply>[] = [];
+    const started: Promise<Answered>[] = [];
     // The command the started requests share: a direct and a group message do not overlap.
     let startedType: number | null = null;
     while (!this.closed && !this.ending) {
@@ -313,9 +374,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
       }
       if (started.length > 0) {
         // A request that may not overlap waits until every earlier one is answered.
-        const reply = await started.shift()!;
-        if (isConfirmed(reply)) await this.send(reply);
-        else for (const frame of reply) this.write(frame);
+        await this.send(await started.shift()!);
       } else if (next !== undefined) {
         this.queue.shift();
         if (!(await this.handleAlone(next))) break;
@@ -349,11 +408,11 @@ export class TcpConnection implements ClientConnection, CommandContext {
     );
   }
 
-  private startOverlapping(request: CommandRequest): Promise<Reply> {
+  private startOverlapping(request: CommandRequest): Promise<Answered> {
     if (request.text !== null) this.queuedChars -= request.text.length;
     if (!this.dependencies.requestBudget.tryTake()) {
       this.countThrottled();
-      return Promise.resolve([TOO_MANY_REQUESTS]);
+      return Promise.resolve(this.answered(request.type, performance.now(), [TOO_MANY_REQUESTS]));
     }
     return this.answer(request);
   }
@@ -366,7 +425,8 @@ export class TcpConnection implements ClientConnection, CommandContext {
     }
     if (request.text !== null) this.queuedChars -= request.text.length;
     if (!this.dependencies.requestBudget.tryTake()) {
-      this.throttle();
+      this.countThrottled();
+      await this.send(this.answered(request.type, performance.now(), [TOO_MANY_REQUESTS]));
     } else if (request.type === Command.LOGIN || request.type === Command.RESUME) {
       await this.logIn(request);
     } else {
@@ -382,16 +442,11 @@ export class TcpConnection implements ClientConnection, CommandContext {
     if (
       this.queue.length <= MAX_QUEUED_REQUESTS / 2 &&
       this.queuedChars <= MAX_QUEUED_CHARS / 2 &&
-      this.socket.isPaused() &&
-      !this.socket.writableEnded
+      this.channel.readingPaused &&
+      this.channel.writable
     ) {
-      this.socket.resume();
+      this.channel.resumeReading();
     }
-  }
-
-  private throttle(): void {
-    this.countThrottled();
-    this.write(TOO_MANY_REQUESTS);
   }
 
   private countThrottled(): void {
@@ -415,18 +470,20 @@ export class TcpConnection implements ClientConnection, CommandContext {
       request.text !== null &&
       request.text.includes('|') &&
       this.dependencies.loginFailures.isBlocked(this.remoteAddress);
-    const reply = blocked ? [TOO_MANY_ATTEMPTS] : await this.answer(request);
-    await this.send(reply);
-    const frames = isConfirmed(reply) ? [reply.frame] : reply;
+    const answered = blocked
+      ? this.answered(request.type, performance.now(), [TOO_MANY_ATTEMPTS])
+      : await this.answer(request);
+    await this.send(answered);
     this.releaseHeldPushes();
-    if (replyStatus(frames[0]) === 401) this.dependencies.loginFailures.recordFailure(this.remoteAddress);
+    if (answered.status === 401) this.dependencies.loginFailures.recordFailure(this.remoteAddress);
   }
 
   /**
    * Writes a reply. A confirmed one is confirmed once its write completes, before the
    * next request runs, so the next fetch does not hand out the same batch again.
    */
-  private async send(reply: Reply): Promise<void> {
+  private async send({ reply, type, status, startedAt }: Answered): Promise<void> {
+    this.observer.requestAnswered(type, status, (performance.now() - startedAt) / 1000);
     if (!isConfirmed(reply)) {
       for (const frame of reply) this.write(frame);
       return;
@@ -435,13 +492,25 @@ export class TcpConnection implements ClientConnection, CommandContext {
     if (!written) return;
     try {
       await reply.confirm();
+      if (reply.count > 0) this.observer.messagesDelivered('later', reply.count);
     } catch (error) {
       // Left undelivered: the client may get the batch again, never lose it.
       this.logger.error('marking a fetched batch delivered failed', { connection: this.id, error: errorSummary(error) });
     }
   }
 
-  private async answer(request: { readonly type: number; readonly text: string | null }): Promise<Reply> {
+  private async answer(request: { readonly type: number; readonly text: string | null }): Promise<Answered> {
+    const startedAt = performance.now();
+    return this.answered(request.type, startedAt, await this.reply(request));
+  }
+
+  private answered(type: number, startedAt: number, reply: Reply): Answered {
+    // A data reply (2004, 2015, ...) answers 200.
+    const status = replyStatus(isConfirmed(reply) ? reply.frame : reply[0]);
+    return { reply, type, startedAt, status: Number.isNaN(status) ? 200 : status };
+  }
+
+  private async reply(request: { readonly type: number; readonly text: string | null }): Promise<Reply> {
     if (request.text === null) return [badRequest('Invalid encoding')];
     const handler = this.dependencies.commands.get(request.type);
     if (!handler) return [badRequest('Unknown command')];
@@ -457,70 +526,29 @@ export class TcpConnection implements ClientConnection, CommandContext {
   private releaseHeldPushes(): void {
     const held = this.heldPushes ?? [];
     this.heldPushes = null;
-    for (const { frame, settle } of held) this.write(frame, settle);
+    for (const { frame, settle } of held) this.writePush(frame, settle);
+  }
+
+  private writePush(frame: Buffer, settle?: (written: boolean) => void): void {
+    this.observer.pushWritten(frame.readUInt16BE(0));
+    this.write(frame, settle);
   }
 
   /** Writes a frame; `settle` learns whether it left the process. */
   private write(frame: Buffer, settle?: (written: boolean) => void): void {
-    if (this.closed || this.socket.writableEnded) {
+    if (this.closed || !this.channel.writable) {
       settle?.(false);
       return;
     }
-    if (!this.corked) {
-      // Frames written in the same tick (replies of a group commit, pushes) leave in one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
-    }
     try {
-      if (settle) {
-        // Node calls back without an error for a write that destroy() cut short (still in
-        // libuv's queue, partly sent or not at all). So a callback counts as written only
-        // if the socket is still alive then, or if the kernel took the frame whole at once:
-        // when the corked frames are flushed (see flushCorked).
-        const write: CorkedWrite = { bytes: frame.length, tookWhole: false };
-        this.corkedWrites.push(write);
-        this.socket.write(frame, (error) => settle(!error && (write.tookWhole || !this.socket.destroyed)));
-      } else {
-        this.socket.write(frame);
-      }
+      this.channel.write(frame, settle);
     } catch (error) {
       // Only a bug gets here (a frame that is not a Buffer); the stream itself is intact.
       this.logger.error('write failed', { connection: this.id, error: errorSummary(error) });
       settle?.(false);
       return;
     }
-    if (this.socket.writableLength > this.limits.maxOutputBytes) this.close('output limit');
-  }
-
-  /**
-   * Sends what this tick gathered, in one write, and notes which frames the kernel took
-   * whole at once: the write calls every frame back together once all of it is sent,
-   * so a destroy() before then (output limit, ban) would count frames the client gets
-   * anyway as unsent, and they would come again through GET_OFFLINE_MESSAGES.
-   */
-  flushCorked(): void {
-    this.corked = false;
-    const writes = this.corkedWrites;
-    this.corkedWrites = [];
-    const handle = (this.socket as { _handle?: { writeQueueSize?: unknown } | null })._handle;
-    const idleBefore = handle?.writeQueueSize === 0;
-    const gathered = writes.reduce((sum, write) => sum + write.bytes, 0);
-    // Only this tick's frames waiting: they go out as one write of their own.
-    const aloneBefore = idleBefore && this.socket.writableLength === gathered;
-    this.socket.uncork();
-    // Over TLS libuv queues encrypted bytes, which say nothing about frames: callbacks decide.
-    const encrypted = (this.socket as { encrypted?: unknown }).encrypted === true;
-    if (this.socket.destroyed || encrypted || !aloneBefore || writes.length === 0) return;
-    // Still queued by libuv (the kernel's buffer filled up): that much of the end is not sent yet.
-    const queued = this.socket.writableLength === 0 ? 0 : handle?.writeQueueSize;
-    if (typeof queued !== 'number') return;
-    let sent = gathered - queued;
-    for (const write of writes) {
-      if (write.bytes > sent) break;
-      write.tookWhole = true;
-      sent -= write.bytes;
-    }
+    if (this.channel.pendingOutputBytes > this.limits.maxOutputBytes) this.close('output limit');
   }
 
   /** Stops reading, sends what was written plus `last`, then closes. */
@@ -530,12 +558,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     this.reason ??= reason;
     this.clearQueue();
     this.stopLoginDeadline();
-    this.socket.pause();
-    const destroy = (): void => {
-      this.socket.destroy();
-    };
-    if (last) this.socket.end(last, destroy);
-    else this.socket.end(destroy);
+    this.channel.end(reason, last);
   }
 
   private clearQueue(): void {
@@ -564,7 +587,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     else this.close('login timeout');
   }
 
-  private handleClose(): void {
+  channelClosed(): void {
     this.closed = true;
     this.stopAcks();
     clearTimeout(this.idleTimer);
@@ -576,18 +599,18 @@ export class TcpConnection implements ClientConnection, CommandContext {
 
   /**
    * Server shutdown: stop reading, let the running request finish, end the session
-   * while the other sockets are still open (so friends see the user go offline), then
-   * close the socket once what was written has been sent.
+   * while the other connections are still open (so friends see the user go offline),
+   * then close once what was written has been sent.
    */
   async shutdown(): Promise<void> {
-    this.socket.pause();
+    this.channel.pauseReading();
     this.clearQueue();
     this.stopLoginDeadline();
     await this.loop;
     await this.endSession('server shutdown');
     this.reason ??= 'server shutdown';
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.channel.end('server shutdown', undefined, false);
+    setTimeout(() => this.channel.destroy('server shutdown'), 1000).unref();
   }
 
   /** Ends a logged-in session as a disconnect (once). */
@@ -608,7 +631,7 @@ export class TcpConnection implements ClientConnection, CommandContext {
     }
   }
 
-  /** Once the socket has closed and no request is running. Never rejects. */
+  /** Once the channel has closed and no request is running. Never rejects. */
   private async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
