@@ -1423,6 +1423,7 @@ async function main(): Promise<number> {
   const chatEnv: Record<string, string> = {
     CHAT_HOST: '127.0.0.1',
     CHAT_PORT: '0',
+    CHAT_HTTP_PORT: '0',
     CHAT_DB: dbFile,
     CHAT_LOG_LEVEL: 'info',
     CHAT_SCRYPT_N: String(o.scryptN),

@@ -7,6 +7,7 @@ import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
 import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';
 import { DatabaseUrlError, isMysqlUrl, parseMysqlUrl, urlScheme } from '../adapters/persistence/typeorm/database-url';
 import { isRedisUrl } from '../adapters/cluster/redis-url';
+import { normalizeOrigin, type OriginPolicy } from '../adapters/websocket/websocket-transport';
 import { DEFAULT_SESSION_TOKEN_POLICY } from '../application';
 
 /** Everything the server reads from its environment, with the defaults of the README. */
@@ -58,6 +59,10 @@ export interface ServerConfig {
   readonly shutdownDeadlineMs: number;
   /** Completed connections the kernel queues for accepting; the kernel caps it at net.core.somaxconn. */
   readonly listenBacklog: number;
+  /** The HTTP listener (WebSocket at /ws, web client, /metrics, /healthz, /readyz); null: none. */
+  readonly httpPort: number | null;
+  /** Which pages may open a WebSocket. */
+  readonly wsOrigins: OriginPolicy;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -94,6 +99,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   ackWindow: TCP_HARDENING_DEFAULTS.ackWindow,
   shutdownDeadlineMs: TCP_HARDENING_DEFAULTS.shutdownDeadlineMs,
   listenBacklog: TCP_HARDENING_DEFAULTS.listenBacklog,
+  httpPort: 8080,
+  wsOrigins: 'same-origin',
 };
 
 /** What a node id may be made of: it names the node in Redis keys and in stored sessions. */
@@ -144,6 +151,27 @@ function checkedDatabase(database: string): string {
     throw error;
   }
   return database;
+}
+
+/** CHAT_HTTP_PORT: a port, or `off` for no HTTP listener. */
+function httpPort(env: Env): number | null {
+  if (text(env, 'CHAT_HTTP_PORT', '').toLowerCase() === 'off') return null;
+  return integer(env, 'CHAT_HTTP_PORT', DEFAULT_CONFIG.httpPort ?? 8080, 0, 65_535);
+}
+
+/** CHAT_WS_ORIGINS: unset for the page's own origin, `*` for any, or origins separated by commas. */
+function wsOrigins(env: Env): OriginPolicy {
+  const raw = text(env, 'CHAT_WS_ORIGINS', '');
+  if (raw === '') return DEFAULT_CONFIG.wsOrigins;
+  if (raw === '*') return 'any';
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    const normal = normalizeOrigin(origin);
+    if (normal === null || !/^https?:\/\/[^/]+$/i.test(origin.replace(/\/$/, ''))) {
+      throw new ConfigError(`CHAT_WS_ORIGINS: "${origin}" is not an origin such as https://chat.example.com (or use *)`);
+    }
+    return normal;
+  });
 }
 
 /** Reads `CHAT_*` variables; throws ConfigError naming the variable that is wrong. */
@@ -245,6 +273,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ackWindow: integer(env, 'CHAT_ACK_WINDOW', DEFAULT_CONFIG.ackWindow, 1, 100_000),
     shutdownDeadlineMs: integer(env, 'CHAT_SHUTDOWN_TIMEOUT_S', DEFAULT_CONFIG.shutdownDeadlineMs / 1000, 1, 3600) * 1000,
     listenBacklog: integer(env, 'CHAT_LISTEN_BACKLOG', DEFAULT_CONFIG.listenBacklog, 1, 1_000_000),
+    httpPort: httpPort(env),
+    wsOrigins: wsOrigins(env),
   };
 }
 

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   logger.info('chat server listening', {
     host: server.host,
     port: server.port,
+    httpPort: server.httpPort,
     // A mysql:// URL carries a password: log it without.
     database: redactDatabaseUrl(config.database),
     tls: tls !== undefined,

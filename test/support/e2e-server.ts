@@ -53,6 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server = await startServer({
       host: '127.0.0.1',
       port: 0,
+      httpPort: null,
       ...(database ? { storage: database.storage } : {}),
       passwordCost: TEST_SCRYPT_COST,
       banCheckMs: 200,

@@ -42,6 +42,7 @@ export interface ServerProcess {
 const TEST_ENV: Readonly<Record<string, string>> = {
   CHAT_HOST: '127.0.0.1',
   CHAT_PORT: '0',
+  CHAT_HTTP_PORT: '0',
   CHAT_SCRYPT_N: '1024',
   CHAT_SCRYPT_P: '1',
   CHAT_LOG_LEVEL: 'info',

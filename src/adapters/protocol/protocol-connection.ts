@@ -81,8 +81,13 @@ export interface ChannelListener {
   received(items: Iterable<DecodedItem>): void;
   /** Traffic that carries no frame (a WebSocket ping or pong) still shows the client is there. */
   active(): void;
-  /** The channel failed (a socket error, a malformed WebSocket message); `closed` follows. */
+  /** The channel failed (a socket error); `channelClosed` follows. */
   failed(reason: string, detail?: unknown): void;
+  /**
+   * What arrived breaks the framing (a malformed WebSocket message): nothing more is
+   * read, the requests before it are answered, then the channel is ended with `reason`.
+   */
+  refused(reason: string): void;
   /** The channel is closed: nothing more arrives or leaves. */
   channelClosed(): void;
 }
@@ -94,7 +99,9 @@ type Request =
       readonly text: string | null;
     }
   /** A frame announced a payload over the limit: answered, then the connection closes. */
-  | { readonly type: 'oversize' };
+  | { readonly type: 'oversize' }
+  /** The channel refused what came next (a malformed WebSocket message): what came before is answered, then the connection closes. */
+  | { readonly type: 'end'; readonly reason: string };
 
 const isConfirmed = (reply: Reply): reply is ConfirmedReply => !Array.isArray(reply);
 
@@ -319,6 +326,20 @@ export class ProtocolConnection implements ClientConnection, CommandContext, Cha
     this.logger.info(reason, { connection: this.id, ...(detail !== undefined && { error: errorSummary(detail) }) });
   }
 
+  refused(reason: string): void {
+    if (this.closed || this.ending) return;
+    this.channel.pauseReading();
+    this.enqueue({ type: 'end', reason });
+  }
+
+  private enqueue(request: Request): void {
+    this.queue.push(request);
+    if (!this.processing) {
+      this.processing = true;
+      this.loop = this.process();
+    }
+  }
+
   private receive(items: Iterable<DecodedItem>): void {
     if (this.closed || this.ending) return;
     this.idleTimer.refresh();
@@ -402,7 +423,7 @@ export class ProtocolConnection implements ClientConnection, CommandContext, Cha
   private canOverlap(request: Request): request is CommandRequest {
     return (
       this.dependencies.overlapMessageSends === true &&
-      request.type !== 'oversize' &&
+      typeof request.type === 'number' &&
       this.session !== null &&
       OVERLAPPING_COMMANDS.has(request.type)
     );
@@ -419,6 +440,10 @@ export class ProtocolConnection implements ClientConnection, CommandContext, Cha
 
   /** One request with nothing else running; false when the connection is to close after it. */
   private async handleAlone(request: Request): Promise<boolean> {
+    if (request.type === 'end') {
+      this.endWith(request.reason);
+      return false;
+    }
     if (request.type === 'oversize') {
       this.endWith('payload too large', response(400, 'Payload too large'));
       return false;
