@@ -66,6 +66,8 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_SHUTDOWN_TIMEOUT_S: '3',
       CHAT_LISTEN_BACKLOG: '100',
       CHAT_HASH_CONCURRENCY: '3',
+      CHAT_HTTP_PORT: '8081',
+      CHAT_WS_ORIGINS: 'https://Chat.Example.com, http://localhost:3000',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -101,6 +103,35 @@ describe('configuration from CHAT_* variables', () => {
       ackWindow: 50,
       shutdownDeadlineMs: 3000,
       listenBacklog: 100,
+      httpPort: 8081,
+      wsOrigins: ['https://chat.example.com', 'http://localhost:3000'],
+    });
+  });
+
+  describe('the HTTP listener', () => {
+    it('listens on 8080 for the page\'s own origin by default', () => {
+      expect(loadConfig({})).toMatchObject({ httpPort: 8080, wsOrigins: 'same-origin' });
+    });
+
+    it('is off with CHAT_HTTP_PORT=off, in any case', () => {
+      expect(loadConfig({ CHAT_HTTP_PORT: 'off' }).httpPort).toBeNull();
+      expect(loadConfig({ CHAT_HTTP_PORT: ' OFF ' }).httpPort).toBeNull();
+    });
+
+    it('refuses a port that is neither a number in range nor off', () => {
+      expect(() => loadConfig({ CHAT_HTTP_PORT: 'no' })).toThrow(/CHAT_HTTP_PORT must be a whole number from 0 to 65535/);
+      expect(() => loadConfig({ CHAT_HTTP_PORT: '70000' })).toThrow(ConfigError);
+    });
+
+    it('lets any origin open a WebSocket with CHAT_WS_ORIGINS=*', () => {
+      expect(loadConfig({ CHAT_WS_ORIGINS: '*' }).wsOrigins).toBe('any');
+    });
+
+    it('refuses an origin list entry that is not an origin, naming it', () => {
+      expect(() => loadConfig({ CHAT_WS_ORIGINS: 'https://ok.example, chat.example.com' })).toThrow(
+        /CHAT_WS_ORIGINS: "chat.example.com" is not an origin/,
+      );
+      expect(() => loadConfig({ CHAT_WS_ORIGINS: 'https://chat.example.com/app' })).toThrow(/CHAT_WS_ORIGINS/);
     });
   });
 
