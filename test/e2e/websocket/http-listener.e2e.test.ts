@@ -97,9 +97,10 @@ describe('the HTTP listener: operator endpoints, the web client’s files, /ws',
         expect(answer.body).not.toContain('outside the web root');
         expect(answer.body).not.toContain('secret');
       }
-      // A request target starting with // reads as a host and a path (the page at / here): never the file beside the root.
-      for (const path of ['//secret.txt', '//../secret.txt', '//%2e%2e/secret.txt']) {
+      // A request target starting with // is a path with an empty segment, not a host: 404.
+      for (const path of ['//secret.txt', '//../secret.txt', '//%2e%2e/secret.txt', '//index.html']) {
         const answer = await httpGet(port, path);
+        expect([path, answer.status]).toEqual([path, 404]);
         expect(answer.body).not.toContain('outside the web root');
       }
     });
