@@ -100,7 +100,7 @@ export class SqliteExecutor implements Executor {
     return this.enqueue(work);
   }
 
-  /** Resolves once the database has answered a trivial query (after the batch running now, if any). */
+  /** Resolves once the database has answered a trivial query (after the work already queued, if a batch is open). */
   ping(): Promise<void> {
     return this.read((statements) => {
       statements.get('SELECT 1', []);
@@ -247,9 +247,10 @@ export class SqliteExecutor implements Executor {
       this.abandon(batch, batch.length, error);
       return;
     }
-    this.observer.committed(batch.length, (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
     this.batchOpen = false;
     batch.forEach((job, i) => job.settle(outcomes[i]!));
+    this.observer.committed(batch.length, seconds);
   }
 
   /**

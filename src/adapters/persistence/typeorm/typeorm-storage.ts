@@ -56,8 +56,8 @@ export class TypeOrmStorage implements Storage {
   }
 
   /**
-   * Resolves once the database has answered `SELECT 1`: on SQLite after the write
-   * batch running now, if any; on MySQL through a pooled connection, so it fails
+   * Resolves once the database has answered `SELECT 1`: on SQLite after the work
+   * already queued while a write batch runs; on MySQL through a pooled connection, so it fails
    * while the server cannot be reached (and takes up to the query timeout when it
    * does not answer). Rejects once the storage is closed.
    */
