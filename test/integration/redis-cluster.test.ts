@@ -400,11 +400,15 @@ async function addGhostNode(prefix: string): Promise<void> {
   const raw = createClient({ url: redisTestUrl() ?? '' });
   await raw.connect();
   try {
-    await raw.sAdd(`${prefix}nodes`, 'ghost');
-    await raw.sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2']);
-    await raw.sAdd(`${prefix}u:3`, 'ghost|g-1');
-    await raw.sAdd(`${prefix}u:4`, 'ghost|g-2');
-    await raw.sAdd(`${prefix}online`, ['3', '4']);
+    // At once: a heartbeat in between would reap half a ghost and leave the rest online.
+    await raw
+      .multi()
+      .sAdd(`${prefix}nodes`, 'ghost')
+      .sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2'])
+      .sAdd(`${prefix}u:3`, 'ghost|g-1')
+      .sAdd(`${prefix}u:4`, 'ghost|g-2')
+      .sAdd(`${prefix}online`, ['3', '4'])
+      .exec();
   } finally {
     raw.destroy();
   }
