@@ -22,6 +22,8 @@ export {
 export { SystemClock } from './adapters/system/system-clock';
 export { JsonLogger, parseLogLevel, type LogLevel } from './adapters/system/json-logger';
 export { TcpChatServer } from './adapters/tcp/tcp-chat-server';
+export { ChatMetrics, type ChatMetricsOptions } from './adapters/monitoring/chat-metrics';
+export type { CheckOutcome, ReadinessReport } from './adapters/monitoring/readiness-check';
 export { Command, ServerMessage } from './adapters/protocol/message-types';
 export { FrameDecoder } from './adapters/protocol/frame-decoder';
 export { encodeFrame } from './adapters/protocol/frame-encoder';

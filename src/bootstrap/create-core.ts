@@ -9,6 +9,8 @@ import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-sto
 import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage';
 import { isMysqlUrl } from '../adapters/persistence/typeorm/database-url';
 import { RedisCluster } from '../adapters/cluster/redis-cluster';
+import { ChatMetrics } from '../adapters/monitoring/chat-metrics';
+import { DEFAULT_READINESS_TIMEOUT_MS, ReadinessCheck, type ReadinessReport } from '../adapters/monitoring/readiness-check';
 import { InMemoryLoginThrottle } from '../adapters/security/in-memory-login-throttle';
 import { JsonLogger } from '../adapters/system/json-logger';
 import { SystemClock } from '../adapters/system/system-clock';
@@ -52,6 +54,8 @@ export interface CoreOptions {
    * a Redis, which routes pushes and keeps presence across them.
    */
   readonly cluster?: ClusterOptions;
+  /** How long `ready()` waits for the database before it answers not ready, in ms (default 2000). */
+  readonly readinessTimeoutMs?: number;
   readonly logger?: Logger;
   readonly clock?: Clock;
 }
@@ -72,6 +76,17 @@ export interface ChatCore {
   readonly connections: LocalConnectionRegistry;
   readonly storage: Storage;
   readonly logger: Logger;
+  /**
+   * This core's metrics (a Prometheus registry of its own): transports pass it to
+   * their connections as their ConnectionObserver; `render()` is the /metrics body.
+   */
+  readonly metrics: ChatMetrics;
+  /**
+   * Whether the core can serve now (/readyz): the database answers a trivial query
+   * and, in cluster mode, Redis is connected. Answers within `readinessTimeoutMs`
+   * (not ready when the database has not answered by then); never rejects.
+   */
+  ready(): Promise<ReadinessReport>;
   /** Stops background work and closes the storage (close transports first). */
   close(): Promise<void>;
 }
@@ -85,11 +100,12 @@ function checkClusterStorage(storage: CoreOptions['storage']): void {
   );
 }
 
-async function openStorage(options: CoreOptions): Promise<Storage> {
+async function openStorage(options: CoreOptions, metrics: ChatMetrics): Promise<Storage> {
   const option = options.storage;
   if (option === 'in-memory') return new InMemoryStorage();
   if (typeof option === 'object') return option;
   return TypeOrmStorage.open({
+    observer: metrics,
     database: option ?? DEFAULT_CONFIG.database,
     synchronous: options.sqliteSynchronous ?? DEFAULT_CONFIG.sqliteSynchronous,
     poolSize: options.dbPoolSize ?? DEFAULT_CONFIG.dbPoolSize,
@@ -104,16 +120,20 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   const logger = options.logger ?? new JsonLogger({ level: DEFAULT_CONFIG.logLevel });
   const nodeId = options.nodeId ?? DEFAULT_CONFIG.nodeId;
   if (options.cluster) checkClusterStorage(options.storage);
-  const storage = await openStorage(options);
-
   const local = new LocalConnectionRegistry();
+  let cluster: RedisCluster | null = null;
+  const metrics = new ChatMetrics({
+    usersOnline: () => local.userCount,
+    ...(options.cluster ? { redisConnected: () => cluster?.connected === true } : {}),
+  });
+  const storage = await openStorage(options, metrics);
+
   // The cluster calls back into use-cases that need the cluster themselves: bound once built.
   let late: ChatUseCases | null = null;
   const useCasesNow = (): ChatUseCases => {
     if (late === null) throw new Error('the core is not built yet');
     return late;
   };
-  let cluster: RedisCluster | null = null;
   if (options.cluster) {
     try {
       cluster = await RedisCluster.join(
@@ -124,6 +144,7 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
           nodeId,
           nodeTtlMs: options.cluster.nodeTtlMs ?? DEFAULT_CONFIG.nodeTtlMs,
           logger,
+          observer: metrics,
         },
         {
           delivered: (event, recipients, reached) => useCasesNow().recordDelivery.execute(event, recipients, reached),
@@ -208,11 +229,22 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
       : null;
   banTimer?.unref();
 
+  const joined = cluster;
+  const readiness = new ReadinessCheck(
+    {
+      database: () => storage.ping(),
+      ...(joined ? { redis: () => joined.connected } : {}),
+    },
+    options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
+  );
+
   return {
     useCases,
     connections: local,
     storage,
     logger,
+    metrics,
+    ready: () => readiness.check(),
     async close() {
       if (banTimer) clearInterval(banTimer);
       await cluster?.close();

@@ -24,6 +24,8 @@ interface Node {
   readonly delivered: Array<{ event: PushEvent; userIds: readonly UserId[] }>;
   readonly lost: string[];
   readonly back: UserId[];
+  /** Pushes routed between nodes, as the node reported them to its observer. */
+  readonly routed: { sent: number; received: number };
   connect(id: string): RecordingConnection;
 }
 
@@ -40,6 +42,7 @@ async function joinNode(
   const delivered: Node['delivered'] = [];
   const lost: string[] = [];
   const back: UserId[] = [];
+  const routed = { sent: 0, received: 0 };
   let nodeLostFailures = failures.nodeLost ?? 0;
   const handlers: ClusterHandlers = {
     delivered: async (event, _recipients, reached) => {
@@ -55,7 +58,12 @@ async function joinNode(
     },
     usersBack: async (userIds) => void back.push(...userIds),
   };
-  const cluster = await RedisCluster.join(local, { url, prefix, nodeId: id, nodeTtlMs: TTL_MS, logger, joinTimeoutMs: 3000 }, handlers);
+  const observer = { pushesRouted: (direction: 'sent' | 'received', count: number) => void (routed[direction] += count) };
+  const cluster = await RedisCluster.join(
+    local,
+    { url, prefix, nodeId: id, nodeTtlMs: TTL_MS, logger, joinTimeoutMs: 3000, observer },
+    handlers,
+  );
   open.push(cluster);
   return {
     id,
@@ -65,6 +73,7 @@ async function joinNode(
     delivered,
     lost,
     back,
+    routed,
     connect(connectionId) {
       const connection = new RecordingConnection(connectionId);
       local.register(connection);
@@ -133,6 +142,39 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     await waitUntil(() => b.delivered.length === 1);
     expect(b.delivered).toEqual([{ event: message(41), userIds: [2] }]);
     expect(a.delivered).toEqual([]);
+  });
+
+  it('counts the pushes it routes to other nodes (one per node) and those it receives, but not kicks', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const c = await joinNode('c', prefix);
+    const onB = b.connect('b-1');
+    const onC = c.connect('c-1');
+    await b.cluster.attach(2, 'b-1');
+    await c.cluster.attach(3, 'c-1');
+    a.connect('a-1');
+    await a.cluster.attach(1, 'a-1');
+
+    await a.cluster.push(2, message(1));
+    await a.cluster.push(3, message(1));
+    await a.cluster.push(1, message(2)); // its own user: nothing routed
+    await Promise.all([received(onB, 1), received(onC, 1)]);
+    await waitUntil(() => a.routed.sent === 2);
+    expect(b.routed).toEqual({ sent: 0, received: 1 });
+    expect(c.routed).toEqual({ sent: 0, received: 1 });
+
+    await a.cluster.disconnectUser(2);
+    await waitUntil(() => onB.isClosed);
+    // A push routed after the kick: its count comes after the kick's would have (one Redis connection, in order).
+    await a.cluster.push(3, message(3));
+    await received(onC, 2);
+    await waitUntil(() => a.routed.sent >= 3);
+    expect(a.routed.sent).toBe(3);
+    expect(b.routed.received).toBe(1);
+    expect(a.cluster.connected).toBe(true);
+    await a.cluster.close();
+    expect(a.cluster.connected).toBe(false);
   });
 
   it('writes to the local connections and every other node of a user with several devices, once each', async () => {
@@ -330,8 +372,10 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     const lostA = a.logger.next('redis connection lost');
     const lostB = b.logger.next('redis connection lost');
 
+    expect(a.cluster.connected).toBe(true);
     await redis.stop();
     await Promise.all([lostA, lostB]);
+    expect(a.cluster.connected).toBe(false);
 
     // Alone: its own user is reached, and a login is answered from what the node holds.
     expect(await a.cluster.push(1, message(1))).toBe(true);
@@ -343,6 +387,7 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     const restoredB = b.logger.next('redis connection restored');
     await redis.start(); // empty: everything the nodes had in it is gone
     await Promise.all([restoredA, restoredB]);
+    expect(a.cluster.connected).toBe(true);
 
     expect(await b.cluster.onlineAmong([1, 2, 3])).toEqual(new Set([1, 2, 3]));
     await a.cluster.push(2, message(2));
@@ -355,11 +400,15 @@ async function addGhostNode(prefix: string): Promise<void> {
   const raw = createClient({ url: redisTestUrl() ?? '' });
   await raw.connect();
   try {
-    await raw.sAdd(`${prefix}nodes`, 'ghost');
-    await raw.sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2']);
-    await raw.sAdd(`${prefix}u:3`, 'ghost|g-1');
-    await raw.sAdd(`${prefix}u:4`, 'ghost|g-2');
-    await raw.sAdd(`${prefix}online`, ['3', '4']);
+    // At once: a heartbeat in between would reap half a ghost and leave the rest online.
+    await raw
+      .multi()
+      .sAdd(`${prefix}nodes`, 'ghost')
+      .sAdd(`${prefix}n:ghost:conns`, ['3|g-1', '4|g-2'])
+      .sAdd(`${prefix}u:3`, 'ghost|g-1')
+      .sAdd(`${prefix}u:4`, 'ghost|g-2')
+      .sAdd(`${prefix}online`, ['3', '4'])
+      .exec();
   } finally {
     raw.destroy();
   }

@@ -55,6 +55,7 @@ export async function freshStorage(engine: TestEngine): Promise<Storage> {
   return {
     repositories: storage.repositories,
     unitOfWork: storage.unitOfWork,
+    ping: () => storage.ping(),
     async close() {
       await storage.close();
       database.dispose();

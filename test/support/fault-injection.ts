@@ -91,7 +91,12 @@ export function faultyStorage(storage: Storage, plan: FaultPlan): Storage {
       });
     },
   };
-  return { repositories: faultyRepositories(storage.repositories, plan, ''), unitOfWork, close: () => storage.close() };
+  return {
+    repositories: faultyRepositories(storage.repositories, plan, ''),
+    unitOfWork,
+    ping: () => storage.ping(),
+    close: () => storage.close(),
+  };
 }
 
 export function faultyPresence(presence: Presence, plan: FaultPlan): Presence {

@@ -19,7 +19,24 @@ export interface RedisClusterOptions {
   /** How long joining may wait for Redis, and for an earlier node of the same id to go away. */
   readonly joinTimeoutMs?: number;
   readonly logger: Logger;
+  /** Told about the pushes routed between nodes (metrics); nothing by default. */
+  readonly observer?: ClusterObserver;
 }
+
+/**
+ * What the cluster reports, for metrics: an implementation counts and does
+ * nothing that can throw or wait.
+ */
+export interface ClusterObserver {
+  /**
+   * Pushes routed between nodes: `sent`, published to other nodes (one per node
+   * holding some of the recipients); `received`, taken from another node to write
+   * to this node's connections.
+   */
+  pushesRouted(direction: 'sent' | 'received', count: number): void;
+}
+
+const NO_CLUSTER_OBSERVER: ClusterObserver = Object.freeze({ pushesRouted() {} });
 
 /** What the cluster asks of the rest of the server. */
 export interface ClusterHandlers {
@@ -99,6 +116,7 @@ export class RedisCluster implements Presence, Delivery {
   private reportedLoss = false;
   private readonly routes = new Map<PushEvent | typeof KICK, UserId[]>();
   private flushScheduled = false;
+  private readonly observer: ClusterObserver;
 
   private constructor(
     private readonly local: LocalConnectionRegistry,
@@ -107,6 +125,7 @@ export class RedisCluster implements Presence, Delivery {
     private readonly commands: RedisClient,
     private readonly subscriber: RedisClient,
   ) {
+    this.observer = options.observer ?? NO_CLUSTER_OBSERVER;
     const p = options.prefix;
     this.keys = {
       alive: `${p}n:${options.nodeId}:alive`,
@@ -159,6 +178,11 @@ export class RedisCluster implements Presence, Delivery {
     cluster.heartbeat = setInterval(() => void cluster.beat(), beatMs);
     cluster.heartbeat.unref();
     return cluster;
+  }
+
+  /** Whether both links to Redis (commands and subscription) are up; false once closed. */
+  get connected(): boolean {
+    return !this.closed && this.commands.isReady && this.subscriber.isReady;
   }
 
   // ---- Presence -------------------------------------------------------------
@@ -271,8 +295,12 @@ export class RedisCluster implements Presence, Delivery {
       const kind = event === KICK ? 'kick' : 'push';
       const json = event === KICK ? '' : JSON.stringify(event);
       const args = [this.options.prefix, this.options.nodeId, kind, json, ...users.map(String)];
-      this.script(ROUTE, args).catch((error: unknown) =>
-        this.options.logger.warn('routing a push to other nodes failed', { error: describeError(error) }),
+      this.script(ROUTE, args).then(
+        (nodes) => {
+          if (event !== KICK && typeof nodes === 'number' && nodes > 0) this.observer.pushesRouted('sent', nodes);
+        },
+        (error: unknown) =>
+          this.options.logger.warn('routing a push to other nodes failed', { error: describeError(error) }),
       );
     }
   }
@@ -290,6 +318,7 @@ export class RedisCluster implements Presence, Delivery {
     }
     const event = message.event;
     if (!event) return;
+    this.observer.pushesRouted('received', 1);
     const pushes = message.users.map((userId) => this.local.push(userId, event));
     if (!MESSAGE_KINDS.has(event.kind)) return;
     // Handed over at once, so the recipients' offline fetches know a delivery is on its way.

@@ -32,6 +32,11 @@ export class LocalConnectionRegistry implements Presence, Delivery {
     return this.connections.size;
   }
 
+  /** Users with at least one logged-in connection here (in a cluster: on this node). */
+  get userCount(): number {
+    return this.byUser.size;
+  }
+
   /** Every open connection, logged in or not. */
   openConnections(): ClientConnection[] {
     return [...this.connections.values()];

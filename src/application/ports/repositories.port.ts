@@ -33,9 +33,11 @@ export interface UnitOfWork {
   run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
 }
 
-/** A storage engine: its repositories, transactions over them, and how to let it go. */
+/** A storage engine: its repositories, transactions over them, whether it answers, and how to let it go. */
 export interface Storage {
   readonly repositories: Repositories;
   readonly unitOfWork: UnitOfWork;
+  /** Resolves once the database has answered a trivial query; rejects when it cannot (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

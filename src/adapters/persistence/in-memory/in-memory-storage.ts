@@ -227,6 +227,9 @@ export class InMemoryStorage implements Storage {
     return this.state.activity;
   }
 
+  /** Always answers: the data lives in this process. */
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {}
 }
 

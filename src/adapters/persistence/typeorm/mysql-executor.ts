@@ -1,12 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { driverErrorCode, isDeadlock } from './database-errors';
 import type { Executor } from './executor';
+import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
 
 export interface MysqlExecutorOptions {
   /** How many times work that lost a deadlock runs again before the error is passed on. */
   readonly deadlockRetries?: number;
+  /** Told how long each transaction's COMMIT took. */
+  readonly observer?: StorageObserver;
 }
 
 const DEFAULT_DEADLOCK_RETRIES = 4;
@@ -30,6 +34,7 @@ export class MysqlExecutor implements Executor {
   /** Outside a transaction, locks would be released as soon as they were taken. */
   readonly locksRows = false;
   private readonly deadlockRetries: number;
+  private readonly observer: StorageObserver;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Marks the async context of work running inside one of this executor's transactions. */
   private readonly holder = new AsyncLocalStorage<{ holding: boolean }>();
@@ -40,6 +45,7 @@ export class MysqlExecutor implements Executor {
     options: MysqlExecutorOptions = {},
   ) {
     this.deadlockRetries = options.deadlockRetries ?? DEFAULT_DEADLOCK_RETRIES;
+    this.observer = options.observer ?? NO_STORAGE_OBSERVER;
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -56,7 +62,9 @@ export class MysqlExecutor implements Executor {
           const hold = { holding: true };
           try {
             const result = await this.holder.run(hold, () => work(runner.manager));
+            const started = performance.now();
             await runner.commitTransaction();
+            this.observer.committed(1, (performance.now() - started) / 1000);
             return result;
           } catch (error) {
             await rollBack(runner, error);
@@ -67,6 +75,13 @@ export class MysqlExecutor implements Executor {
         }),
       ),
     );
+  }
+
+  /** Resolves once the database has answered a trivial query. */
+  ping(): Promise<void> {
+    return this.run(async (manager) => {
+      await manager.query('SELECT 1');
+    });
   }
 
   /** Refuses new work, then waits for the work already started to settle. */

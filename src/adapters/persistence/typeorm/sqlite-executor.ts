@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import type { EntityManager } from 'typeorm';
 import { inSavepoint, type Executor } from './executor';
+import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
 import {
   sqliteConnectionOf,
   statementsOf,
@@ -72,6 +74,8 @@ export class SqliteExecutor implements Executor {
     private readonly manager: EntityManager,
     /** Most jobs in one batch, so one huge burst cannot hold the event loop for long. */
     private readonly maxBatch = 512,
+    /** Told each batch's size and how long its COMMIT took. */
+    private readonly observer: StorageObserver = NO_STORAGE_OBSERVER,
   ) {
     const connection = sqliteConnectionOf(manager);
     if (!connection) throw new Error('SqliteExecutor needs a TypeORM better-sqlite3 connection');
@@ -94,6 +98,13 @@ export class SqliteExecutor implements Executor {
   /** Every job is atomic here: each runs in a savepoint of its own inside its batch's transaction. */
   atomically<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.enqueue(work);
+  }
+
+  /** Resolves once the database has answered a trivial query (after the work already queued, if a batch is open). */
+  ping(): Promise<void> {
+    return this.read((statements) => {
+      statements.get('SELECT 1', []);
+    });
   }
 
   /** Runs `work` once every queued job has finished, with nothing else running beside it (closing). */
@@ -229,14 +240,17 @@ export class SqliteExecutor implements Executor {
       this.abandon(batch, outcomes.length, lost.error);
       return;
     }
+    const started = performance.now();
     try {
       this.statements.run('COMMIT');
     } catch (error) {
       this.abandon(batch, batch.length, error);
       return;
     }
+    const seconds = (performance.now() - started) / 1000;
     this.batchOpen = false;
     batch.forEach((job, i) => job.settle(outcomes[i]!));
+    this.observer.committed(batch.length, seconds);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Executor } from './executor';
 import { migrateDatabase } from './migration-runner';
 import { MysqlExecutor } from './mysql-executor';
 import { SqliteExecutor } from './sqlite-executor';
+import type { StorageObserver } from './storage-observer';
 import { createRepositories } from './typeorm-repositories';
 import { TypeOrmUnitOfWork } from './typeorm-unit-of-work';
 
@@ -15,7 +16,10 @@ import { TypeOrmUnitOfWork } from './typeorm-unit-of-work';
  * `mysql://user:password@host:port/database` for MySQL or MariaDB, with the
  * SQLite pragma or the MySQL pool settings that apply.
  */
-export type TypeOrmStorageOptions = DatabaseOptions;
+export interface TypeOrmStorageOptions extends DatabaseOptions {
+  /** Told about every transaction committed (metrics); nothing by default. */
+  readonly observer?: StorageObserver;
+}
 
 /**
  * Storage on a relational database through TypeORM: SQLite (better-sqlite3) or
@@ -38,6 +42,8 @@ export class TypeOrmStorage implements Storage {
     executor: Executor,
     /** Lets the work already started finish, then closes the database. */
     private readonly shutdown: () => Promise<void>,
+    /** Asks the database a trivial query. */
+    private readonly answer: () => Promise<void>,
   ) {
     this.runsInCallOrder = executor instanceof SqliteExecutor;
     this.repositories = createRepositories(executor);
@@ -47,6 +53,16 @@ export class TypeOrmStorage implements Storage {
   /** Connects and applies pending migrations (see `migrateDatabase` for how, per engine). */
   static async open(options: TypeOrmStorageOptions): Promise<TypeOrmStorage> {
     return isMysqlUrl(options.database) ? TypeOrmStorage.openMysql(options) : TypeOrmStorage.openSqlite(options);
+  }
+
+  /**
+   * Resolves once the database has answered `SELECT 1`: on SQLite after the work
+   * already queued while a write batch runs; on MySQL through a pooled connection, so it fails
+   * while the server cannot be reached (and takes up to the query timeout when it
+   * does not answer). Rejects once the storage is closed.
+   */
+  ping(): Promise<void> {
+    return this.answer();
   }
 
   /** Waits for the work already started, then closes the database. Closing twice is harmless. */
@@ -64,15 +80,23 @@ export class TypeOrmStorage implements Storage {
       await dataSource.destroy();
       throw error;
     }
-    const executor = new SqliteExecutor(dataSource.manager);
-    return new TypeOrmStorage(executor, () => executor.exclusive(() => destroy(dataSource)));
+    const executor = new SqliteExecutor(dataSource.manager, undefined, options.observer);
+    return new TypeOrmStorage(
+      executor,
+      () => executor.exclusive(() => destroy(dataSource)),
+      () => executor.ping(),
+    );
   }
 
   private static async openMysql(options: TypeOrmStorageOptions): Promise<TypeOrmStorage> {
     await migrateDatabase(options);
     const dataSource = await connectDataSource(createDataSource(options), options.database);
-    const executor = new MysqlExecutor(dataSource);
-    return new TypeOrmStorage(executor, () => executor.drain().then(() => destroy(dataSource)));
+    const executor = new MysqlExecutor(dataSource, { observer: options.observer });
+    return new TypeOrmStorage(
+      executor,
+      () => executor.drain().then(() => destroy(dataSource)),
+      () => executor.ping(),
+    );
   }
 }
 
