@@ -91,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
       shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_CONFIG.shutdownDeadlineMs,
       clock: options.clock,
+      observer: core.metrics,
       // Storage that works in call order stores a connection's overlapping sends in request order.
       overlapMessageSends:
         core.storage instanceof InMemoryStorage ||
@@ -131,7 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         {
           webRoot: options.webRoot === undefined ? defaultWebRoot() : options.webRoot,
           websocket,
-          endpoints: { ready: async () => ({ ready: true, checks: {} }) },
+          endpoints: { metrics: core.metrics, ready: () => core.ready() },
           tls: options.tls,
         },
         core.logger,

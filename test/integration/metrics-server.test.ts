@@ -7,24 +7,20 @@ import { parsePrometheusText, sampleValue, type MetricFamily } from '../support/
  * never names a user or a message.
  */
 
-/**
- * The transports report to `core.metrics` once TcpChatServer (and the WebSocket
- * transport) take it as their ConnectionObserver — the other half of the operator
- * endpoints issue. Until then the connection-level metrics stay at 0: set this to
- * true in the change that wires `core.metrics` into the connections.
- */
-const TRANSPORTS_REPORT_TO_METRICS = false;
-
 const servers: TestServer[] = [];
 
 async function start(): Promise<TestServer> {
-  const server = await startTestServer({ engine: 'sqlite' });
+  const server = await startTestServer({ engine: 'sqlite', httpPort: 0 });
   servers.push(server);
   return server;
 }
 
+/** GET /metrics of the server's HTTP listener, as Prometheus scrapes it. */
 async function scrape(server: TestServer): Promise<{ text: string; families: Map<string, MetricFamily> }> {
-  const text = await server.server.core.metrics.render();
+  const answer = await fetch(`http://127.0.0.1:${server.server.httpPort}/metrics`);
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  const text = await answer.text();
   return { text, families: parsePrometheusText(text) };
 }
 
@@ -73,9 +69,8 @@ describe('metrics of a running server', () => {
     expect(sampleValue((await scrape(idle)).families, 'chat_users_online')).toBe(0);
   });
 
-  (TRANSPORTS_REPORT_TO_METRICS ? it : it.skip)(
-    'counts connections, requests, stored and delivered messages, pushes and failed logins as the traffic goes' +
-      (TRANSPORTS_REPORT_TO_METRICS ? '' : ' (enable with TRANSPORTS_REPORT_TO_METRICS once the transports report to core.metrics)'),
+  it(
+    'counts connections, requests, stored and delivered messages, pushes and failed logins as the traffic goes',
     async () => {
       const server = await start();
       const alice = await server.user('alice');
