@@ -1,6 +1,7 @@
 import { TEST_SCRYPT_COST } from '../../src/adapters/crypto/scrypt-password-hasher';
 import { parseMysqlUrl } from '../../src/adapters/persistence/typeorm/database-url';
 import { createCore, type ChatCore, type CoreOptions } from '../../src/bootstrap/create-core';
+import { startServer } from '../../src/bootstrap/start-server';
 import { silentLogger } from '../support/e2e-server';
 import { freshDatabase } from '../support/engines';
 import { describeOnMysql, freshWorkerDatabase } from '../support/mysql';
@@ -67,8 +68,8 @@ describe('readiness on in-memory storage and SQLite', () => {
 });
 
 describeOnMysql()('readiness on MySQL/MariaDB while the database is unreachable', () => {
-  /** A core on this worker's database, reached through a proxy the test can cut. */
-  async function coreBehindProxy(): Promise<{ core: ChatCore; proxy: TcpProxy }> {
+  /** This worker's database, reached through a proxy the test can cut. */
+  async function databaseBehindProxy(): Promise<{ url: string; proxy: TcpProxy }> {
     const url = await freshWorkerDatabase();
     const target = parseMysqlUrl(url);
     const proxy = await TcpProxy.start({ host: target.host, port: target.port });
@@ -76,9 +77,50 @@ describeOnMysql()('readiness on MySQL/MariaDB while the database is unreachable'
     const proxied = new URL(url);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(proxy.port);
-    const core = await openCore({ storage: proxied.toString(), dbConnectTimeoutMs: 1000, dbQueryTimeoutMs: 1500 });
+    return { url: proxied.toString(), proxy };
+  }
+
+  async function coreBehindProxy(): Promise<{ core: ChatCore; proxy: TcpProxy }> {
+    const { url, proxy } = await databaseBehindProxy();
+    const core = await openCore({ storage: url, dbConnectTimeoutMs: 1000, dbQueryTimeoutMs: 1500 });
     return { core, proxy };
   }
+
+  it('/readyz answers 503 naming the failed check while the database is unreachable, 200 once it is back', async () => {
+    const { url, proxy } = await databaseBehindProxy();
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      httpPort: 0,
+      storage: url,
+      dbConnectTimeoutMs: 1000,
+      dbQueryTimeoutMs: 1500,
+      readinessTimeoutMs: READINESS_TIMEOUT_MS,
+      passwordCost: TEST_SCRYPT_COST,
+      banCheckMs: 0,
+      logger: silentLogger,
+    });
+    cleanups.push(() => server.close());
+    const readyz = async (): Promise<{ status: number; body: unknown }> => {
+      const answer = await fetch(`http://127.0.0.1:${server.httpPort}/readyz`);
+      return { status: answer.status, body: await answer.json() };
+    };
+    expect(await readyz()).toEqual({ status: 200, body: { ready: true, checks: { database: 'ok' } } });
+
+    proxy.setMode('refuse');
+    expect(await readyz()).toEqual({ status: 503, body: { ready: false, checks: { database: 'failed' } } });
+    const healthz = await fetch(`http://127.0.0.1:${server.httpPort}/healthz`);
+    expect(healthz.status).toBe(200);
+
+    proxy.setMode('forward');
+    const deadline = Date.now() + 15_000;
+    let last = await readyz();
+    while (last.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      last = await readyz();
+    }
+    expect(last).toEqual({ status: 200, body: { ready: true, checks: { database: 'ok' } } });
+  }, 30_000);
 
   it('is not ready while the server refuses connections, and ready again once it is back', async () => {
     const { core, proxy } = await coreBehindProxy();
