@@ -10,7 +10,7 @@ import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage'
 import { isMysqlUrl } from '../adapters/persistence/typeorm/database-url';
 import { RedisCluster } from '../adapters/cluster/redis-cluster';
 import { InMemoryLoginThrottle } from '../adapters/security/in-memory-login-throttle';
-import { JsonLogger } from '../adapters/system/json-logger';
+import { PinoLogger } from '../adapters/system/pino-logger';
 import { SystemClock } from '../adapters/system/system-clock';
 import { DEFAULT_CONFIG } from './config';
 import {
@@ -101,7 +101,7 @@ async function openStorage(options: CoreOptions): Promise<Storage> {
 /** Builds the core: opens storage (applying migrations), clears sessions a crash left behind. */
 export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   const clock = options.clock ?? new SystemClock();
-  const logger = options.logger ?? new JsonLogger({ level: DEFAULT_CONFIG.logLevel });
+  const logger = options.logger ?? new PinoLogger({ level: DEFAULT_CONFIG.logLevel });
   const nodeId = options.nodeId ?? DEFAULT_CONFIG.nodeId;
   if (options.cluster) checkClusterStorage(options.storage);
   const storage = await openStorage(options);
