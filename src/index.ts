@@ -20,7 +20,15 @@ export {
   type ScryptCost,
 } from './adapters/crypto/scrypt-password-hasher';
 export { SystemClock } from './adapters/system/system-clock';
-export { JsonLogger, parseLogLevel, type LogLevel } from './adapters/system/json-logger';
+export {
+  PinoLogger,
+  JsonLogger,
+  parseLogLevel,
+  REDACTED_KEYS,
+  type LogLevel,
+  type PinoLoggerOptions,
+  type JsonLoggerOptions,
+} from './adapters/system/pino-logger';
 export { TcpChatServer } from './adapters/tcp/tcp-chat-server';
 export { ChatMetrics, type ChatMetricsOptions } from './adapters/monitoring/chat-metrics';
 export type { CheckOutcome, ReadinessReport } from './adapters/monitoring/readiness-check';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { parseLogLevel, type LogLevel } from '../adapters/system/json-logger';
+import { parseLogLevel, type LogLevel } from '../adapters/system/pino-logger';
 import { DEFAULT_SCRYPT_COST, defaultHashConcurrency, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
 import { TCP_HARDENING_DEFAULTS } from '../adapters/tcp/tcp-chat-server';
 import { MYSQL_POOL_DEFAULTS } from '../adapters/persistence/typeorm/data-source';

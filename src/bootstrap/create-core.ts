@@ -12,7 +12,7 @@ import { RedisCluster } from '../adapters/cluster/redis-cluster';
 import { ChatMetrics } from '../adapters/monitoring/chat-metrics';
 import { DEFAULT_READINESS_TIMEOUT_MS, ReadinessCheck, type ReadinessReport } from '../adapters/monitoring/readiness-check';
 import { InMemoryLoginThrottle } from '../adapters/security/in-memory-login-throttle';
-import { JsonLogger } from '../adapters/system/json-logger';
+import { PinoLogger } from '../adapters/system/pino-logger';
 import { SystemClock } from '../adapters/system/system-clock';
 import { DEFAULT_CONFIG } from './config';
 import {
@@ -117,7 +117,7 @@ async function openStorage(options: CoreOptions, metrics: ChatMetrics): Promise<
 /** Builds the core: opens storage (applying migrations), clears sessions a crash left behind. */
 export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
   const clock = options.clock ?? new SystemClock();
-  const logger = options.logger ?? new JsonLogger({ level: DEFAULT_CONFIG.logLevel });
+  const logger = options.logger ?? new PinoLogger({ level: DEFAULT_CONFIG.logLevel });
   const nodeId = options.nodeId ?? DEFAULT_CONFIG.nodeId;
   if (options.cluster) checkClusterStorage(options.storage);
   const local = new LocalConnectionRegistry();

@@ -1,5 +1,5 @@
 import { redactDatabaseUrl } from '../adapters/persistence/typeorm/database-url';
-import { JsonLogger } from '../adapters/system/json-logger';
+import { PinoLogger } from '../adapters/system/pino-logger';
 import { ConfigError, loadConfig, readTlsCredentials } from './config';
 import { startServer } from './start-server';
 import { isWorkerPrimary, runWorkers } from './workers';
@@ -8,7 +8,7 @@ import { describeError } from '../application';
 /** `npm start`: the TCP server configured from CHAT_* variables. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = new JsonLogger({ level: config.logLevel });
+  const logger = new PinoLogger({ level: config.logLevel });
   const tls = readTlsCredentials(config);
   if (isWorkerPrimary(config.workers)) {
     runWorkers(config.workers, config.nodeId, logger);

@@ -45,10 +45,28 @@ describe('the server process', () => {
     const bob = await loggedIn(server.port, 'bob');
     await befriend(alice, bob);
     const bobSees = bob.client.nextPush(2006);
+    const outputEnded = new Promise((resolve) => server.child.once('close', resolve));
     server.child.kill('SIGTERM');
     expect(await bobSees).toEqual([String(alice.id), 'alice', 'offline']);
     expect((await server.exited).code).toBe(0);
     await Promise.all([alice.client.closed, bob.client.closed]);
+    await outputEnded;
+    // The lines written just before process.exit are not lost.
+    const messages = server.logs().map((line) => line.msg);
+    expect(messages.at(-1)).toBe('stopped');
+    expect(messages.filter((msg) => msg === 'connection closed')).toHaveLength(2);
+    expect(messages.indexOf('shutting down')).toBeLessThan(messages.indexOf('connection closed'));
+    const listening = server.logs().find((line) => line.msg === 'chat server listening');
+    expect(listening).toEqual({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      msg: 'chat server listening',
+      host: '127.0.0.1',
+      port: server.port,
+      database,
+      tls: false,
+    });
+    expect(server.otherOutput()).toBe('');
   });
 
   it('clears sessions a crash left behind when it starts again', async () => {
