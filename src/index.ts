@@ -35,6 +35,8 @@ export {
   runTerminalClient,
   type ChatClientOptions,
   type ChatClientEvents,
+  type ConnectOptions,
+  type WebSocketClientOptions,
   type ReliableOptions,
   type TerminalClientOptions,
 } from './client';
