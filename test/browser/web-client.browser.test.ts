@@ -1,7 +1,8 @@
 /**
  * The web client in real headless Chromium (Debian's `chromium`, driven by
  * playwright-core; nothing downloads a browser): two users register, befriend, chat
- * both ways, see each other's presence, and one makes a group with the other. The page
+ * both ways, see each other's presence, and one makes a group with the other, removes
+ * him and leaves it; a request is rejected and a reload resumes the session. The page
  * is the freshly built bundle (scripts/build-web.mjs) served by a real server, talking
  * to it over its WebSocket.
  *
@@ -14,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ChatClient } from '../../src/client/chat-client';
 import { startTestServer, type TestServer } from '../support/e2e-server';
 
 const ROOT = resolve(__dirname, '../..');
@@ -170,12 +172,34 @@ describeInBrowser('the web client in Chromium', () => {
     expect(sidebar!.width).toBeLessThanOrEqual(390);
     await ann.page.screenshot({ path: join(ARTIFACTS, 'web-client-phone.png'), fullPage: true });
 
-    // A reload resumes the session with the token kept in localStorage, no password asked.
     await ann.page.setViewportSize(PAGE);
+
+    // Ann removes Bob from the group (his page drops it), then leaves it herself.
+    await ann.page.getByRole('button', { name: 'Remove bob from the group' }).click();
+    await bob.page.getByText('You were removed from Weekend plans.').waitFor();
+    await contact(bob.page, 'groups', 'Weekend plans').waitFor({ state: 'detached' });
+    await ann.page.getByRole('button', { name: 'Leave group' }).click();
+    await ann.page.getByText('You left Weekend plans.').waitFor();
+    await contact(ann.page, 'groups', 'Weekend plans').waitFor({ state: 'detached' });
+
+    // A request from a user of another client (the SDK over TCP) arrives live and is rejected.
+    const carol = await ChatClient.connect({ port: server.port });
+    try {
+      await carol.register('carol', PASSWORD);
+      await carol.login('carol', PASSWORD);
+      await carol.sendFriendRequest('ann');
+      await ann.page.getByRole('button', { name: 'Reject friend request from carol' }).click();
+      await ann.page.getByText('Request from carol rejected.').waitFor();
+      await ann.page.getByText('None waiting.').waitFor();
+    } finally {
+      await carol.close();
+    }
+
+    // A reload resumes the session with the token kept in localStorage, no password asked.
     expect(await ann.page.evaluate("JSON.parse(localStorage.getItem('chat.session')).username")).toBe('ann');
     await ann.page.reload();
     await ann.page.getByText('Signed in as ann').waitFor();
-    await contact(ann.page, 'groups', 'Weekend plans').waitFor();
+    await contact(ann.page, 'friends', 'bob').filter({ hasText: 'online' }).waitFor();
 
     // Bob logs out: Ann sees him offline, and his page forgets the session.
     await bob.page.getByRole('button', { name: 'Log out' }).click();
