@@ -9,6 +9,7 @@ import {
   type WebSocketLike,
 } from './client-channel';
 import { ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
+import { unrefTimer } from './runtime';
 
 /** The frame header (PROTOCOL §1): uint16 type, uint32 length, big-endian. */
 const HEADER_SIZE = 6;
@@ -158,6 +159,7 @@ export class WebSocketClientChannel implements ClientChannel {
     if (this.destroyed) return;
     this.socket.close(NORMAL_CLOSE);
     this.graceTimer = setTimeout(() => this.destroy(), CLOSE_GRACE_MS);
+    unrefTimer(this.graceTimer);
   }
 
   destroy(): void {
