@@ -4,6 +4,10 @@
  * from the same files. `startTestServer()` opens each server on its project's
  * engine (test/support/engines.ts).
  *
+ * The protocol suite runs once more over WebSocket (project e2e:websocket, on
+ * SQLite): the global CHAT_TEST_TRANSPORT sends every client the tests open through
+ * the server's /ws instead of its TCP port (test/support/transports.ts).
+ *
  * The MySQL/MariaDB project runs when CHAT_TEST_MYSQL_URL is set, and always
  * under CI=true (where a missing database fails the run instead of skipping);
  * test/support/global-setup.ts says why it is left out otherwise.
@@ -60,6 +64,13 @@ module.exports = {
       testMatch: protocolSuite,
       testPathIgnorePatterns: ['/node_modules/', ...notEngineNeutral],
       globals: { CHAT_TEST_ENGINE: 'in-memory' },
+    },
+    {
+      ...common,
+      displayName: 'e2e:websocket',
+      testMatch: protocolSuite,
+      testPathIgnorePatterns: ['/node_modules/', ...notEngineNeutral],
+      globals: { CHAT_TEST_ENGINE: 'sqlite', CHAT_TEST_TRANSPORT: 'websocket' },
     },
     {
       ...common,

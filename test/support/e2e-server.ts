@@ -3,6 +3,7 @@ import { TEST_SCRYPT_COST } from '../../src/adapters/crypto/scrypt-password-hash
 import { startServer, type RunningServer, type ServerOptions } from '../../src/bootstrap/start-server';
 import { freshDatabase, projectEngine, type TestEngine } from './engines';
 import { TestClient } from './test-client';
+import { forgetServer, projectTransport, reachOverWebSocket } from './transports';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -42,18 +43,21 @@ export interface TestServerOptions extends ServerOptions {
 /**
  * A real server on a free loopback port over a fresh, empty database of the
  * project's engine (a new SQLite file, in-memory storage, or this worker's MySQL
- * database emptied), with a cheap password hash.
+ * database emptied), with a cheap password hash. Under the project that runs the
+ * suite over WebSocket it also listens for HTTP, and the clients the tests open by
+ * its TCP port go over its WebSocket instead (see transports.ts).
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { engine, ...serverOptions } = options;
   // A `storage` given by the test wins: the test owns that database.
   const database = serverOptions.storage === undefined ? await freshDatabase(engine ?? projectEngine()) : null;
+  const overWebSocket = projectTransport() === 'websocket';
   let server: RunningServer;
   try {
     server = await startServer({
       host: '127.0.0.1',
       port: 0,
-      httpPort: null,
+      httpPort: overWebSocket ? 0 : null,
       ...(database ? { storage: database.storage } : {}),
       passwordCost: TEST_SCRYPT_COST,
       banCheckMs: 200,
@@ -64,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     database?.dispose();
     throw error;
   }
+  if (overWebSocket && server.httpPort !== null) reachOverWebSocket(server.port, server.httpPort);
   const clients: TestClient[] = [];
   const connect = async (): Promise<TestClient> => {
     const client = await TestClient.connect(server.port);
@@ -85,6 +90,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async stop() {
       await Promise.all(clients.map((c) => c.destroy()));
       await server.close();
+      forgetServer(server.port);
       database?.dispose();
     },
   };

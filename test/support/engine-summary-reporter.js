@@ -7,9 +7,10 @@
  * which no MySQL test passed fails (the MySQL test files themselves refuse to
  * skip there). The cluster tests (project e2e:cluster: several server processes
  * on MySQL/MariaDB and Redis) get a line of their own and, under CI=true, must
- * have passed too.
+ * have passed too. The protocol suite over WebSocket (project e2e:websocket, on
+ * SQLite) gets a line of its own as well.
  */
-const ENGINES = ['in-memory', 'sqlite', 'mysql', 'cluster'];
+const ENGINES = ['in-memory', 'sqlite', 'mysql', 'cluster', 'websocket'];
 
 /** @param {string} project @param {string} text */
 function engineOf(project, text) {
@@ -62,8 +63,9 @@ class EngineSummaryReporter {
   onRunComplete() {
     const lines = ['', 'Tests per storage engine (passed / failed / skipped):'];
     for (const engine of ENGINES) {
-      // The cluster is end-to-end only.
-      for (const kind of engine === 'cluster' ? ['end-to-end'] : ['contract/integration', 'end-to-end']) {
+      // The cluster and the WebSocket run are end-to-end only.
+      const endToEndOnly = engine === 'cluster' || engine === 'websocket';
+      for (const kind of endToEndOnly ? ['end-to-end'] : ['contract/integration', 'end-to-end']) {
         const count = this.counts.get(`${engine}\t${kind}`) ?? { passed: 0, failed: 0, skipped: 0 };
         lines.push(`  ${engine.padEnd(10)} ${kind.padEnd(21)} ${count.passed} / ${count.failed} / ${count.skipped}`);
       }

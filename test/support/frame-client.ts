@@ -1,7 +1,7 @@
-import { connect, type Socket } from 'node:net';
 import { FrameDecoder } from '../../src/adapters/protocol/frame-decoder';
 import { decodeUtf8Strict, encodeFrame } from '../../src/adapters/protocol/frame-encoder';
 import { joinFields, splitFields } from '../../src/adapters/protocol/fields';
+import { openClientStream, type ClientStream, type ClientStreamOptions } from './transports';
 
 /** Frames the server sends as replies (one per request); the rest are pushes. */
 export const REPLY_TYPES: ReadonlySet<number> = new Set([2000, 2004, 2005, 2007, 2008, 2009, 2010]);
@@ -13,11 +13,7 @@ export interface ServerFrame {
   readonly text: string | null;
 }
 
-export interface FrameClientOptions {
-  readonly host?: string;
-  /** The source address to connect from (another loopback address, e.g. 127.0.0.2). */
-  readonly localAddress?: string;
-}
+export type FrameClientOptions = ClientStreamOptions;
 
 /**
  * A low-level client for hardening tests: it never throws on what the server sends,
@@ -41,7 +37,7 @@ export class FrameClient {
   /** Replies (2000 and the data replies) received so far. */
   replies = 0;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(readonly socket: ClientStream) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) =>
@@ -54,17 +50,9 @@ export class FrameClient {
     );
   }
 
-  static connect(port: number, options: FrameClientOptions = {}): Promise<FrameClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(
-        { port, host: options.host ?? '127.0.0.1', ...(options.localAddress ? { localAddress: options.localAddress } : {}) },
-        () => {
-          socket.off('error', reject);
-          resolve(new FrameClient(socket));
-        },
-      );
-      socket.once('error', reject);
-    });
+  /** A client of the test server whose TCP port is `port`, over the project's transport (see transports.ts). */
+  static async connect(port: number, options: FrameClientOptions = {}): Promise<FrameClient> {
+    return new FrameClient(await openClientStream(port, options));
   }
 
   get isOpen(): boolean {

@@ -1,7 +1,7 @@
-import { connect, type Socket } from 'node:net';
 import { FrameDecoder } from '../../src/adapters/protocol/frame-decoder';
 import { encodeFrame } from '../../src/adapters/protocol/frame-encoder';
 import { joinFields, splitFields } from '../../src/adapters/protocol/fields';
+import { openClientStream, type ClientStream } from './transports';
 
 export interface Frame {
   readonly type: number;
@@ -12,7 +12,9 @@ const PUSH_TYPES = new Set([2001, 2002, 2003, 2006, 2011, 2012, 2013, 2014, 2016
 
 /**
  * A protocol client for the end-to-end tests: replies are matched to requests in
- * order, pushes are collected and can be awaited.
+ * order, pushes are collected and can be awaited. It speaks over a TCP socket, or
+ * over a WebSocket under the project that runs the suite over WebSocket (see
+ * transports.ts).
  */
 export class TestClient {
   private readonly decoder = new FrameDecoder({ maxPayload: 16 * 1024 * 1024 });
@@ -24,7 +26,7 @@ export class TestClient {
   readonly closed: Promise<void>;
   private isClosed = false;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(readonly socket: ClientStream) {
     socket.on('data', (chunk: Buffer) => {
       for (const item of this.decoder.push(chunk)) {
         if (item.kind !== 'frame') throw new Error('server sent an oversize frame');
@@ -43,11 +45,14 @@ export class TestClient {
     );
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => resolve(new TestClient(socket)));
-      socket.once('error', reject);
-    });
+  /** A client of the test server whose TCP port is `port`, over the project's transport. */
+  static async connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
+    return new TestClient(await openClientStream(port, { host }));
+  }
+
+  /** A client over a stream the test opened itself (a WebSocket of its choice, say). */
+  static over(stream: ClientStream): TestClient {
+    return new TestClient(stream);
   }
 
   get isOpen(): boolean {

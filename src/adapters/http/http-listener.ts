@@ -202,10 +202,17 @@ export class HttpListener {
   }
 }
 
-/** The request's path without its query, or null when it cannot be read. */
+/**
+ * The request's path without its query, percent-decoded, or null when it cannot be read.
+ * Read as it came, not through `new URL`: that would take `//name` for a host.
+ */
 function pathOf(request: IncomingMessage): string | null {
+  const target = request.url ?? '';
+  const end = target.search(/[?#]/);
+  const raw = end === -1 ? target : target.slice(0, end);
+  if (!raw.startsWith('/')) return null;
   try {
-    return decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    return decodeURIComponent(raw);
   } catch {
     return null;
   }

@@ -183,6 +183,8 @@ export class WebSocketChannel implements FrameChannel {
   private close(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.CLOSED) return;
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, closeText(reason));
+    // Read again so the client's close frame completes the handshake; messages are ignored once stopped.
+    this.ws.resume();
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 }
