@@ -15,6 +15,9 @@
  * The cluster project (test/e2e/cluster: several built server processes sharing
  * one chat through Redis and MySQL/MariaDB) runs when both CHAT_TEST_MYSQL_URL
  * and CHAT_TEST_REDIS_URL are set, and always under CI=true.
+ *
+ * The browser project (test/browser) drives the web client in headless Chromium;
+ * without one it skips, except under CI=true.
  */
 const common = {
   testEnvironment: 'node',
@@ -45,7 +48,7 @@ module.exports = {
       ...common,
       displayName: 'unit, contract, integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/', '<rootDir>/test/browser/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
     {
@@ -68,6 +71,11 @@ module.exports = {
       testMatch: protocolSuite,
       testPathIgnorePatterns: ['/node_modules/', ...notEngineNeutral],
       globals: { CHAT_TEST_ENGINE: 'sqlite', CHAT_TEST_TRANSPORT: 'websocket' },
+    },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
     },
     ...(withMysql
       ? [

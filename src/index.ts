@@ -45,6 +45,8 @@ export {
   runTerminalClient,
   type ChatClientOptions,
   type ChatClientEvents,
+  type ConnectOptions,
+  type WebSocketClientOptions,
   type ReliableOptions,
   type TerminalClientOptions,
 } from './client';

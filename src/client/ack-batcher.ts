@@ -1,3 +1,5 @@
+import { unrefTimer } from './runtime';
+
 /**
  * Collects message ids to acknowledge and hands them over in batches: as soon as
  * `batchSize` wait, or `delayMs` after the first of a batch arrived, whichever comes
@@ -5,7 +7,7 @@
  */
 export class AckBatcher {
   private ids: number[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly batchSize: number,
@@ -23,7 +25,7 @@ export class AckBatcher {
     if (this.ids.length >= this.batchSize) this.flush();
     else if (this.timer === null) {
       this.timer = setTimeout(this.flush, this.delayMs);
-      this.timer.unref();
+      unrefTimer(this.timer);
     }
   }
 

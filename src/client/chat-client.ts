@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { escapeField, splitFields } from '../adapters/protocol/fields';
 import { AckBatcher } from './ack-batcher';
 import { ChatError, ConnectionClosedError, ProtocolError } from './client-errors';
-import { Connection, openSocket, type ConnectionSettings } from './connection';
+import type { ClientChannel, Endpoint, WebSocketConstructor } from './client-channel';
+import { Connection, openChannel, type ConnectionSettings } from './connection';
 import type { ChatClientEvents, DirectMessage, FriendRequest, GroupMessage } from './events';
 import { RecentIds } from './recent-ids';
 import {
@@ -16,6 +16,7 @@ import {
   type ReliableSettings,
   type SavedSession,
 } from './reliable-mode';
+import { soon, utf8ByteLength } from './runtime';
 import type {
   BlockedUser,
   ConversationKind,
@@ -57,12 +58,8 @@ import {
   userIdentity,
 } from './wire-decoding';
 
-export interface ChatClientOptions {
-  /** Default `127.0.0.1`. */
-  readonly host?: string;
-  readonly port: number;
-  /** Plain TCP: the local address to connect from (e.g. one of 127.0.0.x, to spread many connections over source ports). */
-  readonly localAddress?: string;
+/** Options of every connection, whatever carries it. */
+export interface CommonClientOptions {
   /**
    * How long a request may wait for its reply, in ms (default 30,000; 0 disables).
    * On expiry the connection is closed and every pending request rejects.
@@ -70,8 +67,6 @@ export interface ChatClientOptions {
   readonly requestTimeoutMs?: number;
   /** How long connecting may take, in ms (default: the request timeout, or 30,000). */
   readonly connectTimeoutMs?: number;
-  /** Connect with TLS: `true` for the defaults, or Node's `tls.connect` options. */
-  readonly tls?: boolean | TlsConnectionOptions;
   /** Largest payload accepted from the server, in bytes (default 16 MiB). A larger frame closes the connection. */
   readonly maxPayload?: number;
   /**
@@ -86,6 +81,33 @@ export interface ChatClientOptions {
    */
   readonly reliable?: ReliableOptions;
 }
+
+/** Connecting to a server's TCP port (the protocol's own transport). */
+export interface ChatClientOptions extends CommonClientOptions {
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  readonly port: number;
+  /** Plain TCP: the local address to connect from (e.g. one of 127.0.0.x, to spread many connections over source ports). */
+  readonly localAddress?: string;
+  /** Connect with TLS: `true` for the defaults, or Node's `tls.connect` options. */
+  readonly tls?: boolean | TlsConnectionOptions;
+  readonly url?: never;
+  readonly webSocket?: never;
+}
+
+/** A server's WebSocket endpoint, one frame per binary message: what a browser can reach. */
+export interface WebSocketClientOptions extends CommonClientOptions {
+  /** `ws://host:port/ws`, or `wss://` for a server with TLS. */
+  readonly url: string;
+  /** The WebSocket class (default: the global one, in browsers and Node 22+; on Node 20, pass the `ws` package's). */
+  readonly webSocket?: WebSocketConstructor;
+  readonly host?: never;
+  readonly port?: never;
+  readonly tls?: never;
+}
+
+/** Either a TCP port (`port`, optionally `host` and `tls`) or a WebSocket endpoint (`url`). */
+export type ConnectOptions = ChatClientOptions | WebSocketClientOptions;
 
 /** Which page of GET_HISTORY (PROTOCOL §9) to fetch. */
 export interface HistoryOptions {
@@ -145,7 +167,7 @@ function privacyWord(privacy: Privacy): Privacy {
 
 /** A report's reason as the server takes it: 1 to 1000 bytes of UTF-8 (the server also refuses one of only whitespace). */
 function checkedReason(reason: string): string {
-  const bytes = Buffer.byteLength(reason, 'utf8');
+  const bytes = utf8ByteLength(reason);
   if (bytes < 1 || bytes > MAX_REPORT_REASON_BYTES) {
     throw new RangeError(`reason must be 1 to ${MAX_REPORT_REASON_BYTES} bytes of UTF-8, got ${bytes}`);
   }
@@ -158,7 +180,7 @@ function checkedMs(name: string, value: number): number {
 }
 
 /** The options checked and defaulted; throws a RangeError for nonsense. */
-function connectionSettings(options: ChatClientOptions): ConnectionSettings {
+function connectionSettings(options: ConnectOptions): ConnectionSettings {
   const requestTimeoutMs = checkedMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const connectTimeoutMs = checkedMs(
     'connectTimeoutMs',
@@ -168,8 +190,16 @@ function connectionSettings(options: ChatClientOptions): ConnectionSettings {
   if (!Number.isSafeInteger(maxPayload) || maxPayload < 0) {
     throw new RangeError(`maxPayload must be a non-negative integer, got ${maxPayload}`);
   }
+  return { endpoint: endpointOf(options), requestTimeoutMs, connectTimeoutMs, maxPayload };
+}
+
+function endpointOf(options: ConnectOptions): Endpoint {
+  if (options.url !== undefined) {
+    if (options.port !== undefined) throw new RangeError('give either url (a WebSocket) or port (TCP), not both');
+    return { kind: 'websocket', url: options.url, webSocket: options.webSocket };
+  }
   const { port, tls, localAddress } = options;
-  return { host: options.host ?? '127.0.0.1', port, tls, localAddress, requestTimeoutMs, connectTimeoutMs, maxPayload };
+  return { kind: 'tcp', host: options.host ?? '127.0.0.1', port, tls, localAddress };
 }
 
 /** A refused token: the server will not take it again (PROTOCOL §8: 401 dead, 403 banned). */
@@ -219,7 +249,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   /** Between `disconnected` and `reconnected`. */
   private reconnecting = false;
   private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   /** close(), destroy() or a failure: no new requests, no reconnects. */
   private stopping = false;
   /** Why the client stops, when it is not the user's doing. */
@@ -233,9 +263,9 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   readonly closed: Promise<Error | undefined>;
 
   private constructor(
-    socket: Socket,
+    channel: ClientChannel,
     private readonly settings: ConnectionSettings,
-    options: ChatClientOptions,
+    options: CommonClientOptions,
   ) {
     super();
     this.onListenerError = options.onListenerError ?? rethrowLater;
@@ -243,14 +273,18 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    this.attach(socket);
+    this.attach(channel);
   }
 
-  /** Connects; rejects with the socket's error (e.g. ECONNREFUSED) or a RequestTimeoutError. Throws a RangeError for nonsense options. */
-  static connect(options: ChatClientOptions): Promise<ChatClient> {
+  /**
+   * Connects over TCP (`port`) or a WebSocket (`url`); rejects with the socket's error
+   * (e.g. ECONNREFUSED), a ConnectionClosedError when a WebSocket could not open, or a
+   * RequestTimeoutError. Throws a RangeError for nonsense options.
+   */
+  static connect(options: ConnectOptions): Promise<ChatClient> {
     const settings = connectionSettings(options);
     if (options.reliable !== undefined) reliableSettings(options.reliable); // checked before connecting
-    return openSocket(settings).then((socket) => new ChatClient(socket, settings, options));
+    return openChannel(settings).then((channel) => new ChatClient(channel, settings, options));
   }
 
   /** The user this connection is logged in as (after `login` or `resume`, until `logout` or the connection is lost), or null. */
@@ -594,9 +628,9 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.connection.send(command, payload, replyType, decode);
   }
 
-  /** Runs a new connection on `socket`; frames and the close of an older one are ignored from now on. */
-  private attach(socket: Socket): void {
-    const connection: Connection = new Connection(socket, this.settings, {
+  /** Runs a new connection on `channel`; frames and the close of an older one are ignored from now on. */
+  private attach(channel: ClientChannel): void {
+    const connection: Connection = new Connection(channel, this.settings, {
       push: (type, payload) => {
         if (connection === this.connection) this.handlePush(type, payload);
       },
@@ -705,9 +739,9 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       this.giveUp(new ConnectionClosedError('no saved session to resume', { cause: this.lastFailure }));
       return;
     }
-    let socket: Socket;
+    let channel: ClientChannel;
     try {
-      socket = await openSocket(this.settings);
+      channel = await openChannel(this.settings);
     } catch (error) {
       if (this.stopping) return;
       if (error instanceof Error) this.lastFailure = error;
@@ -715,10 +749,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       return;
     }
     if (this.stopping) {
-      socket.destroy();
+      channel.destroy();
       return;
     }
-    this.attach(socket);
+    this.attach(channel);
     const connection = this.connection!;
     try {
       await this.resumeWith(saved, (user) => {
@@ -845,7 +879,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
 }
 
 function rethrowLater(error: unknown): void {
-  process.nextTick(rethrow, error);
+  soon(rethrow, error);
 }
 
 function rethrow(error: unknown): never {

@@ -1,25 +1,19 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { FrameDecoder } from '../adapters/protocol/frame-decoder';
-import { encodeFrame } from '../adapters/protocol/frame-encoder';
 import { splitFieldsWithFreeText } from '../adapters/protocol/fields';
+import { MAX_TIMER_MS, type ChannelLimits, type ClientChannel, type Endpoint } from './client-channel';
 import { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
 import type { UnexpectedFrame } from './events';
 import { Fifo } from './fifo';
+import { unrefTimer } from './runtime';
+import { openTcpChannel } from './tcp-client-channel';
+import { openWebSocketChannel } from './websocket-client-channel';
 import { ServerFrameType } from './wire-types';
 import { statusOf } from './wire-decoding';
 
-/** How to open a socket and run a connection on it; checked once, reused by every reconnect. */
-export interface ConnectionSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly localAddress?: string;
-  readonly tls?: boolean | TlsConnectionOptions;
+/** Where to connect and how to run a connection; checked once, reused by every reconnect. */
+export interface ConnectionSettings extends ChannelLimits {
+  readonly endpoint: Endpoint;
   /** 0 disables. */
   readonly requestTimeoutMs: number;
-  /** 0 disables. */
-  readonly connectTimeoutMs: number;
-  readonly maxPayload: number;
 }
 
 /** What a Connection tells its owner. */
@@ -28,16 +22,11 @@ export interface ConnectionListener {
   push(type: number, payload: string): void;
   unexpected(frame: UnexpectedFrame): void;
   /**
-   * Once, when the socket has closed and every pending request was rejected.
+   * Once, when the channel has closed and every pending request was rejected.
    * `error` is undefined when the owner closed it and nothing failed before.
    */
   closed(error: Error | undefined): void;
 }
-
-/** setTimeout's largest delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-/** How long `close()` waits for the server to close its side before destroying the socket. */
-const CLOSE_GRACE_MS = 2_000;
 
 /** A request waiting for its reply. Method syntax keeps `PendingRequest<T>` assignable to `PendingRequest<unknown>`. */
 interface PendingRequest<T> {
@@ -51,31 +40,13 @@ interface PendingRequest<T> {
   reject(error: Error): void;
 }
 
-/** Opens a socket; rejects with its error (e.g. ECONNREFUSED) or a RequestTimeoutError. */
-export function openSocket(settings: ConnectionSettings): Promise<Socket> {
-  const { host, port, tls, localAddress, connectTimeoutMs } = settings;
-  return new Promise((resolve, reject) => {
-    const plain = tls === undefined || tls === false;
-    const socket = plain ? netConnect({ host, port, localAddress }) : tlsConnect({ host, port, ...(tls === true ? {} : tls) });
-    const ready = plain ? 'connect' : 'secureConnect';
-    const timer =
-      connectTimeoutMs > 0
-        ? setTimeout(() => fail(new RequestTimeoutError(null, connectTimeoutMs)), Math.min(connectTimeoutMs, MAX_TIMER_MS))
-        : null;
-    const fail = (error: Error): void => {
-      if (timer) clearTimeout(timer);
-      socket.off(ready, succeed);
-      socket.destroy();
-      reject(error);
-    };
-    const succeed = (): void => {
-      if (timer) clearTimeout(timer);
-      socket.off('error', fail);
-      resolve(socket);
-    };
-    socket.once('error', fail);
-    socket.once(ready, succeed);
-  });
+/**
+ * Opens a channel to the endpoint: a TCP (or TLS) socket, or a WebSocket. Rejects with
+ * the reason it could not (e.g. ECONNREFUSED) or a RequestTimeoutError.
+ */
+export function openChannel(settings: ConnectionSettings): Promise<ClientChannel> {
+  const { endpoint } = settings;
+  return endpoint.kind === 'tcp' ? openTcpChannel(endpoint, settings) : openWebSocketChannel(endpoint, settings);
 }
 
 /** The error text of a 2000 payload: what follows the code, unescaped as one field. */
@@ -88,32 +59,26 @@ function toError(value: unknown): Error {
 }
 
 /**
- * One socket speaking PROTOCOL.md: frames requests, matches replies to them strictly
- * in order, times them out, and hands pushes to its listener. A ChatClient owns one at
- * a time (in reliable mode, a new one after each reconnect).
+ * One channel (a socket or a WebSocket) speaking PROTOCOL.md: frames requests, matches
+ * replies to them strictly in order, times them out, and hands pushes to its listener. A
+ * ChatClient owns one at a time (in reliable mode, a new one after each reconnect).
  */
 export class Connection {
-  private readonly decoder: FrameDecoder;
   private readonly pending = new Fifo<PendingRequest<unknown>>();
-  private timer: NodeJS.Timeout | null = null;
-  private corked = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   /** False once close() or destroy() was called, or the connection failed: new requests reject. */
   private accepting = true;
   private closedByOwner = false;
-  private socketClosed = false;
+  private channelClosed = false;
   /** Why the connection failed, when it did. */
   private failure: Error | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly channel: ClientChannel,
     private readonly settings: ConnectionSettings,
     private readonly listener: ConnectionListener,
   ) {
-    this.decoder = new FrameDecoder({ maxPayload: settings.maxPayload });
-    socket.setNoDelay(true);
-    socket.on('data', this.onData);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
+    channel.listen({ frame: this.onFrame, malformed: this.onMalformed, failed: this.onError, closed: this.onClose });
   }
 
   /** True until close() or destroy() is called or the connection fails. */
@@ -135,51 +100,39 @@ export class Connection {
     if (!this.accepting) {
       return Promise.reject(new ConnectionClosedError('connection closed', { cause: this.failure }));
     }
-    const frame = encodeFrame(command, payload);
     const deadline = performance.now() + this.settings.requestTimeoutMs;
     const reply = new Promise<T>((resolve, reject) => {
       this.pending.push({ command, replyType, deadline, decode, resolve, reject });
     });
-    // Frames written in the same tick leave in one write (writev).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(Connection.uncork, this);
-    }
-    this.socket.write(frame);
+    this.channel.send(command, payload);
     if (this.timer === null && this.settings.requestTimeoutMs > 0) this.armTimer(this.settings.requestTimeoutMs);
     return reply;
   }
 
-  /** Gracefully: new requests reject, those already sent still get their replies, then the socket ends. */
+  /** Gracefully: new requests reject, those already sent still get their replies, then the channel ends. */
   close(): void {
     if (!this.accepting) return;
     this.accepting = false;
     this.closedByOwner = true;
-    if (this.pending.size === 0) this.endSocket();
+    if (this.pending.size === 0) this.channel.end();
   }
 
   /** At once: every pending request rejects with `reason`. */
   destroy(reason: Error): void {
-    if (this.socketClosed) return;
+    if (this.channelClosed) return;
     if (this.failure === undefined) this.closedByOwner = true;
     this.accepting = false;
     this.rejectPending(reason);
-    this.socket.destroy();
+    this.channel.destroy();
   }
 
   /** The connection cannot be trusted any more: reject everything and close, reporting `error`. */
   fail(error: Error): void {
-    if (this.socketClosed) return;
+    if (this.channelClosed) return;
     this.failure ??= error;
     this.accepting = false;
     this.rejectPending(error);
-    this.socket.destroy();
-  }
-
-  private static uncork(connection: Connection): void {
-    connection.corked = false;
-    connection.socket.uncork();
+    this.channel.destroy();
   }
 
   /**
@@ -189,30 +142,24 @@ export class Connection {
    */
   private armTimer(ms: number): void {
     this.timer = setTimeout(this.onTimer, Math.min(Math.max(Math.ceil(ms), 1), MAX_TIMER_MS));
-    this.timer.unref();
+    unrefTimer(this.timer);
   }
 
   private readonly onTimer = (): void => {
     this.timer = null;
     const oldest = this.pending.peek();
-    if (oldest === undefined || this.socketClosed) return;
+    if (oldest === undefined || this.channelClosed) return;
     const remaining = oldest.deadline - performance.now();
     if (remaining > 0) this.armTimer(remaining);
     else this.fail(new RequestTimeoutError(oldest.command, this.settings.requestTimeoutMs));
   };
 
-  private readonly onData = (chunk: Buffer): void => {
-    const items = this.decoder.push(chunk);
-    for (let i = 0; i < items.length; i++) {
-      // A listener may have closed the connection on an earlier frame of this chunk.
-      if (this.socket.destroyed) return;
-      const item = items[i]!;
-      if (item.kind === 'oversize') {
-        this.fail(new ProtocolError(`the server sent a ${item.length}-byte payload (limit ${this.decoder.maxPayload})`));
-        return;
-      }
-      this.handleFrame(item.type, item.payload.toString('utf8'));
-    }
+  private readonly onFrame = (type: number, payload: string): void => {
+    this.handleFrame(type, payload);
+  };
+
+  private readonly onMalformed = (error: Error): void => {
+    this.fail(error);
   };
 
   private handleFrame(type: number, payload: string): void {
@@ -276,7 +223,7 @@ export class Connection {
   }
 
   private afterReply(): void {
-    if (!this.accepting && this.closedByOwner && this.pending.size === 0) this.endSocket();
+    if (!this.accepting && this.closedByOwner && this.pending.size === 0) this.channel.end();
   }
 
   /** A RequestTimeoutError rejects its own request with itself, the rest with a ConnectionClosedError. */
@@ -291,18 +238,13 @@ export class Connection {
     for (; request !== undefined; request = this.pending.shift()) request.reject(closed);
   }
 
-  private endSocket(): void {
-    this.socket.end();
-    setTimeout(destroySocket, CLOSE_GRACE_MS, this.socket).unref();
-  }
-
   private readonly onError = (error: Error): void => {
     // 'close' follows; remember why.
     if (!this.closedByOwner) this.failure ??= error;
   };
 
   private readonly onClose = (): void => {
-    this.socketClosed = true;
+    this.channelClosed = true;
     this.accepting = false;
     if (this.timer !== null) {
       clearTimeout(this.timer);
@@ -317,8 +259,4 @@ export class Connection {
     );
     this.listener.closed(error);
   };
-}
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
 }

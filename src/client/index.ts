@@ -11,9 +11,14 @@ export {
   MAX_HISTORY_LIMIT,
   MAX_REPORT_REASON_BYTES,
   type ChatClientOptions,
+  type CommonClientOptions,
+  type ConnectOptions,
   type ConversationListOptions,
   type HistoryOptions,
+  type WebSocketClientOptions,
 } from './chat-client';
+export type { WebSocketConstructor, WebSocketLike } from './client-channel';
+export { webStorageSessions, type WebStorage } from './web-storage-sessions';
 export { ChatError, ConnectionClosedError, ProtocolError, RequestTimeoutError } from './client-errors';
 export type { ReliableOptions, SavedSession } from './reliable-mode';
 export type {
