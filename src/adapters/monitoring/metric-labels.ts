@@ -42,6 +42,7 @@ export const CLOSE_REASONS = [
   'login_timeout',
   'output_limit',
   'payload_too_large',
+  'malformed_message',
   'banned',
   'server_shutdown',
   'shutdown_deadline',
@@ -52,22 +53,23 @@ export const CLOSE_REASONS = [
 
 export type CloseReasonLabel = (typeof CLOSE_REASONS)[number];
 
-/** The connections' close reasons (see tcp-connection.ts and LocalConnectionRegistry.disconnectUser). */
+/** The connections' close reasons (see protocol-connection.ts, the channels and LocalConnectionRegistry.disconnectUser). */
 const REASONS: ReadonlyMap<string, CloseReasonLabel> = new Map([
   ['closed by client', 'client_closed'],
   ['idle', 'idle'],
   ['login timeout', 'login_timeout'],
   ['output limit', 'output_limit'],
   ['payload too large', 'payload_too_large'],
+  ['malformed websocket message', 'malformed_message'],
   ['banned', 'banned'],
   ['server shutdown', 'server_shutdown'],
   ['server shutdown deadline', 'shutdown_deadline'],
   ['internal error', 'internal_error'],
 ]);
 
-/** `socket error ECONNRESET` and the like name the error code; the code stays out of the label. */
-const SOCKET_ERROR = 'socket error';
+/** `socket error ECONNRESET`, `websocket error ...` and the like name the error code; the code stays out of the label. */
+const SOCKET_ERROR = /^(socket|websocket) error/;
 
 export function closeReasonLabel(reason: string): CloseReasonLabel {
-  return REASONS.get(reason) ?? (reason.startsWith(SOCKET_ERROR) ? 'socket_error' : OTHER);
+  return REASONS.get(reason) ?? (SOCKET_ERROR.test(reason) ? 'socket_error' : OTHER);
 }

@@ -235,6 +235,8 @@ describe('metric labels', () => {
     ['internal error', 'internal_error'],
     ['socket error ECONNRESET', 'socket_error'],
     ['socket error EPIPE', 'socket_error'],
+    ['malformed websocket message', 'malformed_message'],
+    ['websocket error WS_ERR_INVALID_UTF8', 'socket_error'],
     ['something new', 'other'],
     ['', 'other'],
   ])('maps the close reason %j to %j', (reason, label) => {
