@@ -63,6 +63,7 @@ describe('the server process', () => {
       msg: 'chat server listening',
       host: '127.0.0.1',
       port: server.port,
+      httpPort: expect.any(Number),
       database,
       tls: false,
     });

@@ -4,6 +4,7 @@ import type { StorageObserver } from '../persistence/typeorm/storage-observer';
 import { Command } from '../protocol/message-types';
 import type { ConnectionObserver, TransportName } from '../protocol/connection-observer';
 import { closeReasonLabel, commandLabel, OTHER, pushLabel, statusLabel } from './metric-labels';
+import { Tally, TallyHistogram } from './tallies';
 
 export interface ChatMetricsOptions {
   /** Users logged in on this node, read at each scrape (none when left out). */
@@ -43,7 +44,14 @@ function processMetricsRegistry(): Registry {
 }
 
 type CounterChild = ReturnType<Counter['labels']>;
-type HistogramChild = ReturnType<Histogram['labels']>;
+
+/** A request's tally key: its command and its status in one number. */
+const requestKey = (command: number, status: number): number => command * 1000 + status;
+const keyCommand = (key: number): number => Math.floor(key / 1000);
+const keyStatus = (key: number): number => key % 1000;
+
+/** Commands past this are tallied together (their label is `unknown` anyway). */
+const UNKNOWN_COMMAND_KEY = 0;
 
 /**
  * The server's metrics in the Prometheus text format, in a registry of this
@@ -64,21 +72,17 @@ export class ChatMetrics implements ConnectionObserver, StorageObserver, Cluster
 
   private readonly connectionsOpen: Gauge<'transport'>;
   private readonly connectionsClosed: Counter<'transport' | 'reason'>;
-  private readonly requests: Counter<'command' | 'status'>;
-  private readonly requestDuration: Histogram<'command'>;
-  private readonly pushes: Counter<'type'>;
   private readonly batchSize: Histogram;
   private readonly commitDuration: Histogram;
-  /** The series with fixed label values, made once. */
-  private readonly stored: { readonly direct: CounterChild; readonly group: CounterChild };
-  private readonly delivered: { readonly live: CounterChild; readonly later: CounterChild };
-  private readonly loginFailures: { readonly login: CounterChild; readonly resume: CounterChild };
   private readonly routed: { readonly sent: CounterChild; readonly received: CounterChild } | null = null;
 
-  /** Children by label value, so the hot path skips prom-client's label checks. */
-  private readonly requestChildren = new Map<string, Map<string, CounterChild>>();
-  private readonly durationChildren = new Map<string, HistogramChild>();
-  private readonly pushChildren = new Map<string, CounterChild>();
+  // What every request and push counts, as plain numbers (see tallies.ts); rendered at scrape time.
+  /** Requests by requestKey(command, status). */
+  private readonly requests = new Tally();
+  private readonly requestDuration: TallyHistogram<number>;
+  /** Push frames by type. */
+  private readonly pushes = new Tally();
+  private readonly delivered = { live: 0, later: 0 };
 
   constructor(options: ChatMetricsOptions = {}) {
     const registers = [this.registry];
@@ -103,42 +107,72 @@ export class ChatMetrics implements ConnectionObserver, StorageObserver, Cluster
         this.set(usersOnline ? usersOnline() : 0);
       },
     });
-    this.requests = new Counter({
+    const requests = this.requests;
+    new Counter({
       name: 'chat_requests_total',
       help: 'Requests answered, by command and reply status.',
       labelNames: ['command', 'status'],
       registers,
+      collect() {
+        this.reset();
+        for (const [key, count] of requests.entries()) {
+          this.inc({ command: commandLabel(keyCommand(key)), status: statusLabel(keyStatus(key)) }, count);
+        }
+      },
     });
-    this.requestDuration = new Histogram({
-      name: 'chat_request_duration_seconds',
-      help: 'Seconds from taking a request off its queue to handing its reply to the transport, by command.',
-      labelNames: ['command'],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    });
-    const messagesStored = new Counter({
+    this.requestDuration = new TallyHistogram(
+      'chat_request_duration_seconds',
+      'Seconds from taking a request off its queue to handing its reply to the transport, by command.',
+      'command',
+      REQUEST_BUCKETS,
+      commandLabel,
+      this.registry,
+    );
+    const answered = (command: number, status: number): number => requests.get(requestKey(command, status));
+    new Counter({
       name: 'chat_messages_stored_total',
       help: 'Messages stored (a send answered 200), by kind.',
       labelNames: ['kind'],
       registers,
+      collect() {
+        this.reset();
+        this.inc({ kind: 'direct' }, answered(Command.SEND_MESSAGE, 200));
+        this.inc({ kind: 'group' }, answered(Command.SEND_GROUP_MESSAGE, 200));
+      },
     });
-    const messagesDelivered = new Counter({
+    const delivered = this.delivered;
+    new Counter({
       name: 'chat_messages_delivered_total',
       help: 'Messages handed to their receiver: live as a push, later in a fetched batch or a catch-up.',
       labelNames: ['mode'],
       registers,
+      collect() {
+        this.reset();
+        this.inc({ mode: 'live' }, delivered.live);
+        this.inc({ mode: 'later' }, delivered.later);
+      },
     });
-    this.pushes = new Counter({
+    const pushes = this.pushes;
+    new Counter({
       name: 'chat_pushes_written_total',
       help: 'Push frames handed to a transport, by frame type.',
       labelNames: ['type'],
       registers,
+      collect() {
+        this.reset();
+        for (const [type, count] of pushes.entries()) this.inc({ type: pushLabel(type) }, count);
+      },
     });
-    const failedLogins = new Counter({
+    new Counter({
       name: 'chat_failed_logins_total',
       help: 'LOGIN or RESUME answered 401.',
       labelNames: ['command'],
       registers,
+      collect() {
+        this.reset();
+        this.inc({ command: 'login' }, answered(Command.LOGIN, 401));
+        this.inc({ command: 'resume' }, answered(Command.RESUME, 401));
+      },
     });
     this.batchSize = new Histogram({
       name: 'chat_storage_batch_size',
@@ -173,9 +207,6 @@ export class ChatMetrics implements ConnectionObserver, StorageObserver, Cluster
 
     // The series that exist from the start show as 0 rather than missing.
     for (const transport of TRANSPORTS) this.connectionsOpen.labels(transport).set(0);
-    this.stored = { direct: zero(messagesStored, 'direct'), group: zero(messagesStored, 'group') };
-    this.delivered = { live: zero(messagesDelivered, 'live'), later: zero(messagesDelivered, 'later') };
-    this.loginFailures = { login: zero(failedLogins, 'login'), resume: zero(failedLogins, 'resume') };
 
     this.exposed =
       options.processMetrics === false ? this.registry : Registry.merge([this.registry, processMetricsRegistry()]);
@@ -200,37 +231,20 @@ export class ChatMetrics implements ConnectionObserver, StorageObserver, Cluster
   }
 
   requestAnswered(command: number, status: number, seconds: number): void {
-    const name = commandLabel(command);
-    const code = statusLabel(status);
-    let byStatus = this.requestChildren.get(name);
-    if (byStatus === undefined) this.requestChildren.set(name, (byStatus = new Map()));
-    let counter = byStatus.get(code);
-    if (counter === undefined) byStatus.set(code, (counter = this.requests.labels(name, code)));
-    counter.inc();
-    if (Number.isFinite(seconds)) {
-      let histogram = this.durationChildren.get(name);
-      if (histogram === undefined) this.durationChildren.set(name, (histogram = this.requestDuration.labels(name)));
-      histogram.observe(Math.max(seconds, 0));
-    }
-    if (status === 200) {
-      if (command === Command.SEND_MESSAGE) this.stored.direct.inc();
-      else if (command === Command.SEND_GROUP_MESSAGE) this.stored.group.inc();
-    } else if (status === 401) {
-      if (command === Command.LOGIN) this.loginFailures.login.inc();
-      else if (command === Command.RESUME) this.loginFailures.resume.inc();
-    }
+    const known = commandLabel(command) === 'unknown' ? UNKNOWN_COMMAND_KEY : command;
+    const code = status >= 100 && status < 600 && Number.isInteger(status) ? status : 0;
+    this.requests.add(requestKey(known, code));
+    if (Number.isFinite(seconds)) this.requestDuration.observe(known, Math.max(seconds, 0));
   }
 
   pushWritten(type: number): void {
-    const name = pushLabel(type);
-    let counter = this.pushChildren.get(name);
-    if (counter === undefined) this.pushChildren.set(name, (counter = this.pushes.labels(name)));
-    counter.inc();
+    this.pushes.add(type >= 0 && type <= 0xffff ? type : -1);
   }
 
   messagesDelivered(mode: 'live' | 'later', count: number): void {
     if (!(count > 0 && Number.isFinite(count))) return;
-    (mode === 'later' ? this.delivered.later : this.delivered.live).inc(count);
+    if (mode === 'later') this.delivered.later += count;
+    else this.delivered.live += count;
   }
 
   // ---- StorageObserver ------------------------------------------------------

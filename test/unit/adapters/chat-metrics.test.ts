@@ -183,6 +183,10 @@ describe('ChatMetrics', () => {
     expect(statuses.every((s) => s === 'other' || /^[1-5]\d\d$/.test(s))).toBe(true);
     expect(sampleValue(families, 'chat_connections_closed_total', { transport: 'tcp', reason: 'other' })).toBe(300);
     expect(families.get('chat_pushes_written_total')!.samples).toHaveLength(1);
+    // Every unknown command shares one latency series too.
+    const durationCommands = new Set(families.get('chat_request_duration_seconds')!.samples.map((s) => s.labels['command']));
+    expect(durationCommands).toEqual(new Set(['unknown']));
+    expect(sampleValue(families, 'chat_request_duration_seconds_count', { command: 'unknown' })).toBe(300);
   });
 
   it('two instances in one process keep their own counts, and neither writes to the global registry', async () => {
