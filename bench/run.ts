@@ -112,9 +112,10 @@ Workloads (all by default, in this order):
             deliveries/s and delivery latency
   idle      N logged-in connections held open over 127.0.0.2, 127.0.0.3, ...:
             server RSS per connection, logins/s
-  idle-ws   the idle workload over WebSocket, from 127.0.2.2, 127.0.2.3, ... on a fresh
-            server process of its own: RSS per logged-in session beside idle's, and
-            the ratio (selecting idle-ws runs idle too)
+  idle-ws   the idle workload over WebSocket: idle's N users log in again, each on a
+            WebSocket from 127.0.2.2, 127.0.2.3, ..., on a fresh server process: RSS
+            per logged-in session beside idle's, and the ratio (selecting idle-ws
+            runs idle too)
   resume    R users log in once (password) over 127.0.1.2, 127.0.1.3, ..., take a
             session token (1021) and are dropped; then all reconnect at once with
             RESUME (1022): resumes/s, time until the last is served, latency, failures.
@@ -1012,7 +1013,8 @@ interface IdleResult {
   readonly requested: number;
   readonly sourceAddresses: string[];
   readonly registrationsPerSecond: number;
-  readonly registerUsage: Usage;
+  /** Null when the users were registered before (idle-ws logs idle's users in). */
+  readonly registerUsage: Usage | null;
   readonly connectSeconds: number;
   readonly loginsPerSecond: number;
   readonly loginSeconds: number;
@@ -1038,26 +1040,33 @@ async function idleWorkload(
   n: number,
   restart: () => Promise<number>,
   transport: Transport = 'tcp',
+  /** The users of an idle workload of this round exist: log them in rather than register more. */
+  reuseIdleUsers = false,
 ): Promise<IdleResult> {
   const websocket = transport === 'websocket';
   const label = websocket ? 'idle-ws' : 'idle';
-  const names = Array.from({ length: n }, (_, i) => `${prefix}${websocket ? 'j' : 'i'}${i}`);
+  const names = Array.from({ length: n }, (_, i) => `${prefix}${reuseIdleUsers || !websocket ? 'i' : 'j'}${i}`);
   // idle-ws on 127.0.2.x: apart from idle's 127.0.0.x and whatever that left in TIME_WAIT.
   const addresses = names.map((_, i) => `127.0.${websocket ? 2 : 0}.${2 + Math.floor(i / o.perAddress)}`);
   const sourceAddresses = [...new Set(addresses)];
   const nameParts = slices(names, workers.length);
   const addressParts = slices(addresses, workers.length);
 
-  say(`[${label}] registering ${int(n)} users`);
-  let a = snap(pid);
-  let stop = progress(`${label} register`, pid, (c, d, s) => `registered ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
-  await Promise.all(workers.map((w, i) => w.call({ op: 'register', names: nameParts[i]!, concurrency: 64 })));
-  stop();
-  let b = snap(pid);
-  const registerUsage = usage(a, b);
-  const registrationsPerSecond = n / registerUsage.seconds;
-  await collectAll();
-  await settle(pid, o.settleTimeoutS);
+  let registerUsage: Usage | null = null;
+  let stop: () => void;
+  if (reuseIdleUsers) {
+    say(`[${label}] the ${int(n)} users of idle log in again`);
+  } else {
+    say(`[${label}] registering ${int(n)} users`);
+    const before = snap(pid);
+    stop = progress(`${label} register`, pid, (c, d, s) => `registered ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+    await Promise.all(workers.map((w, i) => w.call({ op: 'register', names: nameParts[i]!, concurrency: 64 })));
+    stop();
+    registerUsage = usage(before, snap(pid));
+    await collectAll();
+    await settle(pid, o.settleTimeoutS);
+  }
+  const registrationsPerSecond = registerUsage === null ? NaN : n / registerUsage.seconds;
   say(`[${label}] restarting the server, so its RSS is measured from a fresh process`);
   pid = await restart();
   await settle(pid, o.settleTimeoutS);
@@ -1080,10 +1089,10 @@ async function idleWorkload(
   const startUs = nowUs() + 300_000;
   const logins = Promise.all(workers.map((w) => w.call<PhaseTiming>({ op: 'idle.login', concurrency: o.loginConcurrency, startUs })));
   await sleepUntil(startUs);
-  a = snap(pid);
+  const a = snap(pid);
   stop = progress(`${label} login`, pid, (c, d, s) => `logged in ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
   const timings = await logins;
-  b = snap(pid);
+  const b = snap(pid);
   stop();
   const loginUsage = usage(a, b);
   disturbed(`${label} login`, loginUsage);
@@ -1574,6 +1583,7 @@ async function main(): Promise<number> {
   const wsComparisons: DmComparison[] = [];
   let failures = 0;
   let dm: StreamResult | null = null;
+  /** This round's idle result, for idle-ws. */
   let idle: IdleResult | null = null;
   let baseline: StreamResult | null = null;
   let relayInfo: { pid: number; port: number } | null = null;
@@ -1581,6 +1591,7 @@ async function main(): Promise<number> {
   for (let round = 1; round <= o.rounds; round++) {
     results = {};
     rounds.push(results);
+    idle = null;
     if (o.rounds > 1) {
       // Fresh users each round: the names of the last are taken.
       prefix = `b${runId}r${round}`;
@@ -1657,7 +1668,7 @@ async function main(): Promise<number> {
               warn('idle-ws: skipped, no connection fits the open-file limits');
               break;
             }
-            const r = await idleWorkload(server.pid, o, idleN, restartServer, 'websocket');
+            const r = await idleWorkload(server.pid, o, idleN, restartServer, 'websocket', idle !== null);
             results['idle-ws'] = { ...r, rssPerConnectionRatioToIdle: idle === null ? null : r.rssPerConnectionKiB / idle.rssPerConnectionKiB };
             for (const [figure, value] of idleComparisonRows(idle, r)) row('idle-ws', figure, value, null);
             row('idle-ws', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
