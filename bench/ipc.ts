@@ -3,8 +3,14 @@ import type { HistogramData } from './histogram';
 
 export interface Target {
   readonly host: string;
+  /** The protocol over TCP. */
   readonly port: number;
+  /** The HTTP listener, whose /ws speaks the protocol over WebSocket; absent for the relay. */
+  readonly httpPort?: number;
 }
+
+/** What a workload's load connections run over. */
+export type Transport = 'tcp' | 'websocket';
 
 /** Running totals of one worker, since its last `collect`. */
 export interface Counters {
@@ -68,9 +74,18 @@ export type WorkerRequest =
    * With `acks`, receivers send ENABLE_ACKS and acknowledge the 2013 frames in batches of
    * `ackBatch` ids or after `ackDelayMs`, whichever comes first. With `blocked`, each
    * sender and receiver become friends, and the receiver sets privacy `friends` and
-   * blocks these users (PROTOCOL §10).
+   * blocks these users (PROTOCOL §10). With `transport` 'websocket' every sender and
+   * receiver is a WebSocket (neither acks nor blocks then).
    */
-  | { op: 'dm.setup'; pairs: [string, string][]; acks: boolean; ackBatch: number; ackDelayMs: number; blocked?: number[] }
+  | {
+      op: 'dm.setup';
+      pairs: [string, string][];
+      acks: boolean;
+      ackBatch: number;
+      ackDelayMs: number;
+      blocked?: number[];
+      transport?: Transport;
+    }
   /** Registers users over a few pipelined connections; answers their ids, in order. */
   | { op: 'register'; names: string[]; concurrency: number }
   /** Logs the admin in, creates the group and adds the members (by id); answers the group id. */
@@ -86,7 +101,7 @@ export type WorkerRequest =
   /** Answers Collected and starts the counters and histograms afresh. */
   | { op: 'collect' }
   /** Opens one connection per name (not logged in yet), from the given local addresses. */
-  | { op: 'idle.connect'; names: string[]; localAddresses: string[]; concurrency: number }
+  | { op: 'idle.connect'; names: string[]; localAddresses: string[]; concurrency: number; transport?: Transport }
   /** Logs every opened idle connection in, `concurrency` at a time; answers the phase timing. */
   | { op: 'idle.login'; concurrency: number; startUs: number }
   /** Sends `count` messages from `sender` to the (offline) `receiver`, `window` in flight. */

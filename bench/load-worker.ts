@@ -24,6 +24,7 @@ import {
   type WorkerRequest,
 } from './ipc';
 import { Wire, WireConnection } from './wire-connection';
+import { connectWebSocket } from './websocket-connection';
 
 interface Sender {
   readonly send: (content: string) => Promise<void>;
@@ -44,7 +45,7 @@ let windowEndUs = -Infinity;
 let clients: ChatClient[] = [];
 let senders: Sender[] = [];
 /** Idle workload: connections opened and waiting for their LOGIN. */
-let idle: { name: string; client: ChatClient }[] = [];
+let idle: { name: string; login: () => Promise<unknown> }[] = [];
 /** Fanout: connections already logged in, by name (the admin's, from fanout.group). */
 const loggedIn = new Map<string, ChatClient>();
 let sequence = 0;
@@ -92,6 +93,10 @@ function trackWire(connection: WireConnection): WireConnection {
 
 async function openWire(localAddress?: string): Promise<WireConnection> {
   return trackWire(await WireConnection.connect(target, requestTimeoutMs, localAddress));
+}
+
+async function openWebSocket(localAddress?: string): Promise<WireConnection> {
+  return trackWire(await connectWebSocket(target, requestTimeoutMs, localAddress));
 }
 
 const credentials = (name: string, secret: string): string => `${escapeField(name)}|${escapeField(secret)}`;
@@ -264,6 +269,26 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return null;
 
     case 'dm.setup': {
+      if (request.transport === 'websocket') {
+        // dm-ws: both ends WebSockets, the receivers counting 2001 pushes (content is the 3rd field).
+        await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
+          const [sender, receiver] = await Promise.all([openWebSocket(), openWebSocket()]);
+          const [, to] = await Promise.all([
+            sender.request(Wire.REGISTER, credentials(senderName, password)),
+            receiver.request(Wire.REGISTER, credentials(receiverName, password)).then(secondField),
+          ]);
+          await Promise.all([
+            sender.request(Wire.LOGIN, credentials(senderName, password)),
+            receiver.request(Wire.LOGIN, credentials(receiverName, password)),
+          ]);
+          receiver.onPush = (type, payload) => {
+            if (type === Wire.MESSAGE_RECEIVED) onPush(splitFields(payload)[2] ?? '');
+          };
+          senders.push({ send: (text) => sender.request(Wire.SEND_MESSAGE, `${to}|${escapeField(text)}`).then(() => undefined) });
+          counters.done++;
+        });
+        return null;
+      }
       if (request.acks) {
         await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
           const [sender, receiver] = await Promise.all([open(), openWire()]);
@@ -365,7 +390,14 @@ async function handle(request: WorkerRequest): Promise<unknown> {
 
     case 'idle.connect': {
       await eachLimited(request.names, request.concurrency, async (name, index) => {
-        idle.push({ name, client: await openFrom(request.localAddresses[index]!) });
+        const from = request.localAddresses[index]!;
+        if (request.transport === 'websocket') {
+          const connection = await openWebSocket(from);
+          idle.push({ name, login: () => connection.request(Wire.LOGIN, credentials(name, password)) });
+        } else {
+          const client = await openFrom(from);
+          idle.push({ name, login: () => client.login(name, password) });
+        }
         counters.done++;
       });
       return null;
@@ -375,9 +407,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       await sleepUntil(request.startUs);
       const startUs = nowUs();
       let count = 0;
-      await eachLimited(idle, request.concurrency, async ({ name, client }) => {
+      await eachLimited(idle, request.concurrency, async ({ login }) => {
         try {
-          await client.login(name, password);
+          await login();
           count++;
           counters.done++;
         } catch (error) {

@@ -21,18 +21,20 @@ import {
   type PhaseTiming,
   type ProbeResult,
   type Target,
+  type Transport,
   type WorkerReply,
   type WorkerRequest,
 } from './ipc';
 import { startMariadb, startRedis, type Service } from './cluster-services';
 import { FULL_HISTORY, QUICK_HISTORY, historyWorkload, scratchMysqlDatabase, sqlitePlans, type HistoryResult } from './history';
 import * as proc from './proc';
+import { compareDm, dmComparisonRows, idleComparisonRows, medianRows, type DmComparison } from './websocket-workloads';
 import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hasher';
 
 // ---------------------------------------------------------------------------------
 // Flags
 
-const WORKLOADS = ['dm', 'dm-acks', 'dm-blocks', 'fanout', 'idle', 'resume', 'offline', 'history', 'baseline', 'cluster'] as const;
+const WORKLOADS = ['dm', 'dm-ws', 'dm-acks', 'dm-blocks', 'fanout', 'idle', 'idle-ws', 'resume', 'offline', 'history', 'baseline', 'cluster'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -71,6 +73,8 @@ interface Options {
   serverEnv: Record<string, string>;
   settleTimeoutS: number;
   quick: boolean;
+  /** Times the selected workloads run, in turn (dm, dm-ws, dm, dm-ws, ...). */
+  rounds: number;
   out: string | null;
   /** cluster: a database and a Redis to use instead of private ones. */
   mysqlUrl: string | null;
@@ -91,6 +95,12 @@ bench/results/<ISO timestamp>.json.
 Workloads (all by default, in this order):
   dm        K sender/receiver pairs, each sender keeping W messages in flight for D s:
             delivered messages/s, send->receipt latency p50/p95/p99/max, ack latency
+  dm-ws     the dm workload with every sender and receiver a WebSocket (/ws of the
+            server's HTTP listener, one frame per binary message, masked as a
+            browser does): messages/s, server CPU per message and latency, each
+            against dm of the same run (target ≥ 0.70x dm's messages/s), and the
+            load processes' CPU, to tell whether the load side saturated
+            (selecting dm-ws runs dm too)
   dm-acks   the dm workload with every receiver in ack mode (ENABLE_ACKS, 2013 frames
             acknowledged with ACK in batches): messages/s and its ratio to dm of the
             same run (selecting dm-acks runs dm too)
@@ -102,6 +112,10 @@ Workloads (all by default, in this order):
             deliveries/s and delivery latency
   idle      N logged-in connections held open over 127.0.0.2, 127.0.0.3, ...:
             server RSS per connection, logins/s
+  idle-ws   the idle workload over WebSocket: idle's N users log in again, each on a
+            WebSocket from 127.0.2.2, 127.0.2.3, ..., on a fresh server process: RSS
+            per logged-in session beside idle's, and the ratio (selecting idle-ws
+            runs idle too)
   resume    R users log in once (password) over 127.0.1.2, 127.0.1.3, ..., take a
             session token (1021) and are dropped; then all reconnect at once with
             RESUME (1022): resumes/s, time until the last is served, latency, failures.
@@ -126,6 +140,9 @@ Workloads (all by default, in this order):
 Flags (defaults in brackets; --quick values after the slash):
   --only LIST            comma-separated workloads to run [all]
   --quick                smaller sizes, finishes in under 2 minutes
+  --rounds N             run the selected workloads N times in turn (dm, dm-ws, dm,
+                         dm-ws, ...), each round on fresh users; dm-ws then also
+                         reports the median of its ratios to dm [1]
   -K, --pairs N          dm sender/receiver pairs [${FULL_SIZES.pairs} / ${QUICK_SIZES.pairs}]
   -W, --window N         requests in flight per sender [10]
   --rate N               dm, fanout and baseline: all senders together send at most
@@ -215,6 +232,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '--db-dir',
     '--server-env',
     '--settle-timeout',
+    '--rounds',
     '--out',
     '--mysql-url',
     '--redis-url',
@@ -263,8 +281,9 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     for (const w of asked) {
       if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (${WORKLOADS.join(', ')})`);
     }
-    // dm-acks is reported against dm of the same run.
-    if (asked.includes('dm-acks') || asked.includes('dm-blocks')) asked.push('dm');
+    // dm-acks, dm-blocks and dm-ws are reported against dm of the same run, idle-ws against idle.
+    if (asked.includes('dm-acks') || asked.includes('dm-blocks') || asked.includes('dm-ws')) asked.push('dm');
+    if (asked.includes('idle-ws')) asked.push('idle');
     only = WORKLOADS.filter((w) => asked.includes(w));
     if (only.length === 0) throw new UsageError('--only: no workload named');
   }
@@ -300,6 +319,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     serverEnv,
     settleTimeoutS: int('--settle-timeout', 180, 0, 3600),
     quick,
+    rounds: int('--rounds', 1, 1, 100),
     out: values.get('--out') ?? null,
     mysqlUrl: values.get('--mysql-url') ?? null,
     redisUrl: values.get('--redis-url') ?? null,
@@ -390,6 +410,8 @@ interface Served {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly port: number;
+  /** The HTTP listener's port, when the process logged one. */
+  readonly httpPort: number | undefined;
   readonly tail: string[];
 }
 
@@ -417,11 +439,12 @@ function startServing(
       if (tail.length > 40) tail.shift();
       if (ready || !line.startsWith('{')) return;
       try {
-        const record = JSON.parse(line) as { msg?: unknown; port?: unknown };
+        const record = JSON.parse(line) as { msg?: unknown; port?: unknown; httpPort?: unknown };
         if (record.msg === readyMsg && typeof record.port === 'number') {
           ready = true;
           clearTimeout(timer);
-          resolveReady({ name, child, pid: child.pid!, port: record.port, tail });
+          const httpPort = typeof record.httpPort === 'number' ? record.httpPort : undefined;
+          resolveReady({ name, child, pid: child.pid!, port: record.port, httpPort, tail });
         }
       } catch {
         // not JSON: kept in the tail only
@@ -535,6 +558,8 @@ interface Snap {
   readonly rssKiB: number;
   /** Sum over the load workers. */
   readonly loadTicks: number;
+  /** Each load worker's. */
+  readonly workerTicks: readonly number[];
   /** The orchestrator itself. */
   readonly selfTicks: number;
   /** Every process on the machine. */
@@ -546,6 +571,10 @@ interface Usage {
   readonly cpuPct: number;
   readonly cpuSeconds: number;
   readonly loadCpuPct: number;
+  /** The busiest load worker, % of one core. */
+  readonly loadMaxCpuPct: number;
+  /** Every process on the machine, % of one core (of cores x 100 %). */
+  readonly machineCpuPct: number;
   /** Everything else on the machine (other people's processes included), % of one core. */
   readonly otherCpuPct: number;
   readonly rssKiB: number;
@@ -556,10 +585,11 @@ interface Usage {
 let workers: LoadWorker[] = [];
 
 function snap(pid: number): Snap {
-  let loadTicks = 0;
-  for (const w of workers) loadTicks += proc.cpuTicks(w.pid);
+  const workerTicks = workers.map((w) => proc.cpuTicks(w.pid));
+  const loadTicks = workerTicks.reduce((sum, t) => sum + t, 0);
   return {
     atUs: nowUs(),
+    workerTicks,
     // With CHAT_WORKERS the server is a primary and its workers: all of them count.
     ticks: proc.treeCpuTicks(pid),
     rssKiB: proc.treeStatusKiB(pid),
@@ -578,6 +608,8 @@ function usage(a: Snap, b: Snap): Usage {
     cpuPct: (100 * cpuSeconds) / seconds,
     cpuSeconds,
     loadCpuPct: (100 * (b.loadTicks - a.loadTicks)) / tck / seconds,
+    loadMaxCpuPct: Math.max(0, ...b.workerTicks.map((t, i) => (100 * (t - (a.workerTicks[i] ?? t))) / tck / seconds)),
+    machineCpuPct: (100 * (b.machineTicks - a.machineTicks)) / tck / seconds,
     otherCpuPct: Math.max(0, (100 * (b.machineTicks - a.machineTicks - ours)) / tck / seconds),
     rssKiB: b.rssKiB,
     rssStartKiB: a.rssKiB,
@@ -702,9 +734,11 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** ` #2`, ` #3`, ... after the workload's name from the second of several rounds on. */
+let roundTag = '';
 function row(workload: string, figure: string, value: string, u: Usage | null): void {
   rows.push({
-    workload,
+    workload: workload + roundTag,
     figure,
     value,
     cpu: u ? pct(u.cpuPct) : '',
@@ -831,6 +865,7 @@ async function dmWorkload(
   tag = label.slice(0, 1),
   acks = false,
   blocks = 0,
+  transport: Transport = 'tcp',
 ): Promise<StreamResult> {
   const pairs: [string, string][] = Array.from({ length: o.pairs }, (_, i) => [`${prefix}${tag}${i}s`, `${prefix}${tag}${i}r`]);
   let blocked: number[] | undefined;
@@ -839,7 +874,9 @@ async function dmWorkload(
     const names = Array.from({ length: blocks }, (_, i) => `${prefix}${tag}x${i}`);
     blocked = await workers[0]!.call<number[]>({ op: 'register', names, concurrency: 64 });
   }
-  const extra = acks ? ' + ENABLE_ACKS' : blocks > 0 ? ` + friends + privacy friends + ${blocks} blocks each` : '';
+  const extra =
+    (acks ? ' + ENABLE_ACKS' : blocks > 0 ? ` + friends + privacy friends + ${blocks} blocks each` : '') +
+    (transport === 'websocket' ? ', every connection a WebSocket' : '');
   say(`[${label}] setting up ${o.pairs} sender/receiver pairs (register + login${extra})`);
   const stop = progress(`${label} setup`, pid, (c) => `pairs ready ${int(c.done)}/${int(o.pairs)}`);
   await Promise.all(
@@ -851,6 +888,7 @@ async function dmWorkload(
         ackBatch: o.ackBatch,
         ackDelayMs: o.ackDelayMs,
         blocked,
+        transport,
       }),
     ),
   );
@@ -975,7 +1013,8 @@ interface IdleResult {
   readonly requested: number;
   readonly sourceAddresses: string[];
   readonly registrationsPerSecond: number;
-  readonly registerUsage: Usage;
+  /** Null when the users were registered before (idle-ws logs idle's users in). */
+  readonly registerUsage: Usage | null;
   readonly connectSeconds: number;
   readonly loginsPerSecond: number;
   readonly loginSeconds: number;
@@ -995,34 +1034,50 @@ interface IdleResult {
  * answers the new pid. The idle workload measures RSS from a fresh process so the heap
  * left over by earlier workloads does not absorb the connections' memory.
  */
-async function idleWorkload(pid: number, o: Options, n: number, restart: () => Promise<number>): Promise<IdleResult> {
-  const names = Array.from({ length: n }, (_, i) => `${prefix}i${i}`);
-  const addresses = names.map((_, i) => `127.0.0.${2 + Math.floor(i / o.perAddress)}`);
+async function idleWorkload(
+  pid: number,
+  o: Options,
+  n: number,
+  restart: () => Promise<number>,
+  transport: Transport = 'tcp',
+  /** The users of an idle workload of this round exist: log them in rather than register more. */
+  reuseIdleUsers = false,
+): Promise<IdleResult> {
+  const websocket = transport === 'websocket';
+  const label = websocket ? 'idle-ws' : 'idle';
+  const names = Array.from({ length: n }, (_, i) => `${prefix}${reuseIdleUsers || !websocket ? 'i' : 'j'}${i}`);
+  // idle-ws on 127.0.2.x: apart from idle's 127.0.0.x and whatever that left in TIME_WAIT.
+  const addresses = names.map((_, i) => `127.0.${websocket ? 2 : 0}.${2 + Math.floor(i / o.perAddress)}`);
   const sourceAddresses = [...new Set(addresses)];
   const nameParts = slices(names, workers.length);
   const addressParts = slices(addresses, workers.length);
 
-  say(`[idle] registering ${int(n)} users`);
-  let a = snap(pid);
-  let stop = progress('idle register', pid, (c, d, s) => `registered ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
-  await Promise.all(workers.map((w, i) => w.call({ op: 'register', names: nameParts[i]!, concurrency: 64 })));
-  stop();
-  let b = snap(pid);
-  const registerUsage = usage(a, b);
-  const registrationsPerSecond = n / registerUsage.seconds;
-  await collectAll();
-  await settle(pid, o.settleTimeoutS);
-  say('[idle] restarting the server, so its RSS is measured from a fresh process');
+  let registerUsage: Usage | null = null;
+  let stop: () => void;
+  if (reuseIdleUsers) {
+    say(`[${label}] the ${int(n)} users of idle log in again`);
+  } else {
+    say(`[${label}] registering ${int(n)} users`);
+    const before = snap(pid);
+    stop = progress(`${label} register`, pid, (c, d, s) => `registered ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+    await Promise.all(workers.map((w, i) => w.call({ op: 'register', names: nameParts[i]!, concurrency: 64 })));
+    stop();
+    registerUsage = usage(before, snap(pid));
+    await collectAll();
+    await settle(pid, o.settleTimeoutS);
+  }
+  const registrationsPerSecond = registerUsage === null ? NaN : n / registerUsage.seconds;
+  say(`[${label}] restarting the server, so its RSS is measured from a fresh process`);
   pid = await restart();
   await settle(pid, o.settleTimeoutS);
   await sleep(1000);
 
   const rssBeforeKiB = proc.statusKiB(pid);
-  say(`[idle] opening ${int(n)} connections from ${sourceAddresses.join(', ')} (server RSS before: ${mib(rssBeforeKiB)})`);
+  say(`[${label}] opening ${int(n)} connections from ${sourceAddresses.join(', ')} (server RSS before: ${mib(rssBeforeKiB)})`);
   let t = nowUs();
-  stop = progress('idle connect', pid, (c, d, s) => `connected ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  stop = progress(`${label} connect`, pid, (c, d, s) => `connected ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
   await Promise.all(
-    workers.map((w, i) => w.call({ op: 'idle.connect', names: nameParts[i]!, localAddresses: addressParts[i]!, concurrency: 256 })),
+    workers.map((w, i) => w.call({ op: 'idle.connect', names: nameParts[i]!, localAddresses: addressParts[i]!, concurrency: 256, transport })),
   );
   stop();
   const connectSeconds = (nowUs() - t) / 1e6;
@@ -1030,29 +1085,29 @@ async function idleWorkload(pid: number, o: Options, n: number, restart: () => P
   const rssConnectedKiB = proc.statusKiB(pid);
   await collectAll();
 
-  say(`[idle] logging ${int(n)} connections in, ${o.loginConcurrency} at a time per worker`);
+  say(`[${label}] logging ${int(n)} connections in, ${o.loginConcurrency} at a time per worker`);
   const startUs = nowUs() + 300_000;
   const logins = Promise.all(workers.map((w) => w.call<PhaseTiming>({ op: 'idle.login', concurrency: o.loginConcurrency, startUs })));
   await sleepUntil(startUs);
-  a = snap(pid);
-  stop = progress('idle login', pid, (c, d, s) => `logged in ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
+  const a = snap(pid);
+  stop = progress(`${label} login`, pid, (c, d, s) => `logged in ${int(c.done)}/${int(n)} (${int(d.done / s)}/s)`);
   const timings = await logins;
-  b = snap(pid);
+  const b = snap(pid);
   stop();
   const loginUsage = usage(a, b);
-  disturbed('idle login', loginUsage);
+  disturbed(`${label} login`, loginUsage);
   const loggedIn = timings.reduce((sum, x) => sum + x.count, 0);
   const loginSeconds = (Math.max(...timings.map((x) => x.endUs)) - startUs) / 1e6;
   const k = (await collectAll()).counters;
-  checkCounters('idle', k);
+  checkCounters(label, k);
   await settle(pid, o.settleTimeoutS);
   await sleep(1000);
   const rssLoggedInKiB = proc.statusKiB(pid);
   t = nowUs();
-  say(`[idle] holding ${int(loggedIn)} logged-in connections: server RSS ${mib(rssLoggedInKiB)}; closing them`);
+  say(`[${label}] holding ${int(loggedIn)} logged-in connections: server RSS ${mib(rssLoggedInKiB)}; closing them`);
   await closeAll();
   await settle(pid, o.settleTimeoutS);
-  say(`[idle] closed; the server went quiet after ${secs(nowUs() - t)}`);
+  say(`[${label}] closed; the server went quiet after ${secs(nowUs() - t)}`);
   return {
     connections: loggedIn,
     requested: o.connections,
@@ -1410,7 +1465,7 @@ async function main(): Promise<number> {
   const dbFilesystem = proc.filesystemOf(dbFolder);
 
   // Open files: the idle and resume workloads need N sockets in the server and N/workers in each worker.
-  const held = Math.max(runs.has('idle') ? o.connections : 0, runs.has('resume') ? o.resumeUsers : 0);
+  const held = Math.max(runs.has('idle') || runs.has('idle-ws') ? o.connections : 0, runs.has('resume') ? o.resumeUsers : 0);
   const wantServer = held > 0 ? held + 1024 : 0;
   const wantWorker = held > 0 ? Math.ceil(held / o.workers) + 1024 : 0;
   const serverNofile = chooseNofile(wantServer);
@@ -1473,7 +1528,7 @@ async function main(): Promise<number> {
   };
   const launch = async (env: Record<string, string> = {}): Promise<Served> => {
     const started = await startServing('chat server', serverScript, profiling(), { ...baseEnv, ...chatEnv, ...env }, 'chat server listening', serverNofile);
-    say(`chat server pid ${started.pid} listening on 127.0.0.1:${started.port}`);
+    say(`chat server pid ${started.pid} listening on 127.0.0.1:${started.port} (HTTP and /ws: ${started.httpPort ?? 'none'})`);
     return started;
   };
   /** The server in cluster mode with N workers; its CPU and RSS count the workers too. */
@@ -1489,14 +1544,14 @@ async function main(): Promise<number> {
   };
   let server = await launch();
   const serverPids = [server.pid];
-  let serverTarget: Target = { host: '127.0.0.1', port: server.port };
+  let serverTarget: Target = { host: '127.0.0.1', port: server.port, httpPort: server.httpPort };
   /** A fresh server process on the same database; `env` overrides the run's settings for it. */
   const restartServer = async (env: Record<string, string> = {}): Promise<number> => {
     const code = await stopServing(server);
     if (code !== 0) warn(`the chat server exited with code ${code} when stopped for a restart`);
     server = await launch(env);
     serverPids.push(server.pid);
-    serverTarget = { host: '127.0.0.1', port: server.port };
+    serverTarget = { host: '127.0.0.1', port: server.port, httpPort: server.httpPort };
     await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
     return server.pid;
   };
@@ -1519,193 +1574,236 @@ async function main(): Promise<number> {
     );
     return fits;
   };
-  const idleN = runs.has('idle') ? fitting('idle', o.connections) : o.connections;
+  const idleN = runs.has('idle') || runs.has('idle-ws') ? fitting('idle', o.connections) : o.connections;
   const resumeN = runs.has('resume') ? fitting('resume', o.resumeUsers) : o.resumeUsers;
 
-  const results: Record<string, unknown> = {};
+  /** Each round's results by workload. */
+  const rounds: Record<string, unknown>[] = [];
+  let results: Record<string, unknown> = {};
+  const wsComparisons: DmComparison[] = [];
   let failures = 0;
   let dm: StreamResult | null = null;
+  /** This round's idle result, for idle-ws. */
+  let idle: IdleResult | null = null;
   let baseline: StreamResult | null = null;
   let relayInfo: { pid: number; port: number } | null = null;
 
-  for (const workload of o.only) {
-    say('');
-    try {
-      if (workload !== 'baseline') await settle(server.pid, o.settleTimeoutS);
-      switch (workload) {
-        case 'dm': {
-          dm = await dmWorkload('dm', server.pid, o);
-          results.dm = { pairs: o.pairs, window: o.window, ...dm };
-          streamRows('dm', dm, 'delivered msgs');
-          break;
-        }
-        case 'dm-acks': {
-          const r = await dmWorkload('dm-acks', server.pid, o, 'a', true);
-          const ratio = dm === null ? NaN : r.perSecond / dm.perSecond;
-          results['dm-acks'] = { pairs: o.pairs, window: o.window, ackBatch: o.ackBatch, ackDelayMs: o.ackDelayMs, ...r, ratioToDm: ratio };
-          streamRows('dm-acks', r, 'delivered msgs');
-          row('dm-acks', 'received / confirmed by ACK replies', `${int(r.received)} / ${int(r.confirmed)}`, r.usage);
-          row('dm-acks', `÷ dm of this run (target ≥ 0.80)`, `${fixed(ratio, 2)}x ${ratio >= 0.8 ? 'met' : 'NOT met'}`, null);
-          if (r.confirmed !== r.received) warn(`dm-acks: ${int(r.received)} messages received, ${int(r.confirmed)} confirmed as newly delivered by ACK`);
-          break;
-        }
-        case 'dm-blocks': {
-          const r = await dmWorkload('dm-blocks', server.pid, o, 'k', false, o.blocks);
-          const ratio = dm === null ? NaN : r.perSecond / dm.perSecond;
-          results['dm-blocks'] = { pairs: o.pairs, window: o.window, blocks: o.blocks, ...r, ratioToDm: ratio };
-          streamRows('dm-blocks', r, 'delivered msgs');
-          row('dm-blocks', `÷ dm of this run (target ≥ 0.95)`, `${fixed(ratio, 2)}x ${ratio >= 0.95 ? 'met' : 'NOT met'}`, null);
-          break;
-        }
-        case 'fanout': {
-          const r = await fanoutWorkload(server.pid, o);
-          results.fanout = { window: o.window, ...r };
-          row('fanout', 'deliveries/s', int(r.perSecond), r.usage);
-          row('fanout', 'group messages acked/s', int(r.ackedPerSecond), r.usage);
-          row('fanout', 'delivery latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
-          row('fanout', 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
-          row('fanout', 'CPU per delivery (µs)', fixed(r.cpuUsPerDelivery, 1), r.usage);
-          row('fanout', 'acked x (M-1) / received / missing', `${int(r.acked * (r.members - 1))} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
-          break;
-        }
-        case 'idle': {
-          if (idleN < 1) {
-            warn('idle: skipped, no connection fits the open-file limits');
-            break;
-          }
-          const r = await idleWorkload(server.pid, o, idleN, restartServer);
-          results.idle = r;
-          row('idle', 'logged-in connections held', int(r.connections), null);
-          row('idle', 'RSS per connection (KiB)', fixed(r.rssPerConnectionKiB, 1), { ...r.loginUsage, rssKiB: r.rssLoggedInKiB });
-          row('idle', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
-          row('idle', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
-          row('idle', 'registrations/s', int(r.registrationsPerSecond), r.registerUsage);
-          break;
-        }
-        case 'resume': {
-          if (resumeN < 1) {
-            warn('resume: skipped, no connection fits the open-file limits');
-            break;
-          }
-          const r = await resumeWorkload(server.pid, o, resumeN, restartServer);
-          results.resume = r;
-          const fast = r.resumesPerSecond >= 2000;
-          const soon = r.lastServedSeconds <= 10 && r.failures === 0;
-          row('resume', 'users resumed at once / failures', `${int(r.resumed)} / ${int(r.failures)}`, r.usage);
-          row('resume', 'resumes/s (target ≥ 2,000)', `${int(r.resumesPerSecond)} ${fast ? 'met' : 'NOT met'}`, r.usage);
-          row('resume', `time until the last is served (s, target ≤ 10)`, `${fixed(r.lastServedSeconds, 2)} ${soon ? 'met' : 'NOT met'}`, r.usage);
-          row('resume', 'connect+RESUME p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
-          row('resume', 'RESUME reply p50/p95/p99/max (ms)', latencyText(r.replyLatency), r.usage);
-          row('resume', 'CPU per resume (µs)', fixed(r.cpuUsPerResume, 1), r.usage);
-          row('resume', 'password logins/s before (LOGIN + 1021)', int(r.loginsPerSecond), null);
-          const s = r.loginStorm;
-          if (s !== null) {
-            const label = 'login storm';
-            const cost = `scrypt N=${s.scrypt.N} r=${s.scrypt.r} p=${s.scrypt.p}`;
-            row(label, `LOGINs at once (${cost}) / failures`, `${int(s.logins)} / ${int(s.failures)}`, s.usage);
-            row(label, 'logins/s at that cost', fixed(s.loginsPerSecond, 1), s.usage);
-            row(label, 'LOGIN p50/p95/p99/max (ms)', latencyText(s.loginLatency), s.usage);
-            row(label, `PING p50/p95/p99/max, quiet (ms)`, latencyText(s.pingQuiet), null);
-            row(label, `PING every ${s.pingIntervalMs} ms p50/p95/p99/max (ms)`, latencyText(s.ping), s.usage);
-            row(label, 'PING p99 (target < 50 ms)', `${ms(s.ping.p99Us)} ${s.ping.p99Us < 50_000 ? 'met' : 'NOT met'}`, s.usage);
-            row(label, `connect+RESUME every ${STORM_RESUME_MS} ms p50/p99/max (ms)`, `${ms(s.resume.p50Us)} / ${ms(s.resume.p99Us)} / ${ms(s.resume.maxUs)}`, s.usage);
-          }
-          break;
-        }
-        case 'offline': {
-          const r = await offlineWorkload(server.pid, o);
-          results.offline = r;
-          row('offline', 'stored msgs/s', int(r.storePerSecond), r.storeUsage);
-          row('offline', 'store ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.storeUsage);
-          row('offline', `fetch time for ${int(r.fetched)} msgs (s)`, fixed(r.fetchSeconds, 2), r.fetchUsage);
-          row('offline', 'batches / largest / complete, in order', `${r.batches} / ${r.largestBatch} / ${r.complete ? 'yes' : 'NO'}, ${r.inOrder ? 'yes' : 'NO'}`, r.fetchUsage);
-          break;
-        }
-        case 'history': {
-          const sizes = o.quick ? QUICK_HISTORY : FULL_HISTORY;
-          const serveOn = async (database: string): Promise<Target> => {
-            await restartServer({ CHAT_DB: database });
-            return serverTarget;
-          };
-          const byEngine: HistoryResult[] = [];
-          const report = (r: HistoryResult): void => {
-            byEngine.push(r);
-            const label = `history ${r.engine}`;
-            const worst = Math.max(r.newestPage.p99Us, r.olderPage.p99Us, r.inbox.p99Us, r.inboxNext.p99Us);
-            row(label, `messages / conversations (seeded in s)`, `${int(r.messages)} / ${int(r.conversations)} (${fixed(r.seedSeconds, 1)})`, null);
-            row(label, `page of ${sizes.pageSize}, newest: p50/p95/p99/max (ms)`, latencyText(r.newestPage), null);
-            row(label, `page of ${sizes.pageSize}, further back: p50/p95/p99/max (ms)`, latencyText(r.olderPage), null);
-            row(label, `inbox, ${r.inboxRows} rows: p50/p95/p99/max (ms)`, latencyText(r.inbox), null);
-            row(label, 'inbox, next page: p50/p95/p99/max (ms)', latencyText(r.inboxNext), null);
-            row(label, 'worst p99 (target < 5 ms)', `${ms(worst)} ${worst < 5_000 ? 'met' : 'NOT met'}`, null);
-          };
-          const sqliteFile = join(dbFolder, 'history.sqlite');
-          const sqliteRun = await historyWorkload('sqlite', sqliteFile, serveOn, `${prefix}h`, 'bench-password-1', sizes, say);
-          report(sqliteRun.result);
-          const plans = await sqlitePlans(sqliteFile, sqliteRun.corpus, sizes.pageSize);
-          for (const [what, lines] of Object.entries(plans)) {
-            say(`[history] SQLite's plan of the ${what}:`);
-            for (const line of lines) say(`  ${line}`);
-          }
-          let mariadb: Service | null = null;
-          try {
-            const url = o.mysqlUrl ?? (mariadb = await startMariadb(join(dbFolder, 'history'))).url;
-            const scratch = await scratchMysqlDatabase(url, `h${prefix}`);
-            try {
-              report((await historyWorkload('mysql', scratch.url, serveOn, `${prefix}h`, 'bench-password-1', sizes, say)).result);
-            } finally {
-              await restartServer();
-              await scratch.drop();
-            }
-          } catch (error) {
-            warn(`history on MySQL/MariaDB skipped: ${(error as Error).message}`);
-            await restartServer();
-          } finally {
-            await mariadb?.stop().catch(() => undefined);
-          }
-          results.history = byEngine;
-          break;
-        }
-        case 'cluster': {
-          const r = await clusterWorkload(o, dbFolder, launchCluster).finally(() =>
-            Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
-          );
-          if (r === null) break;
-          results.cluster = r;
-          for (const { workers: count, result } of r.byWorkers) {
-            const label = `cluster ${count}w`;
-            row(label, 'delivered msgs/s', int(result.perSecond), result.usage);
-            row(label, 'latency p50/p95/p99/max (ms)', latencyText(result.latency), result.usage);
-            row(label, 'CPU per delivered msg (µs)', fixed(result.cpuUsPerDelivery, 1), result.usage);
-            row(label, 'sent / acked / received / missing', `${int(result.sent)} / ${int(result.acked)} / ${int(result.received)} / ${int(result.missing)}`, result.usage);
-          }
-          const [one, two] = r.byWorkers;
-          if (one && two) row('cluster 2w÷1w', 'throughput', `${fixed(two.result.perSecond / one.result.perSecond, 2)}x`, null);
-          break;
-        }
-        case 'baseline': {
-          const relay = await startServing('relay', join(__dirname, 'relay.js'), [], { ...baseEnv, RELAY_PORT: '0' }, 'relay listening', null);
-          relayInfo = { pid: relay.pid, port: relay.port };
-          say(`relay pid ${relay.pid} listening on 127.0.0.1:${relay.port}`);
-          await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: relay.port } })));
-          try {
-            baseline = await dmWorkload('baseline', relay.pid, o);
-          } finally {
-            await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
-            await stopServing(relay);
-          }
-          results.baseline = { pairs: o.pairs, window: o.window, process: 'bench/relay.ts', ...baseline };
-          streamRows('baseline', baseline, 'delivered msgs');
-          break;
-        }
-      }
-    } catch (error) {
-      failures++;
-      const text = error instanceof Error ? error.message : String(error);
-      warn(`${workload} failed: ${text}`);
-      results[workload] = { error: text };
-      await closeAll().catch(() => undefined);
+  for (let round = 1; round <= o.rounds; round++) {
+    results = {};
+    rounds.push(results);
+    idle = null;
+    if (o.rounds > 1) {
+      // Fresh users each round: the names of the last are taken.
+      prefix = `b${runId}r${round}`;
+      roundTag = round === 1 ? '' : ` #${round}`;
+      say('');
+      say(`round ${round} of ${o.rounds}`);
     }
+    for (const workload of o.only) {
+      say('');
+      try {
+        if (workload !== 'baseline') await settle(server.pid, o.settleTimeoutS);
+        switch (workload) {
+          case 'dm': {
+            dm = await dmWorkload('dm', server.pid, o);
+            results.dm = { pairs: o.pairs, window: o.window, ...dm };
+            streamRows('dm', dm, 'delivered msgs');
+            break;
+          }
+          case 'dm-ws': {
+            const r = await dmWorkload('dm-ws', server.pid, o, 'w', false, 0, 'websocket');
+            const comparison = dm === null ? null : compareDm(dm, r, host.cores);
+            if (comparison !== null) wsComparisons.push(comparison);
+            results['dm-ws'] = { pairs: o.pairs, window: o.window, ...r, comparedWithDm: comparison };
+            streamRows('dm-ws', r, 'delivered msgs');
+            for (const [figure, value] of comparison === null ? [] : dmComparisonRows(comparison)) row('dm-ws', figure, value, null);
+            break;
+          }
+          case 'dm-acks': {
+            const r = await dmWorkload('dm-acks', server.pid, o, 'a', true);
+            const ratio = dm === null ? NaN : r.perSecond / dm.perSecond;
+            results['dm-acks'] = { pairs: o.pairs, window: o.window, ackBatch: o.ackBatch, ackDelayMs: o.ackDelayMs, ...r, ratioToDm: ratio };
+            streamRows('dm-acks', r, 'delivered msgs');
+            row('dm-acks', 'received / confirmed by ACK replies', `${int(r.received)} / ${int(r.confirmed)}`, r.usage);
+            row('dm-acks', `÷ dm of this run (target ≥ 0.80)`, `${fixed(ratio, 2)}x ${ratio >= 0.8 ? 'met' : 'NOT met'}`, null);
+            if (r.confirmed !== r.received) warn(`dm-acks: ${int(r.received)} messages received, ${int(r.confirmed)} confirmed as newly delivered by ACK`);
+            break;
+          }
+          case 'dm-blocks': {
+            const r = await dmWorkload('dm-blocks', server.pid, o, 'k', false, o.blocks);
+            const ratio = dm === null ? NaN : r.perSecond / dm.perSecond;
+            results['dm-blocks'] = { pairs: o.pairs, window: o.window, blocks: o.blocks, ...r, ratioToDm: ratio };
+            streamRows('dm-blocks', r, 'delivered msgs');
+            row('dm-blocks', `÷ dm of this run (target ≥ 0.95)`, `${fixed(ratio, 2)}x ${ratio >= 0.95 ? 'met' : 'NOT met'}`, null);
+            break;
+          }
+          case 'fanout': {
+            const r = await fanoutWorkload(server.pid, o);
+            results.fanout = { window: o.window, ...r };
+            row('fanout', 'deliveries/s', int(r.perSecond), r.usage);
+            row('fanout', 'group messages acked/s', int(r.ackedPerSecond), r.usage);
+            row('fanout', 'delivery latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+            row('fanout', 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
+            row('fanout', 'CPU per delivery (µs)', fixed(r.cpuUsPerDelivery, 1), r.usage);
+            row('fanout', 'acked x (M-1) / received / missing', `${int(r.acked * (r.members - 1))} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
+            break;
+          }
+          case 'idle': {
+            if (idleN < 1) {
+              warn('idle: skipped, no connection fits the open-file limits');
+              break;
+            }
+            const r = await idleWorkload(server.pid, o, idleN, restartServer);
+            idle = r;
+            results.idle = r;
+            row('idle', 'logged-in connections held', int(r.connections), null);
+            row('idle', 'RSS per connection (KiB)', fixed(r.rssPerConnectionKiB, 1), { ...r.loginUsage, rssKiB: r.rssLoggedInKiB });
+            row('idle', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
+            row('idle', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
+            row('idle', 'registrations/s', int(r.registrationsPerSecond), r.registerUsage);
+            break;
+          }
+          case 'idle-ws': {
+            if (idleN < 1) {
+              warn('idle-ws: skipped, no connection fits the open-file limits');
+              break;
+            }
+            const r = await idleWorkload(server.pid, o, idleN, restartServer, 'websocket', idle !== null);
+            results['idle-ws'] = { ...r, rssPerConnectionRatioToIdle: idle === null ? null : r.rssPerConnectionKiB / idle.rssPerConnectionKiB };
+            for (const [figure, value] of idleComparisonRows(idle, r)) row('idle-ws', figure, value, null);
+            row('idle-ws', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
+            row('idle-ws', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
+            break;
+          }
+          case 'resume': {
+            if (resumeN < 1) {
+              warn('resume: skipped, no connection fits the open-file limits');
+              break;
+            }
+            const r = await resumeWorkload(server.pid, o, resumeN, restartServer);
+            results.resume = r;
+            const fast = r.resumesPerSecond >= 2000;
+            const soon = r.lastServedSeconds <= 10 && r.failures === 0;
+            row('resume', 'users resumed at once / failures', `${int(r.resumed)} / ${int(r.failures)}`, r.usage);
+            row('resume', 'resumes/s (target ≥ 2,000)', `${int(r.resumesPerSecond)} ${fast ? 'met' : 'NOT met'}`, r.usage);
+            row('resume', `time until the last is served (s, target ≤ 10)`, `${fixed(r.lastServedSeconds, 2)} ${soon ? 'met' : 'NOT met'}`, r.usage);
+            row('resume', 'connect+RESUME p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+            row('resume', 'RESUME reply p50/p95/p99/max (ms)', latencyText(r.replyLatency), r.usage);
+            row('resume', 'CPU per resume (µs)', fixed(r.cpuUsPerResume, 1), r.usage);
+            row('resume', 'password logins/s before (LOGIN + 1021)', int(r.loginsPerSecond), null);
+            const s = r.loginStorm;
+            if (s !== null) {
+              const label = 'login storm';
+              const cost = `scrypt N=${s.scrypt.N} r=${s.scrypt.r} p=${s.scrypt.p}`;
+              row(label, `LOGINs at once (${cost}) / failures`, `${int(s.logins)} / ${int(s.failures)}`, s.usage);
+              row(label, 'logins/s at that cost', fixed(s.loginsPerSecond, 1), s.usage);
+              row(label, 'LOGIN p50/p95/p99/max (ms)', latencyText(s.loginLatency), s.usage);
+              row(label, `PING p50/p95/p99/max, quiet (ms)`, latencyText(s.pingQuiet), null);
+              row(label, `PING every ${s.pingIntervalMs} ms p50/p95/p99/max (ms)`, latencyText(s.ping), s.usage);
+              row(label, 'PING p99 (target < 50 ms)', `${ms(s.ping.p99Us)} ${s.ping.p99Us < 50_000 ? 'met' : 'NOT met'}`, s.usage);
+              row(label, `connect+RESUME every ${STORM_RESUME_MS} ms p50/p99/max (ms)`, `${ms(s.resume.p50Us)} / ${ms(s.resume.p99Us)} / ${ms(s.resume.maxUs)}`, s.usage);
+            }
+            break;
+          }
+          case 'offline': {
+            const r = await offlineWorkload(server.pid, o);
+            results.offline = r;
+            row('offline', 'stored msgs/s', int(r.storePerSecond), r.storeUsage);
+            row('offline', 'store ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.storeUsage);
+            row('offline', `fetch time for ${int(r.fetched)} msgs (s)`, fixed(r.fetchSeconds, 2), r.fetchUsage);
+            row('offline', 'batches / largest / complete, in order', `${r.batches} / ${r.largestBatch} / ${r.complete ? 'yes' : 'NO'}, ${r.inOrder ? 'yes' : 'NO'}`, r.fetchUsage);
+            break;
+          }
+          case 'history': {
+            const sizes = o.quick ? QUICK_HISTORY : FULL_HISTORY;
+            const serveOn = async (database: string): Promise<Target> => {
+              await restartServer({ CHAT_DB: database });
+              return serverTarget;
+            };
+            const byEngine: HistoryResult[] = [];
+            const report = (r: HistoryResult): void => {
+              byEngine.push(r);
+              const label = `history ${r.engine}`;
+              const worst = Math.max(r.newestPage.p99Us, r.olderPage.p99Us, r.inbox.p99Us, r.inboxNext.p99Us);
+              row(label, `messages / conversations (seeded in s)`, `${int(r.messages)} / ${int(r.conversations)} (${fixed(r.seedSeconds, 1)})`, null);
+              row(label, `page of ${sizes.pageSize}, newest: p50/p95/p99/max (ms)`, latencyText(r.newestPage), null);
+              row(label, `page of ${sizes.pageSize}, further back: p50/p95/p99/max (ms)`, latencyText(r.olderPage), null);
+              row(label, `inbox, ${r.inboxRows} rows: p50/p95/p99/max (ms)`, latencyText(r.inbox), null);
+              row(label, 'inbox, next page: p50/p95/p99/max (ms)', latencyText(r.inboxNext), null);
+              row(label, 'worst p99 (target < 5 ms)', `${ms(worst)} ${worst < 5_000 ? 'met' : 'NOT met'}`, null);
+            };
+            const sqliteFile = join(dbFolder, 'history.sqlite');
+            const sqliteRun = await historyWorkload('sqlite', sqliteFile, serveOn, `${prefix}h`, 'bench-password-1', sizes, say);
+            report(sqliteRun.result);
+            const plans = await sqlitePlans(sqliteFile, sqliteRun.corpus, sizes.pageSize);
+            for (const [what, lines] of Object.entries(plans)) {
+              say(`[history] SQLite's plan of the ${what}:`);
+              for (const line of lines) say(`  ${line}`);
+            }
+            let mariadb: Service | null = null;
+            try {
+              const url = o.mysqlUrl ?? (mariadb = await startMariadb(join(dbFolder, 'history'))).url;
+              const scratch = await scratchMysqlDatabase(url, `h${prefix}`);
+              try {
+                report((await historyWorkload('mysql', scratch.url, serveOn, `${prefix}h`, 'bench-password-1', sizes, say)).result);
+              } finally {
+                await restartServer();
+                await scratch.drop();
+              }
+            } catch (error) {
+              warn(`history on MySQL/MariaDB skipped: ${(error as Error).message}`);
+              await restartServer();
+            } finally {
+              await mariadb?.stop().catch(() => undefined);
+            }
+            results.history = byEngine;
+            break;
+          }
+          case 'cluster': {
+            const r = await clusterWorkload(o, dbFolder, launchCluster).finally(() =>
+              Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+            );
+            if (r === null) break;
+            results.cluster = r;
+            for (const { workers: count, result } of r.byWorkers) {
+              const label = `cluster ${count}w`;
+              row(label, 'delivered msgs/s', int(result.perSecond), result.usage);
+              row(label, 'latency p50/p95/p99/max (ms)', latencyText(result.latency), result.usage);
+              row(label, 'CPU per delivered msg (µs)', fixed(result.cpuUsPerDelivery, 1), result.usage);
+              row(label, 'sent / acked / received / missing', `${int(result.sent)} / ${int(result.acked)} / ${int(result.received)} / ${int(result.missing)}`, result.usage);
+            }
+            const [one, two] = r.byWorkers;
+            if (one && two) row('cluster 2w÷1w', 'throughput', `${fixed(two.result.perSecond / one.result.perSecond, 2)}x`, null);
+            break;
+          }
+          case 'baseline': {
+            const relay = await startServing('relay', join(__dirname, 'relay.js'), [], { ...baseEnv, RELAY_PORT: '0' }, 'relay listening', null);
+            relayInfo = { pid: relay.pid, port: relay.port };
+            say(`relay pid ${relay.pid} listening on 127.0.0.1:${relay.port}`);
+            await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: relay.port } })));
+            try {
+              baseline = await dmWorkload('baseline', relay.pid, o);
+            } finally {
+              await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
+              await stopServing(relay);
+            }
+            results.baseline = { pairs: o.pairs, window: o.window, process: 'bench/relay.ts', ...baseline };
+            streamRows('baseline', baseline, 'delivered msgs');
+            break;
+          }
+        }
+      } catch (error) {
+        failures++;
+        const text = error instanceof Error ? error.message : String(error);
+        warn(`${workload} failed: ${text}`);
+        results[workload] = { error: text };
+        await closeAll().catch(() => undefined);
+      }
+    }
+  }
+  roundTag = '';
+  if (wsComparisons.length > 1) {
+    for (const [figure, value] of medianRows(wsComparisons)) row('dm-ws', figure, value, null);
   }
 
   let ratios: { throughput: number; p99: number } | null = null;
@@ -1732,7 +1830,7 @@ async function main(): Promise<number> {
   }
 
   say('');
-  say(`results (${o.quick ? '--quick, ' : ''}K=${o.pairs} W=${o.window}${o.rate > 0 ? ` rate=${o.rate}/s` : ''} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages} R=${resumeN} L=${o.stormLogins}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
+  say(`results (${o.quick ? '--quick, ' : ''}${o.rounds > 1 ? `${o.rounds} rounds, ` : ''}K=${o.pairs} W=${o.window}${o.rate > 0 ? ` rate=${o.rate}/s` : ''} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages} R=${resumeN} L=${o.stormLogins}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
   say('CPU: the process under test (chat server; bench/relay.ts for "baseline") in % of one core over the measured phase;');
   say('RSS: its resident memory at the end of that phase; load CPU: all load workers together; other CPU: every other');
   say('process on the machine in that phase (not part of the benchmark). Latencies in ms.');
@@ -1765,7 +1863,7 @@ async function main(): Promise<number> {
       cpuProfiles: profileSummaries,
     },
     relay: relayInfo,
-    workloads: results,
+    workloads: o.rounds === 1 ? rounds[0] : rounds,
     table: rows,
     warnings,
     transcript,

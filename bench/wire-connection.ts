@@ -4,6 +4,10 @@
  * dm-acks workloads speak the wire through this rather than the SDK, whose reliable
  * mode does more per frame (acks, duplicate filtering) than a load generator should
  * pay for. It does no more than those workloads need (and the dm-blocks set-up).
+ *
+ * The frames travel over a FrameLink: a TCP byte stream here (TcpFrameLink), one
+ * frame per WebSocket message in websocket-connection.ts. Requests, replies and
+ * pushes are handled here for both.
  */
 import { connect, type Socket } from 'node:net';
 import { FrameDecoder } from '../src/adapters/protocol/frame-decoder';
@@ -23,7 +27,9 @@ export const Wire = {
   GET_CONVERSATIONS: Command.GET_CONVERSATIONS,
   BLOCK_USER: Command.BLOCK_USER,
   SET_PRIVACY: Command.SET_PRIVACY,
+  SEND_MESSAGE: Command.SEND_MESSAGE,
   RESPONSE: ServerMessage.RESPONSE,
+  MESSAGE_RECEIVED: ServerMessage.MESSAGE_RECEIVED,
   MESSAGE: ServerMessage.MESSAGE,
 } as const;
 
@@ -41,6 +47,76 @@ export class WireStatusError extends Error {
   }
 }
 
+/** Largest payload a load connection accepts from the server. */
+export const WIRE_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+/** What a FrameLink tells the connection on top of it. */
+export interface FrameSink {
+  /** A whole frame; `payload` may share memory with what was read, so it is decoded at once. */
+  frame(type: number, payload: Buffer): void;
+  /** The input cannot be read as frames any more: the connection destroys the link. */
+  broken(error: Error): void;
+  /** Nothing arrived for the time given to setTimeout. */
+  timedOut(): void;
+  error(error: Error): void;
+  /** Once, when the link has closed. */
+  closed(): void;
+}
+
+/** What carries a WireConnection's frames, each written whole. */
+export interface FrameLink {
+  listen(sink: FrameSink): void;
+  send(frame: Buffer): void;
+  /** Reports `timedOut` after `ms` without input; 0 stops it. */
+  setTimeout(ms: number): void;
+  readonly destroyed: boolean;
+  destroy(): void;
+  /** Drops the connection with a TCP reset, as a vanished client would (and leaves no TIME_WAIT behind). */
+  reset(): void;
+}
+
+/** A TCP socket as a FrameLink: the byte stream cut into frames by the server's own decoder. */
+export class TcpFrameLink implements FrameLink {
+  private readonly decoder = new FrameDecoder({ maxPayload: WIRE_MAX_PAYLOAD });
+
+  constructor(private readonly socket: Socket) {}
+
+  listen(sink: FrameSink): void {
+    this.socket.on('data', (chunk: Buffer) => {
+      for (const item of this.decoder.push(chunk)) {
+        if (item.kind !== 'frame') {
+          sink.broken(new Error(`the server announced a ${item.length}-byte frame`));
+          return;
+        }
+        sink.frame(item.type, item.payload);
+      }
+    });
+    this.socket.on('timeout', () => sink.timedOut());
+    this.socket.on('error', (error) => sink.error(error));
+    this.socket.on('close', () => sink.closed());
+  }
+
+  send(frame: Buffer): void {
+    this.socket.write(frame);
+  }
+
+  setTimeout(ms: number): void {
+    this.socket.setTimeout(ms);
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+}
+
 interface Waiting {
   readonly command: number;
   resolve(payload: string): void;
@@ -50,41 +126,38 @@ interface Waiting {
 export class WireConnection {
   /** Pushes: every frame but a 2000 reply. */
   onPush: ((type: number, payload: string) => void) | null = null;
-  /** Called once when the socket closes; with an error unless reset() or destroy() closed it. */
+  /** Called once when the link closes; with an error unless reset() or destroy() closed it. */
   onClose: ((error: Error | undefined) => void) | null = null;
 
-  private readonly decoder = new FrameDecoder({ maxPayload: 16 * 1024 * 1024 });
   /** Answered entries before `head` are cleared, not shifted out (shift is O(n) per reply). */
   private readonly waiting: (Waiting | undefined)[] = [];
   private head = 0;
   private closing = false;
   private failure: Error | undefined;
 
-  private constructor(
-    private readonly socket: Socket,
+  constructor(
+    private readonly link: FrameLink,
     private readonly timeoutMs: number,
   ) {
-    socket.on('data', (chunk: Buffer) => {
-      for (const item of this.decoder.push(chunk)) {
-        if (item.kind !== 'frame') {
-          this.fail(new Error(`the server announced a ${item.length}-byte frame`));
-          return;
-        }
-        const payload = item.payload.toString('utf8');
-        if (item.type === Wire.RESPONSE) this.reply(payload, payload.startsWith('2'));
-        else if (DATA_REPLIES.has(item.type)) this.reply(payload, true);
-        else this.onPush?.(item.type, payload);
-      }
-    });
-    socket.on('timeout', () => this.fail(new Error(`no reply within ${timeoutMs} ms`)));
-    socket.on('error', (error) => void (this.failure ??= error));
-    socket.on('close', () => {
-      const error = this.closing ? undefined : (this.failure ?? new Error('connection closed by the server'));
-      this.rejectAll(error ?? new Error('connection closed by the client'));
-      this.onClose?.(error);
+    link.listen({
+      frame: (type, bytes) => {
+        const payload = bytes.toString('utf8');
+        if (type === Wire.RESPONSE) this.reply(payload, payload.startsWith('2'));
+        else if (DATA_REPLIES.has(type)) this.reply(payload, true);
+        else this.onPush?.(type, payload);
+      },
+      broken: (error) => this.fail(error),
+      timedOut: () => this.fail(new Error(`no reply within ${timeoutMs} ms`)),
+      error: (error) => void (this.failure ??= error),
+      closed: () => {
+        const error = this.closing ? undefined : (this.failure ?? new Error('connection closed by the server'));
+        this.rejectAll(error ?? new Error('connection closed by the client'));
+        this.onClose?.(error);
+      },
     });
   }
 
+  /** A connection over TCP. */
   static connect(target: Target, timeoutMs: number, localAddress?: string): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: target.host, port: target.port, localAddress, noDelay: true });
@@ -97,7 +170,7 @@ export class WireConnection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new WireConnection(socket, timeoutMs));
+        resolve(new WireConnection(new TcpFrameLink(socket), timeoutMs));
       });
     });
   }
@@ -108,23 +181,23 @@ export class WireConnection {
 
   /** Sends one request; resolves with the payload of its 2xx reply. */
   request(command: number, payload = ''): Promise<string> {
-    if (this.closing || this.socket.destroyed) return Promise.reject(new Error('connection closed'));
+    if (this.closing || this.link.destroyed) return Promise.reject(new Error('connection closed'));
     return new Promise<string>((resolve, reject) => {
       this.waiting.push({ command, resolve, reject });
-      if (this.pending === 1) this.socket.setTimeout(this.timeoutMs);
-      this.socket.write(encodeFrame(command, payload));
+      if (this.pending === 1) this.link.setTimeout(this.timeoutMs);
+      this.link.send(encodeFrame(command, payload));
     });
   }
 
   /** Drops the connection with a TCP reset, as a vanished client would (and leaves no TIME_WAIT behind). */
   reset(): void {
     this.closing = true;
-    this.socket.resetAndDestroy();
+    this.link.reset();
   }
 
   destroy(): void {
     this.closing = true;
-    this.socket.destroy();
+    this.link.destroy();
   }
 
   private reply(payload: string, success: boolean): void {
@@ -137,7 +210,7 @@ export class WireConnection {
     if (this.head === this.waiting.length) {
       this.waiting.length = 0;
       this.head = 0;
-      this.socket.setTimeout(0);
+      this.link.setTimeout(0);
     }
     if (success) waiting.resolve(payload);
     else waiting.reject(new WireStatusError(waiting.command, payload));
@@ -145,7 +218,7 @@ export class WireConnection {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    this.socket.destroy();
+    this.link.destroy();
   }
 
   private rejectAll(error: Error): void {

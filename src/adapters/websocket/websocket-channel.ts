@@ -42,6 +42,10 @@ function closeText(reason: string): string {
 /** How long a closing handshake may take before the socket is cut. */
 const CLOSE_GRACE_MS = 1000;
 
+function handOver(channel: WebSocketChannel): void {
+  channel.handOverReceived();
+}
+
 /**
  * A WebSocket as a frame channel: each binary message carries exactly one protocol
  * frame (PROTOCOL §1), both ways. A text message, or a binary one that is not exactly
@@ -49,12 +53,16 @@ const CLOSE_GRACE_MS = 1000;
  * than the current payload limit is an `oversize` item, answered as over TCP.
  *
  * Writes are gathered per tick on the underlying socket, as TCP's are, so a group
- * commit's replies and pushes leave in one write.
+ * commit's replies and pushes leave in one write. Reads are gathered too: the messages
+ * of one socket read reach the connection together, as a TCP chunk's frames do, so a
+ * client's pipelined sends start together and share a commit.
  */
 export class WebSocketChannel implements FrameChannel {
   private maxPayload = 0;
   private corked = false;
   private listener: ChannelListener | null = null;
+  /** Messages of the current socket read, handed over at the end of its tick. */
+  private receivedItems: DecodedItem[] = [];
   /** A frame announced more than the limit, or a message broke the framing: nothing more is read. */
   private stopped = false;
   /** How the WebSocket closes after a message that broke the framing. */
@@ -79,7 +87,10 @@ export class WebSocketChannel implements FrameChannel {
     this.ws.on('error', (error: Error & { code?: string }) =>
       listener.failed(`websocket error ${error.code ?? error.name}`, error),
     );
-    this.ws.on('close', () => listener.channelClosed());
+    this.ws.on('close', () => {
+      this.handOverReceived();
+      listener.channelClosed();
+    });
   }
 
   private message(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
@@ -107,11 +118,23 @@ export class WebSocketChannel implements FrameChannel {
     } else {
       item = { kind: 'frame', type, payload: bytes.subarray(FRAME_HEADER_SIZE) };
     }
-    listener.received([item]);
+    // ws emits a read's messages one by one: handed over one at a time, the first of a
+    // pipelined window would start alone and commit alone, the rest waiting behind it.
+    if (this.receivedItems.length === 0) process.nextTick(handOver, this);
+    this.receivedItems.push(item);
+  }
+
+  /** Hands the messages gathered since the last call to the connection. */
+  handOverReceived(): void {
+    const items = this.receivedItems;
+    if (items.length === 0) return;
+    this.receivedItems = [];
+    this.listener?.received(items);
   }
 
   /** A message that breaks the framing: what came before is answered, then the WebSocket closes with `code`. */
   private refuse(code: number, text: string): void {
+    this.handOverReceived();
     this.stopped = true;
     this.refusal = { code, text };
     this.listener?.refused('malformed websocket message');
