@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TlsOptions } from 'node:tls';
 import { HttpListener } from '../adapters/http/http-listener';
-import { ConnectionHub } from '../adapters/protocol/connection-hub';
+import { ConnectionHub, type ConnectionHubOptions } from '../adapters/protocol/connection-hub';
 import { TcpChatServer } from '../adapters/tcp/tcp-chat-server';
 import { WebSocketTransport, type OriginPolicy } from '../adapters/websocket/websocket-transport';
 import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-storage';
@@ -74,31 +74,26 @@ export function defaultWebRoot(): string {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const core = await createCore(options);
   const host = options.host ?? DEFAULT_CONFIG.host;
-  const hub = new ConnectionHub(
-    core.useCases,
-    core.connections,
-    {
-      nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
-      maxPayload: options.maxPayload ?? DEFAULT_CONFIG.maxPayload,
-      maxPayloadBeforeLogin: options.maxPayloadBeforeLogin ?? DEFAULT_CONFIG.maxPayloadBeforeLogin,
-      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CONFIG.idleTimeoutMs,
-      loginTimeoutMs: options.loginTimeoutMs ?? DEFAULT_CONFIG.loginTimeoutMs,
-      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CONFIG.maxOutputBytes,
-      rateBurst: options.rateBurst ?? DEFAULT_CONFIG.rateBurst,
-      ratePerSecond: options.ratePerSecond ?? DEFAULT_CONFIG.ratePerSecond,
-      loginMaxFailuresPerAddress: options.loginMaxFailuresPerAddress ?? DEFAULT_CONFIG.loginMaxFailuresPerAddress,
-      loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
-      ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
-      shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_CONFIG.shutdownDeadlineMs,
-      clock: options.clock,
-      observer: core.metrics,
-      // Storage that works in call order stores a connection's overlapping sends in request order.
-      overlapMessageSends:
-        core.storage instanceof InMemoryStorage ||
-        (core.storage instanceof TypeOrmStorage && core.storage.runsInCallOrder),
-    },
-    core.logger,
-  );
+  const connectionOptions: ConnectionHubOptions = {
+    nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
+    maxPayload: options.maxPayload ?? DEFAULT_CONFIG.maxPayload,
+    maxPayloadBeforeLogin: options.maxPayloadBeforeLogin ?? DEFAULT_CONFIG.maxPayloadBeforeLogin,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CONFIG.idleTimeoutMs,
+    loginTimeoutMs: options.loginTimeoutMs ?? DEFAULT_CONFIG.loginTimeoutMs,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CONFIG.maxOutputBytes,
+    rateBurst: options.rateBurst ?? DEFAULT_CONFIG.rateBurst,
+    ratePerSecond: options.ratePerSecond ?? DEFAULT_CONFIG.ratePerSecond,
+    loginMaxFailuresPerAddress: options.loginMaxFailuresPerAddress ?? DEFAULT_CONFIG.loginMaxFailuresPerAddress,
+    loginFailureWindowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
+    ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
+    shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_CONFIG.shutdownDeadlineMs,
+    clock: options.clock,
+    observer: core.metrics,
+    // Storage that works in call order stores a connection's overlapping sends in request order.
+    overlapMessageSends:
+      core.storage instanceof InMemoryStorage ||
+      (core.storage instanceof TypeOrmStorage && core.storage.runsInCallOrder),
+  };
   const maxConnections = options.maxConnections ?? DEFAULT_CONFIG.maxConnections;
   const httpPort = options.httpPort === undefined ? DEFAULT_CONFIG.httpPort : options.httpPort;
   let server: TcpChatServer | null = null;
@@ -106,15 +101,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let address;
   let httpAddress = null;
   try {
+    // One hub for both transports: the same rules, one count of failed logins per address.
+    const hub = new ConnectionHub(core.useCases, core.connections, connectionOptions, core.logger);
     server = new TcpChatServer(
       core.useCases,
       core.connections,
       {
+        ...connectionOptions,
         hub,
-        nodeId: options.nodeId ?? DEFAULT_CONFIG.nodeId,
-        maxPayload: options.maxPayload ?? DEFAULT_CONFIG.maxPayload,
-        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CONFIG.idleTimeoutMs,
-        maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CONFIG.maxOutputBytes,
         maxConnections,
         listenBacklog: options.listenBacklog ?? DEFAULT_CONFIG.listenBacklog,
         tls: options.tls,
