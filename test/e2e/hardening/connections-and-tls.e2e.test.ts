@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { FrameDecoder } from '../../../src/adapters/protocol/frame-decoder';
 import { encodeFrame } from '../../../src/adapters/protocol/frame-encoder';
 import { joinFields, splitFields } from '../../../src/adapters/protocol/fields';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
+import { selfSignedCertificate, type TestCertificate } from '../../support/tls-certificate';
 import type { TestClient } from '../../support/test-client';
 import { RecordingLogger } from '../../support/use-case-fixtures';
 
@@ -111,26 +108,16 @@ class TlsTestClient {
 }
 
 describe('TLS', () => {
-  let dir: string;
+  let certificate: TestCertificate;
   let cert: Buffer;
   let key: Buffer;
   let t: TestServer | undefined;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'chat-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'));
-    key = readFileSync(join(dir, 'key.pem'));
+    certificate = selfSignedCertificate();
+    ({ cert, key } = certificate);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => certificate.dispose());
   afterEach(async () => {
     await t?.stop();
     t = undefined;

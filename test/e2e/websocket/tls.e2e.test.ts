@@ -1,32 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { selfSignedCertificate, type TestCertificate } from '../../support/tls-certificate';
 import { befriend, startTestServer, type TestServer } from '../../support/e2e-server';
 import { httpGet, httpPortOf, openWebSocket, upgradeRefusal } from './websocket-fixture';
 
 describe('TLS: HTTPS and wss:// on the HTTP listener', () => {
-  let dir: string;
+  let certificate: TestCertificate;
   let cert: Buffer;
   let key: Buffer;
   let t: TestServer;
 
   beforeAll(() => {
-    // The same self-signed certificate as the TCP TLS tests, for localhost and 127.0.0.1.
-    dir = mkdtempSync(join(tmpdir(), 'chat-wss-'));
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'));
-    key = readFileSync(join(dir, 'key.pem'));
+    certificate = selfSignedCertificate();
+    ({ cert, key } = certificate);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => certificate.dispose());
   beforeEach(async () => {
     t = await startTestServer({ httpPort: 0, tls: { cert, key } });
   });
