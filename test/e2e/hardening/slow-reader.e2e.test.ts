@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitFields } from '../../../src/adapters/protocol/fields';
-import type { LogFields, Logger } from '../../../src/application';
+import { AwaitableLogger } from '../../support/awaitable-logger';
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import { describeLong } from '../../support/long-tests';
 import { connectionIdOf, killServerProcesses, startServerProcess, type ServerProcess } from '../../support/server-process';
@@ -105,36 +105,6 @@ function expectEveryMessageOnce(delivered: readonly number[], fetched: readonly 
   expect(fetched.length).toBeGreaterThan(0);
 }
 
-/** A logger that lets a test wait for a line. */
-class AwaitableLogger implements Logger {
-  private readonly lines: { message: string; fields: LogFields | undefined }[] = [];
-  private readonly waiters: { match: (message: string, fields: LogFields | undefined) => boolean; resolve: () => void }[] = [];
-
-  debug(message: string, fields?: LogFields): void {
-    this.add(message, fields);
-  }
-  info(message: string, fields?: LogFields): void {
-    this.add(message, fields);
-  }
-  warn(message: string, fields?: LogFields): void {
-    this.add(message, fields);
-  }
-  error(message: string, fields?: LogFields): void {
-    this.add(message, fields);
-  }
-
-  waitFor(match: (message: string, fields: LogFields | undefined) => boolean): Promise<void> {
-    if (this.lines.some((line) => match(line.message, line.fields))) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
-  }
-
-  private add(message: string, fields: LogFields | undefined): void {
-    this.lines.push({ message, fields });
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i]!.match(message, fields)) this.waiters.splice(i, 1)[0]!.resolve();
-    }
-  }
-}
 
 describe('a client that stops reading (quick, in-process)', () => {
   let t: TestServer | undefined;

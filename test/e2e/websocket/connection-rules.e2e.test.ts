@@ -5,7 +5,8 @@ import { splitFields } from '../../../src/adapters/protocol/fields';
 import { runAdmin } from '../../../src/bootstrap/admin-cli';
 import { befriend, startTestServer, type TestServer } from '../../support/e2e-server';
 import { logIn } from '../../support/test-client';
-import { AwaitableLogger, openWebSocket, webSocketUser, type WebSocketTestClient } from './websocket-fixture';
+import { AwaitableLogger } from '../../support/awaitable-logger';
+import { openWebSocket, webSocketUser, type WebSocketTestClient } from './websocket-fixture';
 
 /** Resolves at the first pong that arrives `ms` or more after now (pongs as the clock: the client is pinging). */
 function pongAfter(ws: WebSocketTestClient['ws'], ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '../../support/e2e-server';
 import { TestClient } from '../../support/test-client';
-import { AwaitableLogger, httpPortOf, openWebSocket, upgradeRefusal } from './websocket-fixture';
+import { AwaitableLogger } from '../../support/awaitable-logger';
+import { httpPortOf, openWebSocket, upgradeRefusal } from './websocket-fixture';
 
 describe('WebSocket upgrades: path, Origin and connection cap', () => {
   let t: TestServer;
