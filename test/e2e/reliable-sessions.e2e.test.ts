@@ -1,7 +1,6 @@
 import type { Clock } from '../../src/application';
 import { startTestServer, type TestServer, type TestUser } from '../support/e2e-server';
-import { splitFields } from '../../src/adapters/protocol/fields';
-import type { TestClient } from '../support/test-client';
+import { nextMessages } from '../support/test-client';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const DAY_MS = 24 * 60 * 60_000;
@@ -22,16 +21,6 @@ async function tokenOf(user: TestUser): Promise<string> {
   expect(status).toBe('200');
   expect(Number(expiresAt)).toBeGreaterThan(Date.now());
   return token!;
-}
-
-/** The next `count` message pushes (2013 / 2014) of an acknowledging connection, as [type, fields]. */
-async function nextMessages(client: TestClient, count: number): Promise<{ type: number; fields: string[] }[]> {
-  const out: { type: number; fields: string[] }[] = [];
-  while (out.length < count) {
-    const frame = await client.nextPushOf([2013, 2014]);
-    out.push({ type: frame.type, fields: splitFields(frame.payload) });
-  }
-  return out;
 }
 
 describe('reliable sessions (§8): session tokens and RESUME', () => {

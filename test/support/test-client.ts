@@ -143,4 +143,14 @@ export async function logIn(port: number, name: string, register: boolean): Prom
   return { client, id: Number(id) };
 }
 
+/** The next `count` message pushes (2013 / 2014) of an acknowledging connection, as [type, fields]. */
+export async function nextMessages(client: TestClient, count: number): Promise<{ type: number; fields: string[] }[]> {
+  const out: { type: number; fields: string[] }[] = [];
+  while (out.length < count) {
+    const frame = await client.nextPushOf([2013, 2014]);
+    out.push({ type: frame.type, fields: splitFields(frame.payload) });
+  }
+  return out;
+}
+
 export { joinFields };

@@ -1,17 +1,6 @@
-import { splitFields } from '../../../src/adapters/protocol/fields';
 import { befriend, startTestServer, type TestServer } from '../../support/e2e-server';
-import { logIn, type TestClient } from '../../support/test-client';
+import { logIn, nextMessages } from '../../support/test-client';
 import { openWebSocket, webSocketUser } from './websocket-fixture';
-
-/** The next `count` acknowledged message pushes (2013 / 2014), as [type, fields]. */
-async function nextMessages(client: TestClient, count: number): Promise<{ type: number; fields: string[] }[]> {
-  const out: { type: number; fields: string[] }[] = [];
-  while (out.length < count) {
-    const frame = await client.nextPushOf([2013, 2014]);
-    out.push({ type: frame.type, fields: splitFields(frame.payload) });
-  }
-  return out;
-}
 
 describe('delivery over WebSocket: one chat whatever the transport', () => {
   let t: TestServer;
