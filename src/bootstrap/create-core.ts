@@ -32,6 +32,8 @@ export interface CoreOptions {
    */
   readonly storage?: string | 'in-memory' | Storage;
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** SQLite file only: the hot writes on a thread of their own (the default), or all on the main connection. */
+  readonly sqliteWriteThread?: boolean;
   /** MySQL connection pool: its size (default 10). */
   readonly dbPoolSize?: number;
   /** MySQL: how long opening a connection may take, in ms (default 10000). */
@@ -108,6 +110,7 @@ async function openStorage(options: CoreOptions, metrics: ChatMetrics): Promise<
     observer: metrics,
     database: option ?? DEFAULT_CONFIG.database,
     synchronous: options.sqliteSynchronous ?? DEFAULT_CONFIG.sqliteSynchronous,
+    writeThread: options.sqliteWriteThread,
     poolSize: options.dbPoolSize ?? DEFAULT_CONFIG.dbPoolSize,
     connectTimeoutMs: options.dbConnectTimeoutMs ?? DEFAULT_CONFIG.dbConnectTimeoutMs,
     queryTimeoutMs: options.dbQueryTimeoutMs ?? DEFAULT_CONFIG.dbQueryTimeoutMs,

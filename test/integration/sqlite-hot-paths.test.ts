@@ -6,15 +6,23 @@ import type { DataSource } from 'typeorm';
 import { connectDataSource } from '../../src/adapters/persistence/typeorm/connect';
 import { createDataSource } from '../../src/adapters/persistence/typeorm/data-source';
 import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-executor';
-import type { SqliteAccess } from '../../src/adapters/persistence/typeorm/sqlite-statements';
+import type { BatchWork, BatchWorkKind, SqliteOperation } from '../../src/adapters/persistence/typeorm/sqlite-operations';
+import type { SqliteAccess, SqliteStatements } from '../../src/adapters/persistence/typeorm/sqlite-statements';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import type { Account } from '../../src/domain';
 import { stored } from '../support/stored-message';
 
 const T0 = 1_764_201_600_000;
 
-/** The prepared-statement paths of the SQLite storage: same guarantees as the TypeORM ones. */
-describe('SQLite hot paths', () => {
+/**
+ * The prepared-statement paths of the SQLite storage: same guarantees as the TypeORM
+ * ones, with the write operations on the write thread (a file's default) and with
+ * everything on one connection (what `:memory:` does).
+ */
+describe.each([
+  ['with the write thread', true],
+  ['on one connection', false],
+])('SQLite hot paths %s', (_mode, writeThread) => {
   let dir: string;
   let file: string;
   let storage: TypeOrmStorage;
@@ -22,7 +30,7 @@ describe('SQLite hot paths', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'chat-hot-'));
     file = join(dir, 'chat.sqlite');
-    storage = await TypeOrmStorage.open({ database: file });
+    storage = await TypeOrmStorage.open({ database: file, writeThread });
   });
 
   afterEach(async () => {
@@ -144,18 +152,25 @@ describe('SQLite hot paths', () => {
     const bob = await register('bob');
     const toBob = (content: string, at: number) =>
       storage.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content, sentAt: T0 + at });
-    // One batch: two messages, bob marks everything he can see, one more, and one back.
-    const [, , mark, , back] = await Promise.all([
+    // Two messages, bob marks everything he can see, one more, and one back.
+    const [, second, mark, , back] = await Promise.all([
       toBob('one', 1),
       toBob('two', 2),
       storage.repositories.conversations.markDirectRead(bob.id, alice.id, Number.MAX_SAFE_INTEGER),
       toBob('three', 3),
       storage.repositories.messages.saveDirect({ senderId: bob.id, receiverId: alice.id, content: 'back', sentAt: T0 + 4 }),
     ]);
-    // The first message of the pair had no row yet when the mark ran: as if the mark came first.
-    expect(mark).toEqual({ changed: 0, upToId: 0 });
+    // With the write thread, the messages before the mark are a batch of their own, committed
+    // before the mark runs: it reads them. On one connection they share the mark's batch, and the
+    // pair had no row yet when the mark ran: as if the mark came first.
+    expect(mark).toEqual(writeThread ? { changed: 2, upToId: stored(second).id } : { changed: 0, upToId: 0 });
     const [bobs] = await storage.repositories.conversations.listConversations(bob.id, 10, null);
-    expect(bobs).toMatchObject({ peerId: alice.id, unreadCount: 3, lastMessageId: stored(back).id, lastSentAt: T0 + 4 });
+    expect(bobs).toMatchObject({
+      peerId: alice.id,
+      unreadCount: writeThread ? 1 : 3,
+      lastMessageId: stored(back).id,
+      lastSentAt: T0 + 4,
+    });
     const [alices] = await storage.repositories.conversations.listConversations(alice.id, 10, null);
     expect(alices).toMatchObject({ peerId: bob.id, unreadCount: 1 });
 
@@ -166,7 +181,7 @@ describe('SQLite hot paths', () => {
       toBob('five', 6),
       toBob('six', 7),
     ]);
-    expect(again.changed).toBe(4);
+    expect(again.changed).toBe(writeThread ? 2 : 4);
     const [after] = await storage.repositories.conversations.listConversations(bob.id, 10, null);
     expect(after).toMatchObject({ unreadCount: 2, lastMessageId: stored(last).id });
     expect(committed<number>('SELECT lo_unread + hi_unread FROM direct_conversations')).toBe(3);
@@ -273,45 +288,26 @@ describe('SqliteExecutor', () => {
   });
 
   it("writes work gathered over a batch once, before the batch's COMMIT", async () => {
-    const gathered: string[] = [];
-    const work = {
-      flush: (s: Parameters<Parameters<SqliteAccess['write']>[0]>[0]) => {
-        s.run('INSERT INTO t (v) VALUES (?)', [gathered.join('+')]);
-        gathered.length = 0;
-      },
-      discard: () => void (gathered.length = 0),
-    };
-    const gather = (v: string): Promise<number> =>
-      sqlite.write((s) => {
-        gathered.push(v);
-        sqlite.beforeCommit!(work);
-        return Number(s.run('INSERT INTO t (v) VALUES (?)', [v]).lastInsertRowid);
-      });
-    await Promise.all([gather('a'), gather('b'), gather('c')]);
+    const joined = { values: [] as string[], discarded: 0 };
+    const gather = gatheringOperation(joined, (s) => s.run('INSERT INTO t (v) VALUES (?)', [joined.values.join('+')]));
+    await Promise.all(['a', 'b', 'c'].map((v) => sqlite.perform(gather, [v])));
     expect(await sqlite.read((s) => s.allRows('SELECT v FROM t ORDER BY id', []).map(([v]) => v))).toEqual(['a', 'b', 'c', 'a+b+c']);
   });
 
   it('loses the whole batch when its gathered work fails, and forgets what was gathered', async () => {
-    let discarded = 0;
-    const failing = {
-      flush: () => {
-        throw new Error('disk I/O error');
-      },
-      discard: () => void discarded++,
-    };
-    const first = sqlite.write((s) => {
-      sqlite.beforeCommit!(failing);
-      return s.run('INSERT INTO t (v) VALUES (?)', ['first']).changes;
+    const joined = { values: [] as string[], discarded: 0 };
+    const failing = gatheringOperation(joined, () => {
+      throw new Error('disk I/O error');
     });
+    const first = sqlite.perform(failing, ['first']);
     const second = insert('second');
     await expect(first).rejects.toThrow(/disk I\/O error/);
     await expect(second).rejects.toThrow(/disk I\/O error/);
-    expect(discarded).toBe(1);
+    expect(joined.discarded).toBe(1);
     expect(await count()).toBe(0);
     // The next batch runs without it.
     await insert('third');
     expect(await count()).toBe(1);
-    expect(() => sqlite.beforeCommit!(failing)).toThrow(/batch job/);
   });
 
   it('refuses to run once closed', async () => {
@@ -344,3 +340,32 @@ describe('SQLite repositories of a unit of work', () => {
     }
   });
 });
+
+/** An operation that inserts its value and gathers it into batch work that `flush` writes before COMMIT. */
+function gatheringOperation(
+  joined: { values: string[]; discarded: number },
+  flush: (statements: SqliteStatements) => void,
+): SqliteOperation<readonly [value: string], number> {
+  const kind: BatchWorkKind<BatchWork> = {
+    key: 'joined',
+    create: () => ({
+      flush: (statements) => {
+        flush(statements);
+        joined.values = [];
+      },
+      discard: () => {
+        joined.values = [];
+        joined.discarded++;
+      },
+    }),
+  };
+  return {
+    name: 'gather',
+    atomic: () => false,
+    run({ statements, gathered }, [value]) {
+      gathered(kind);
+      joined.values.push(value);
+      return Number(statements.run('INSERT INTO t (v) VALUES (?)', [value]).lastInsertRowid);
+    },
+  };
+}

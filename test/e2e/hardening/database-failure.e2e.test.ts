@@ -21,6 +21,21 @@ async function loggedIn(port: number, name: string): Promise<{ client: TestClien
   return { client, id: Number(id) };
 }
 
+/** Resolves once the message is marked delivered in the file, as another connection reads it. */
+async function markedDelivered(file: string, content: string): Promise<void> {
+  const reader = new Database(file, { readonly: true });
+  try {
+    const delivered = reader.prepare('SELECT delivered FROM messages WHERE content = ?').pluck();
+    const deadline = Date.now() + 5000;
+    while (delivered.get(content) !== 1) {
+      if (Date.now() > deadline) throw new Error(`"${content}" was not marked delivered within 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    reader.close();
+  }
+}
+
 describe('a SQLite database that is locked by another process', () => {
   let dir: string;
   let clients: TestClient[] = [];
@@ -49,6 +64,8 @@ describe('a SQLite database that is locked by another process', () => {
     clients.push(alice.client, bob.client);
     expect(await alice.client.call(1003, [bob.id, 'before the lock'])).toEqual(['200', 'Message sent']);
     expect((await bob.client.nextPush(2001))[2]).toBe('before the lock');
+    // Its delivery is marked in a write batch of its own, after the push: committed before the lock is taken.
+    await markedDelivered(file, 'before the lock');
 
     lock = new Database(file);
     lock.exec('BEGIN EXCLUSIVE');

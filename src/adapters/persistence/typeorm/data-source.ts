@@ -46,6 +46,13 @@ export interface DatabaseOptions extends MysqlPoolOptions {
    */
   readonly synchronous?: SqliteSynchronous;
   /**
+   * SQLite only: run the hot write paths (their statements, COMMIT and disk sync) on
+   * a thread of their own, so the event loop never waits for the disk or for the
+   * write lock another process holds. On by default for a database file; a
+   * `:memory:` database is one per connection and always stays on one thread.
+   */
+  readonly writeThread?: boolean;
+  /**
    * For the TypeORM CLI: TypeORM prints what the migrations do (and a failed
    * statement with its SQL). Otherwise it prints nothing at all; see SILENT_LOGGER.
    */
@@ -78,7 +85,8 @@ export const MYSQL_MIGRATIONS = [
 ];
 
 /** Another process (the admin CLI) writes to the same file: wait this long for its lock. */
-const BUSY_TIMEOUT_MS = 5000;
+/** How long SQLite waits for the write lock another connection holds. */
+export const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The DataSource for the server, the admin CLI and the TypeORM CLI, on the

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { isDeadlock } from './database-errors';
+import { immediateContext } from './sqlite-operations';
 import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
 
 /**
@@ -56,6 +57,12 @@ export class TransactionExecutor implements Executor {
       read: direct,
       write: direct,
       writeAtomically: (work) => direct((s) => inSavepoint(s, work)),
+      perform: (operation, args, onStart) =>
+        direct((s) => {
+          onStart?.();
+          const run = (statements: SqliteStatements) => operation.run(immediateContext(statements), args);
+          return operation.atomic(args) ? inSavepoint(s, run) : run(s);
+        }),
     };
   }
 

@@ -1,15 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
+import { driverErrorCode } from './database-errors';
 import { inSavepoint, type Executor } from './executor';
+import { GatheredWork, type SqliteOperation } from './sqlite-operations';
 import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
-import {
-  sqliteConnectionOf,
-  statementsOf,
-  type BatchWork,
-  type SqliteAccess,
-  type SqliteStatements,
-} from './sqlite-statements';
+import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
+import { failureFromWire, type SqliteWriteThread } from './sqlite-write-thread';
 
 /** One piece of work waiting for the connection. */
 type Job =
@@ -25,6 +23,15 @@ type Job =
       readonly work: (statements: SqliteStatements) => unknown;
       readonly atomic: boolean;
       readonly settle: (outcome: Outcome) => void;
+      readonly onStart?: () => void;
+    }
+  | {
+      /** A write operation for the write thread: its name and arguments. */
+      readonly kind: 'operation';
+      readonly name: string;
+      readonly args: readonly unknown[];
+      readonly settle: (outcome: Outcome) => void;
+      readonly onStart?: () => void;
     };
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -48,6 +55,16 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  * The hot paths hand synchronous prepared-statement work instead (see `sqlite`):
  * a single statement is atomic by itself and needs no savepoint, and a read of
  * committed rows runs at once when no batch is open.
+ *
+ * With a write thread (a database file; see sqlite-write-thread.ts) the hot write
+ * paths, named operations, run there in batches of their own: their statements,
+ * COMMIT and disk sync leave the event loop. Everything else (TypeORM work, reads)
+ * stays on this thread's connection. Jobs still run in the order they were asked
+ * for: a run of operations goes to the write thread as one batch, a run of the other
+ * jobs is a batch here, and the next batch waits for the one before. A wait for the
+ * write lock held by another process blocks the write thread, never this one: here
+ * the connection does not wait for locks, and a BEGIN that finds the lock taken is
+ * tried again later without holding up the event loop.
  */
 export class SqliteExecutor implements Executor {
   /** One transaction at a time already: nothing to lock row by row. */
@@ -68,7 +85,7 @@ export class SqliteExecutor implements Executor {
   private closed = false;
   private readonly statements: SqliteStatements;
   /** What the open batch's jobs asked to have written before its COMMIT. */
-  private readonly beforeCommit = new Set<BatchWork>();
+  private readonly gathered = new GatheredWork();
 
   constructor(
     private readonly manager: EntityManager,
@@ -76,6 +93,10 @@ export class SqliteExecutor implements Executor {
     private readonly maxBatch = 512,
     /** Told each batch's size and how long its COMMIT took. */
     private readonly observer: StorageObserver = NO_STORAGE_OBSERVER,
+    /** Runs the write operations, when the database is a file; this connection then never waits for a lock. */
+    private readonly writer: SqliteWriteThread | null = null,
+    /** With a write thread: how long a batch here keeps trying to take the write lock. */
+    private readonly lockWaitMs = 5_000,
   ) {
     const connection = sqliteConnectionOf(manager);
     if (!connection) throw new Error('SqliteExecutor needs a TypeORM better-sqlite3 connection');
@@ -84,10 +105,7 @@ export class SqliteExecutor implements Executor {
       write: (work) => this.enqueueStatements(work, false),
       writeAtomically: (work) => this.enqueueStatements(work, true),
       read: (work) => this.read(work),
-      beforeCommit: (work) => {
-        if (!this.batchOpen) throw new Error('beforeCommit is for the work of a batch job');
-        this.beforeCommit.add(work);
-      },
+      perform: (operation, args, onStart) => this.enqueueOperation(operation, args, onStart),
     };
   }
 
@@ -107,10 +125,11 @@ export class SqliteExecutor implements Executor {
     });
   }
 
-  /** Runs `work` once every queued job has finished, with nothing else running beside it (closing). */
+  /** Runs `work` once every queued job has finished and the write thread has ended, with nothing else running beside it (closing). */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     this.closed = true;
     while (this.running) await this.running;
+    await this.writer?.close();
     this.closeSnapshot();
     return work();
   }
@@ -164,7 +183,11 @@ export class SqliteExecutor implements Executor {
     });
   }
 
-  private enqueueStatements<T>(work: (statements: SqliteStatements) => T, atomic: boolean): Promise<T> {
+  private enqueueStatements<T>(
+    work: (statements: SqliteStatements) => T,
+    atomic: boolean,
+    onStart?: () => void,
+  ): Promise<T> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
     return new Promise<T>((resolve, reject) => {
@@ -172,7 +195,30 @@ export class SqliteExecutor implements Executor {
         kind: 'sync',
         work,
         atomic,
+        onStart,
         settle: (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)),
+      });
+      this.running ??= this.drain();
+    });
+  }
+
+  private enqueueOperation<A extends readonly unknown[], R>(
+    operation: SqliteOperation<A, R>,
+    args: A,
+    onStart?: () => void,
+  ): Promise<R> {
+    if (!this.writer) {
+      return this.enqueueStatements((s) => operation.run(this.gathered.context(s), args), operation.atomic(args), onStart);
+    }
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({
+        kind: 'operation',
+        name: operation.name,
+        args,
+        onStart,
+        settle: (outcome) => (outcome.ok ? resolve(outcome.value as R) : reject(outcome.error)),
       });
       this.running ??= this.drain();
     });
@@ -190,18 +236,77 @@ export class SqliteExecutor implements Executor {
       while (this.queue.length > 0) {
         // Let sockets be read (and more work queue up) before the next batch.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.runBatch(batch);
+        if (this.queue[0]!.kind === 'operation') {
+          await this.runOnWriter();
+        } else {
+          // A run of jobs for this connection.
+          let size = 1;
+          while (size < this.queue.length && size < this.maxBatch && this.queue[size]!.kind !== 'operation') size++;
+          await this.runBatch(this.queue.splice(0, size));
+        }
       }
     } finally {
       this.running = null;
     }
   }
 
+  /**
+   * Batches of operations on the write thread, one after another while operations
+   * lead the queue. Each is settled, like any batch, only once committed; but the next
+   * one is handed to the thread before the callers of the last one hear back, so the
+   * thread works while this one runs what those callers do next.
+   */
+  private async runOnWriter(): Promise<void> {
+    let batch = this.takeOperations();
+    let reply = this.sendToWriter(batch);
+    for (;;) {
+      const { outcomes, commitSeconds } = await reply;
+      // Jobs without an outcome did not run (their batch was lost first): they go again, first.
+      this.queue.unshift(...batch.slice(outcomes.length));
+      // What this thread's connection reads next must include what was just committed.
+      this.closeSnapshot();
+      const next = this.queue[0]?.kind === 'operation' ? this.takeOperations() : null;
+      if (next) reply = this.sendToWriter(next);
+      outcomes.forEach((outcome, i) => batch[i]!.settle(outcome));
+      if (commitSeconds !== null) this.observer.committed(outcomes.length, commitSeconds);
+      if (!next) return;
+      batch = next;
+    }
+  }
+
+  /** The operations at the head of the queue, up to a batch's worth. */
+  private takeOperations(): OperationJob[] {
+    const batch: OperationJob[] = [];
+    while (batch.length < this.maxBatch && this.queue.length > 0) {
+      const job = this.queue[0]!;
+      if (!isOperation(job)) break;
+      this.queue.shift();
+      batch.push(job);
+    }
+    return batch;
+  }
+
+  /** Runs a batch on the write thread; never rejects: a thread that died fails every job. */
+  private async sendToWriter(batch: readonly OperationJob[]): Promise<{ outcomes: Outcome[]; commitSeconds: number | null }> {
+    const jobs = batch.map((job) => {
+      job.onStart?.();
+      return [job.name, job.args] as const;
+    });
+    try {
+      const reply = await this.writer!.run(jobs);
+      const outcomes = reply.outcomes.map((outcome): Outcome =>
+        outcome.ok ? outcome : { ok: false, error: failureFromWire(outcome.error) },
+      );
+      return { outcomes, commitSeconds: reply.commitSeconds };
+    } catch (error) {
+      return { outcomes: batch.map(() => ({ ok: false, error })), commitSeconds: null };
+    }
+  }
+
   private async runBatch(batch: readonly Job[]): Promise<void> {
     this.closeSnapshot();
     try {
-      this.statements.run('BEGIN IMMEDIATE');
+      await this.begin();
     } catch (error) {
       for (const job of batch) job.settle({ ok: false, error });
       return;
@@ -213,7 +318,11 @@ export class SqliteExecutor implements Executor {
     try {
       for (const job of batch) {
         let outcome: Outcome;
-        if (job.kind === 'sync') {
+        if (job.kind === 'operation') {
+          // Operations are only queued when there is a write thread, and never run here.
+          outcome = { ok: false, error: new Error('A write operation reached the main connection') };
+        } else if (job.kind === 'sync') {
+          job.onStart?.();
           outcome = this.runStatements(job.work, job.atomic);
         } else {
           usedHolder = true;
@@ -226,15 +335,13 @@ export class SqliteExecutor implements Executor {
           break;
         }
       }
-      if (!lost) {
-        for (const work of this.beforeCommit) work.flush(this.statements);
-      }
+      if (!lost) this.gathered.flush(this.statements);
     } catch (error) {
       lost = { error };
     } finally {
       if (usedHolder) this.holder.disable();
-      if (lost) for (const work of this.beforeCommit) work.discard();
-      this.beforeCommit.clear();
+      if (lost) this.gathered.discard();
+      this.gathered.clear();
     }
     if (lost) {
       this.abandon(batch, outcomes.length, lost.error);
@@ -251,6 +358,26 @@ export class SqliteExecutor implements Executor {
     this.batchOpen = false;
     batch.forEach((job, i) => job.settle(outcomes[i]!));
     this.observer.committed(batch.length, seconds);
+  }
+
+  /**
+   * BEGIN IMMEDIATE. Without a write thread the connection waits for the write lock
+   * itself (its busy timeout). With one it never waits, so that another process
+   * holding the lock cannot stop the event loop: a BEGIN that finds the lock taken is
+   * tried again a little later, for up to `lockWaitMs`, and then fails as a busy
+   * timeout would.
+   */
+  private async begin(): Promise<void> {
+    const deadline = performance.now() + this.lockWaitMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        this.statements.run('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (!this.writer || driverErrorCode(error) !== 'SQLITE_BUSY' || performance.now() >= deadline) throw error;
+      }
+      await sleep(pause);
+    }
   }
 
   /**
@@ -295,6 +422,12 @@ export class SqliteExecutor implements Executor {
       hold.holding = false;
     }
   }
+}
+
+type OperationJob = Extract<Job, { kind: 'operation' }>;
+
+function isOperation(job: Job): job is OperationJob {
+  return job.kind === 'operation';
 }
 
 function closeSnapshot(executor: SqliteExecutor): void {

@@ -1,12 +1,14 @@
 import type { DataSource } from 'typeorm';
 import type { Repositories, Storage, UnitOfWork } from '../../../application/ports';
 import { connectDataSource } from './connect';
-import { createDataSource, type DatabaseOptions } from './data-source';
+import { BUSY_TIMEOUT_MS, createDataSource, type DatabaseOptions } from './data-source';
 import { isMysqlUrl } from './database-url';
 import type { Executor } from './executor';
 import { migrateDatabase } from './migration-runner';
 import { MysqlExecutor } from './mysql-executor';
 import { SqliteExecutor } from './sqlite-executor';
+import { sqliteConnectionOf } from './sqlite-statements';
+import { SqliteWriteThread } from './sqlite-write-thread';
 import type { StorageObserver } from './storage-observer';
 import { createRepositories } from './typeorm-repositories';
 import { TypeOrmUnitOfWork } from './typeorm-unit-of-work';
@@ -80,7 +82,22 @@ export class TypeOrmStorage implements Storage {
       await dataSource.destroy();
       throw error;
     }
-    const executor = new SqliteExecutor(dataSource.manager, undefined, options.observer);
+    let writer: SqliteWriteThread | null = null;
+    if (options.writeThread !== false && isSqliteFile(options.database)) {
+      try {
+        writer = await SqliteWriteThread.start({
+          file: options.database,
+          synchronous: options.synchronous ?? 'FULL',
+          busyTimeoutMs: BUSY_TIMEOUT_MS,
+        });
+      } catch (error) {
+        await dataSource.destroy();
+        throw error;
+      }
+      // Waiting for the write lock is the write thread's part; this connection's batches try again later instead.
+      sqliteConnectionOf(dataSource.manager)?.pragma('busy_timeout = 0');
+    }
+    const executor = new SqliteExecutor(dataSource.manager, undefined, options.observer, writer, BUSY_TIMEOUT_MS);
     return new TypeOrmStorage(
       executor,
       () => executor.exclusive(() => destroy(dataSource)),
@@ -98,6 +115,11 @@ export class TypeOrmStorage implements Storage {
       () => executor.ping(),
     );
   }
+}
+
+/** A database in a file, which a second connection (the write thread's) can open too. */
+function isSqliteFile(database: string): boolean {
+  return database !== '' && database !== ':memory:' && !database.startsWith('file:');
 }
 
 async function destroy(dataSource: DataSource): Promise<void> {

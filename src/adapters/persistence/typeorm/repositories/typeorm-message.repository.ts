@@ -13,7 +13,9 @@ import type { Executor } from '../executor';
 import { MessageMapper, type ReceivedDirectMessageRow, type ReceivedGroupMessageRow } from '../mappers';
 import { affectedRows, chunksOf, generatedId, insertInChunks, insertReturningId, placeholders } from '../query-helpers';
 import { DirectMessageSchema, GroupMessageDeliverySchema, GroupMessageSchema } from '../schemas';
-import { CoalescedIdWrite, jsonIds, type BatchWork, type SqliteStatements } from '../sqlite-statements';
+import * as operations from '../sqlite-operations';
+import { conversationValues, directChecks, INSERT_DIRECT } from '../sqlite-operations';
+import { CoalescedIdWrite } from '../sqlite-statements';
 
 /*
  * Direct messages are the hot path, so they are plain parameterized SQL: the
@@ -22,22 +24,6 @@ import { CoalescedIdWrite, jsonIds, type BatchWork, type SqliteStatements } from
  * is a literal because SQLite uses the partial index only for a condition it can
  * see in the statement.
  */
-/**
- * A direct message is stored only if it may be sent (PROTOCOL.md §10), checked in the
- * same statement: the receiver exists, neither blocks the other (two primary-key
- * look-ups), and the receiver takes messages from everyone or the two are friends
- * (the pair is stored low id first). Nothing inserted means refused; only then does a
- * second query tell which (see saveDirect). On MySQL the INSERT ... SELECT reads
- * these rows with shared locks, so a block being committed is waited for, never missed.
- * Bound: sender, content, time, delivered, receiver, sender, sender, low id, high id.
- */
-const INSERT_DIRECT = `
-  INSERT INTO messages (sender_id, receiver_id, content, created_at, delivered)
-  SELECT ?, r.id, ?, ?, ? FROM accounts r
-  WHERE r.id = ?
-    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = r.id AND b.blocked_id = ?)
-    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = r.id)
-    AND (r.privacy = 'everyone' OR EXISTS (SELECT 1 FROM friend_lists f WHERE f.user_low = ? AND f.user_high = ?))`;
 /** Why INSERT_DIRECT stored nothing: no such receiver, or not allowed (which of the two is never told apart). */
 const RECEIVER_EXISTS = 'SELECT 1 AS found FROM accounts WHERE id = ?';
 /**
@@ -57,57 +43,9 @@ const MYSQL_UPSERT_CONVERSATION = `
     hi_unread = hi_unread + IF(VALUES(last_message_id) > hi_read_up_to, VALUES(hi_unread), 0),
     last_at = IF(VALUES(last_message_id) > last_message_id, VALUES(last_at), last_at),
     last_message_id = GREATEST(last_message_id, VALUES(last_message_id))`;
-const SQLITE_DELETE_DIRECT = 'DELETE FROM messages WHERE id = ?';
-/**
- * SQLite: one statement writes a message's conversation row, and on the hot path a
- * batch's messages of one pair update it once, just before the batch commits. Every
- * count is added: SQLite runs one thing at a time, so a MARK_READ that ran after a
- * message went in already took that message off the count, and one that ran before it
- * did not see it.
- */
-const SQLITE_ADD_TO_CONVERSATION = `
-  INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)
-  VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (user_lo, user_hi) DO UPDATE SET
-    last_message_id = MAX(last_message_id, excluded.last_message_id),
-    last_at = CASE WHEN excluded.last_message_id > last_message_id THEN excluded.last_at ELSE last_at END,
-    lo_unread = lo_unread + excluded.lo_unread,
-    hi_unread = hi_unread + excluded.hi_unread`;
-
-/** The conversation rows a batch's direct messages change, gathered per pair. */
-class PendingConversations implements BatchWork {
-  private readonly pairs = new Map<string, number[]>();
-
-  add(message: NewDirectMessage, id: MessageId): void {
-    const [lo, hi, , at, toLo, toHi] = conversationValues(message, id);
-    const key = `${lo}:${hi}`;
-    const row = this.pairs.get(key);
-    if (row === undefined) {
-      this.pairs.set(key, [lo!, hi!, id, at!, toLo!, toHi!]);
-      return;
-    }
-    if (id > row[2]!) {
-      row[2] = id;
-      row[3] = at!;
-    }
-    row[4]! += toLo!;
-    row[5]! += toHi!;
-  }
-
-  flush(statements: SqliteStatements): void {
-    for (const row of this.pairs.values()) statements.run(SQLITE_ADD_TO_CONVERSATION, row);
-    this.pairs.clear();
-  }
-
-  discard(): void {
-    this.pairs.clear();
-  }
-}
-
 /** The group's newest message, kept by every group message stored. */
 const UPDATE_GROUP_LAST = (groups: string): string =>
   `UPDATE ${groups} SET last_message_id = ?, last_message_at = ? WHERE id = ? AND last_message_id < ?`;
-const SQLITE_UPDATE_GROUP_LAST = UPDATE_GROUP_LAST('"groups"');
 /**
  * MySQL: the group's row, locked before the message goes in. Inserting the message
  * takes a shared lock on it (the foreign key), and two senders that both hold that
@@ -158,84 +96,34 @@ const LIST_UNDELIVERED_GROUP = (groups: string): string => `
   ORDER BY d.message_id
   LIMIT ?`;
 
-/*
- * SQLite's prepared statements (see sqlite-statements.ts): a list of ids is one
- * bound JSON array read through json_each, so one statement serves any length.
- */
-const SQLITE_MARK_DIRECT_DELIVERED_ONE = 'UPDATE messages SET delivered = 1 WHERE id = ? AND delivered = 0';
-const SQLITE_MARK_DIRECT_DELIVERED =
-  'UPDATE messages SET delivered = 1 WHERE id IN (SELECT value FROM json_each(?)) AND delivered = 0';
-const SQLITE_INSERT_GROUP = 'INSERT INTO group_messages (group_id, sender_id, content, created_at) VALUES (?, ?, ?, ?)';
-const SQLITE_INSERT_DELIVERIES = `INSERT INTO group_message_deliveries (message_id, user_id, delivered)
-  SELECT ?, value, 0 FROM json_each(?)`;
-const SQLITE_MARK_GROUP_DELIVERED_FOR = `UPDATE group_message_deliveries SET delivered = 1
-  WHERE message_id = ? AND user_id IN (SELECT value FROM json_each(?)) AND delivered = 0`;
-const SQLITE_MARK_GROUP_DELIVERED = `UPDATE group_message_deliveries SET delivered = 1
-  WHERE user_id = ? AND message_id IN (SELECT value FROM json_each(?)) AND delivered = 0`;
-const SQLITE_ACKNOWLEDGE_DIRECT = `UPDATE messages SET delivered = 1
-  WHERE receiver_id = ? AND delivered = 0 AND id IN (SELECT value FROM json_each(?))`;
-
 /** Rows per multi-row INSERT of group deliveries: 3 bound parameters each. */
 const DELIVERY_CHUNK = 300;
 /** Ids per `IN (...)` list. */
 const ID_CHUNK = 500;
 
-/** The bound values of the conversation upsert for a message just stored with this id. */
-function conversationValues(message: NewDirectMessage, id: MessageId): number[] {
-  const lo = Math.min(message.senderId, message.receiverId);
-  const hi = Math.max(message.senderId, message.receiverId);
-  const toLo = message.receiverId === lo ? 1 : 0;
-  return [lo, hi, id, message.sentAt, toLo, 1 - toLo];
-}
 
 export class TypeOrmMessageRepository implements MessageRepository {
-  /** SQLite: the conversation rows of the open batch's direct messages. */
-  private readonly pendingConversations = new PendingConversations();
   /** SQLite: direct messages delivered one by one are marked together, one statement per batch. */
-  private readonly directMarks = new CoalescedIdWrite((s, ids) =>
-    ids.length === 1
-      ? s.run(SQLITE_MARK_DIRECT_DELIVERED_ONE, [ids[0]!])
-      : s.run(SQLITE_MARK_DIRECT_DELIVERED, [jsonIds(ids)]),
-  );
+  private readonly directMarks = new CoalescedIdWrite(operations.markDirectDelivered);
 
   constructor(private readonly db: Executor) {}
 
   async saveDirect(message: NewDirectMessage): Promise<DirectMessage | DirectMessageRefusal> {
     const record = MessageMapper.directToPersistence(message);
     const { senderId, receiverId } = record;
-    const checks = [receiverId, senderId, senderId, Math.min(senderId, receiverId), Math.max(senderId, receiverId)];
     const sqlite = this.db.sqlite;
     let id: MessageId | null;
     if (sqlite) {
       // better-sqlite3 binds no booleans.
-      const bound = [senderId, record.content, record.createdAt, record.delivered ? 1 : 0, ...checks];
-      id = await sqlite.write((s) => {
-        const inserted = s.run(INSERT_DIRECT, bound);
-        if (inserted.changes === 0) return null;
-        const stored = Number(inserted.lastInsertRowid);
-        // In a batch of its own (not a unit of work's), a pair of two users: its row is written once per batch.
-        if (sqlite.beforeCommit && senderId !== receiverId) {
-          this.pendingConversations.add(message, stored);
-          sqlite.beforeCommit(this.pendingConversations);
-          return stored;
-        }
-        // Two statements, and no savepoint around them: the message is undone by hand instead.
-        try {
-          s.run(SQLITE_ADD_TO_CONVERSATION, conversationValues(message, stored));
-        } catch (error) {
-          // An I/O error or a full disk may have ended the whole transaction, the insert with it.
-          if (s.inTransaction) s.run(SQLITE_DELETE_DIRECT, [stored]);
-          throw error;
-        }
-        return stored;
-      });
+      const args = [senderId, receiverId, record.content, message.sentAt, record.delivered ? 1 : 0] as const;
+      id = await sqlite.perform(operations.saveDirect, args);
     } else {
-      const values = [senderId, record.content, record.createdAt, record.delivered, ...checks];
+      const values = [senderId, record.content, record.createdAt, record.delivered, ...directChecks(senderId, receiverId)];
       id = await this.db.atomically(async (manager) => {
         const inserted: unknown = await manager.query(INSERT_DIRECT, values);
         if (affectedRows(inserted) === 0) return null;
         const stored = generatedId(manager, DirectMessageSchema, inserted);
-        await manager.query(MYSQL_UPSERT_CONVERSATION, conversationValues(message, stored));
+        await manager.query(MYSQL_UPSERT_CONVERSATION, conversationValues(senderId, receiverId, stored, message.sentAt));
         return stored;
       });
     }
@@ -274,18 +162,13 @@ export class TypeOrmMessageRepository implements MessageRepository {
     });
   }
 
-  saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage> {
+  async saveGroup(message: NewGroupMessage, recipientIds: readonly UserId[]): Promise<GroupMessage> {
     const record = MessageMapper.groupToPersistence(message);
     const sqlite = this.db.sqlite;
     if (sqlite) {
-      const recipients = jsonIds([...new Set(recipientIds)]);
-      return sqlite.writeAtomically((s) => {
-        const inserted = s.run(SQLITE_INSERT_GROUP, [record.groupId, record.senderId, record.content, record.createdAt]);
-        const id = Number(inserted.lastInsertRowid);
-        s.run(SQLITE_INSERT_DELIVERIES, [id, recipients]);
-        s.run(SQLITE_UPDATE_GROUP_LAST, [id, record.createdAt, record.groupId, id]);
-        return MessageMapper.groupToDomain({ id, ...record });
-      });
+      const args = [record.groupId, record.senderId, record.content, message.sentAt, [...new Set(recipientIds)]] as const;
+      const id = await sqlite.perform(operations.saveGroup, args);
+      return MessageMapper.groupToDomain({ id, ...record });
     }
     return this.db.atomically(async (manager) => {
       const groups = manager.connection.driver.escape('groups');
@@ -302,7 +185,7 @@ export class TypeOrmMessageRepository implements MessageRepository {
     if (recipientIds.length === 0) return;
     const sqlite = this.db.sqlite;
     if (sqlite) {
-      await sqlite.write((s) => s.run(SQLITE_MARK_GROUP_DELIVERED_FOR, [messageId, jsonIds(recipientIds)]));
+      await sqlite.perform(operations.markGroupDeliveredFor, [messageId, recipientIds]);
       return;
     }
     await this.db.run(async (manager) => {
@@ -326,7 +209,7 @@ export class TypeOrmMessageRepository implements MessageRepository {
     if (messageIds.length === 0) return;
     const sqlite = this.db.sqlite;
     if (sqlite) {
-      await sqlite.write((s) => s.run(SQLITE_MARK_GROUP_DELIVERED, [recipientId, jsonIds(messageIds)]));
+      await sqlite.perform(operations.markGroupDeliveredTo, [recipientId, messageIds]);
       return;
     }
     await this.db.run(async (manager) => {
@@ -341,10 +224,7 @@ export class TypeOrmMessageRepository implements MessageRepository {
     // The group side is markGroupDeliveredTo's statement: it already checks the user and `delivered = 0`.
     const sqlite = this.db.sqlite;
     if (sqlite) {
-      const work = (s: SqliteStatements): number =>
-        (directIds.length > 0 ? s.run(SQLITE_ACKNOWLEDGE_DIRECT, [userId, jsonIds(directIds)]).changes : 0) +
-        (groupIds.length > 0 ? s.run(SQLITE_MARK_GROUP_DELIVERED, [userId, jsonIds(groupIds)]).changes : 0);
-      return directIds.length > 0 && groupIds.length > 0 ? sqlite.writeAtomically(work) : sqlite.write(work);
+      return sqlite.perform(operations.acknowledge, [userId, directIds, groupIds]);
     }
     const statements = [
       ...chunksOf(directIds, ID_CHUNK).map((chunk) => ({ sql: ACKNOWLEDGE_DIRECT(chunk.length), chunk })),

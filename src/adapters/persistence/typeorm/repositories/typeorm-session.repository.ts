@@ -4,9 +4,8 @@ import type { Executor } from '../executor';
 import { SessionMapper } from '../mappers';
 import { insertReturningId } from '../query-helpers';
 import { SessionSchema } from '../schemas';
+import { deleteSession } from '../sqlite-operations';
 
-/** SQLite: a prepared statement (the query builder writes the id into the SQL text). */
-const SQLITE_DELETE_SESSION = 'DELETE FROM sessions WHERE id = ?';
 
 export class TypeOrmSessionRepository implements SessionRepository {
   constructor(private readonly db: Executor) {}
@@ -18,7 +17,8 @@ export class TypeOrmSessionRepository implements SessionRepository {
   async close(sessionId: number): Promise<void> {
     const sqlite = this.db.sqlite;
     if (sqlite) {
-      await sqlite.write((s) => s.run(SQLITE_DELETE_SESSION, [sessionId]));
+      // A prepared statement (the query builder writes the id into the SQL text).
+      await sqlite.perform(deleteSession, [sessionId]);
       return;
     }
     await this.db.run((manager) =>
