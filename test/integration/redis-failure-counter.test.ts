@@ -1,7 +1,9 @@
 import { createClient } from 'redis';
+import { RedisCluster } from '../../src/adapters/cluster/redis-cluster';
 import { RedisAddressFailureCounter, RedisFailureCounter, type ScriptRunner } from '../../src/adapters/cluster/redis-failure-counter';
+import { LocalConnectionRegistry } from '../../src/adapters/delivery/local-connection-registry';
 import { FakeClock, RecordingLogger } from '../support/use-case-fixtures';
-import { redisTestUrl, uniqueRedisPrefix } from '../support/redis';
+import { redisTestUrl, startPrivateRedis, stopPrivateRedises, uniqueRedisPrefix } from '../support/redis';
 
 /**
  * The failed-login counts a cluster's nodes share, on a real Redis
@@ -174,4 +176,58 @@ describe('RedisFailureCounter while Redis is away', () => {
     expect(await sut.isBlocked('alice')).toBe(false);
     expect(logger.lines.map((line) => line.message)).toContain('failed logins are counted in redis again');
   });
+});
+
+describeOnRedis('RedisCluster failure counters', () => {
+  const clusters: RedisCluster[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clusters.splice(0).map((cluster) => cluster.close()));
+    await stopPrivateRedises();
+  });
+
+  async function join(nodeId: string, url: string, prefix: string, logger: RecordingLogger): Promise<RedisCluster> {
+    const handlers = { delivered: async () => {}, nodeLost: async () => {}, usersBack: async () => {} };
+    const cluster = await RedisCluster.join(
+      new LocalConnectionRegistry(),
+      { url, prefix, nodeId, nodeTtlMs: 600, joinTimeoutMs: 3000, logger },
+      handlers,
+    );
+    clusters.push(cluster);
+    return cluster;
+  }
+
+  it('share the counts between nodes, count alone while Redis is down, and share again once it is back', async () => {
+    const redis = await startPrivateRedis();
+    const prefix = uniqueRedisPrefix();
+    const loggerA = new RecordingLogger();
+    const a = await join('a', redis.url, prefix, loggerA);
+    const b = await join('b', redis.url, prefix, new RecordingLogger());
+    const limits = { maxFailures: 2, windowMs: WINDOW_MS };
+    const onA = a.failureCounterForAddresses(limits, new FakeClock());
+    const onB = b.failureCounterForAddresses(limits, new FakeClock());
+    await onA.recordFailure('192.0.2.1');
+    await onB.recordFailure('192.0.2.1');
+    expect(await onA.isBlocked('192.0.2.1')).toBe(true);
+
+    const lost = loggerA.next('redis connection lost');
+    await redis.stop();
+    await lost;
+    // Neither rejects nor hangs: node a counts alone, from nothing.
+    expect(await onA.isBlocked('192.0.2.1')).toBe(false);
+    await onA.recordFailure('192.0.2.1');
+    await onA.recordFailure('192.0.2.1');
+    expect(await onA.isBlocked('192.0.2.1')).toBe(true);
+    expect(loggerA.lines.filter((line) => line.message.startsWith('failed logins counted by this node alone'))).toHaveLength(1);
+
+    const restored = loggerA.next('redis connection restored');
+    await redis.start();
+    await restored;
+    // Redis came back empty: the shared count starts again, on both nodes.
+    expect(await onA.isBlocked('192.0.2.1')).toBe(false);
+    await onA.recordFailure('192.0.2.1');
+    await onB.recordFailure('192.0.2.1');
+    expect(await onB.isBlocked('192.0.2.1')).toBe(true);
+    expect(loggerA.lines.map((line) => line.message)).toContain('failed logins are counted in redis again');
+  }, 30_000);
 });

@@ -27,7 +27,11 @@ describeOnCluster()('cluster mode: failed logins count on every node at once', (
   }
 
   /** The attempt (1-based) that first answered 429, logging in on the clients in turn; null if none did. */
-  async function firstRefusal(clients: readonly TestClient[], credentials: (attempt: number) => [string, string], attempts: number): Promise<number | null> {
+  async function firstRefusal(
+    clients: readonly TestClient[],
+    credentials: (attempt: number) => [string, string],
+    attempts: number,
+  ): Promise<number | null> {
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       const reply = await clients[(attempt - 1) % clients.length]!.call(1001, credentials(attempt));
       if (reply[0] === '429') return attempt;
