@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import type { ChatUseCases, Clock, Logger, Storage } from '../application';
+import type { ChatUseCases, Clock, Logger, LoginThrottle, Storage } from '../application';
 import { DEFAULT_SESSION_TOKEN_POLICY, describeError } from '../application';
 import { RandomSecretTokens } from '../adapters/crypto/random-secret-tokens';
 import { DEFAULT_SCRYPT_COST, ScryptPasswordHasher, type ScryptCost } from '../adapters/crypto/scrypt-password-hasher';
@@ -11,7 +11,8 @@ import { isMysqlUrl } from '../adapters/persistence/typeorm/database-url';
 import { RedisCluster } from '../adapters/cluster/redis-cluster';
 import { ChatMetrics } from '../adapters/monitoring/chat-metrics';
 import { DEFAULT_READINESS_TIMEOUT_MS, ReadinessCheck, type ReadinessReport } from '../adapters/monitoring/readiness-check';
-import { InMemoryLoginThrottle } from '../adapters/security/in-memory-login-throttle';
+import type { AddressFailureCounter, AddressFailureLimits } from '../adapters/security/address-failure-counter';
+import { InMemoryLoginThrottle, type InMemoryLoginThrottleOptions } from '../adapters/security/in-memory-login-throttle';
 import { PinoLogger } from '../adapters/system/pino-logger';
 import { SystemClock } from '../adapters/system/system-clock';
 import { DEFAULT_CONFIG } from './config';
@@ -89,8 +90,19 @@ export interface ChatCore {
    * (not ready when the database has not answered by then); never rejects.
    */
   ready(): Promise<ReadinessReport>;
+  /**
+   * In cluster mode, builds the per-address count of failed logins shared by the
+   * nodes through Redis (a transport's hub takes it); absent on a single node.
+   */
+  readonly loginFailureCounter?: (limits: AddressFailureLimits) => AddressFailureCounter;
   /** Stops background work and closes the storage (close transports first). */
   close(): Promise<void>;
+}
+
+/** Failed logins per username: shared through Redis in cluster mode, else in this process. */
+function loginThrottle(cluster: RedisCluster | null, options: InMemoryLoginThrottleOptions): LoginThrottle {
+  if (cluster === null) return new InMemoryLoginThrottle(options);
+  return cluster.failureCounter('user', options, options.clock);
 }
 
 /** A cluster's nodes share one database: MySQL, or a Storage the embedder opened on one. */
@@ -175,7 +187,7 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
         cost: options.passwordCost ?? DEFAULT_SCRYPT_COST,
         maxConcurrent: options.hashConcurrency ?? DEFAULT_CONFIG.hashConcurrency,
       }),
-      throttle: new InMemoryLoginThrottle({
+      throttle: loginThrottle(cluster, {
         maxFailures: options.loginMaxFailures ?? DEFAULT_CONFIG.loginMaxFailures,
         windowMs: options.loginWindowMs ?? DEFAULT_CONFIG.loginWindowMs,
         clock,
@@ -248,6 +260,9 @@ export async function createCore(options: CoreOptions = {}): Promise<ChatCore> {
     logger,
     metrics,
     ready: () => readiness.check(),
+    ...(joined
+      ? { loginFailureCounter: (limits: AddressFailureLimits) => joined.failureCounterForAddresses(limits, clock) }
+      : {}),
     async close() {
       if (banTimer) clearInterval(banTimer);
       await cluster?.close();

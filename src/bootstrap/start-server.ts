@@ -88,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ackWindow: options.ackWindow ?? DEFAULT_CONFIG.ackWindow,
     shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_CONFIG.shutdownDeadlineMs,
     clock: options.clock,
+    loginFailureCounter: core.loginFailureCounter,
     observer: core.metrics,
     // Storage that works in call order stores a connection's overlapping sends in request order.
     overlapMessageSends:

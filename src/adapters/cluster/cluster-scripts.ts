@@ -131,3 +131,42 @@ end
 redis.call('SADD', p .. 'nodes', node)
 return back
 `;
+
+/*
+ * Failed-login counts, shared by the nodes (RedisFailureCounter):
+ *
+ *   <p>lf:<scope>:<hash>   failures of one username or address within its window, with a TTL
+ *
+ * The hash stands for the username or address, so neither is stored; every count
+ * expires one window after its first failure, as the in-memory counter forgets it.
+ */
+
+/**
+ * ARGV: key, maxFailures, windowMs. Counts one failure unless the key is already
+ * blocked; returns 1 when counted, 0 when blocked (nothing counted).
+ */
+export const FAILURE_ADMIT = `
+local key, max, window = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+if tonumber(redis.call('GET', key) or '0') >= max then return 0 end
+local n = redis.call('INCR', key)
+if n == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end
+return 1
+`;
+
+/** ARGV: key, windowMs. Counts one failure; returns the count within the window. */
+export const FAILURE_RECORD = `
+local key, window = ARGV[1], ARGV[2]
+local n = redis.call('INCR', key)
+if n == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end
+return n
+`;
+
+/** ARGV: key. The failures counted within the window (0 when none). */
+export const FAILURE_COUNT = `
+return tonumber(redis.call('GET', ARGV[1]) or '0')
+`;
+
+/** ARGV: key. Forgets the failures (a successful login). */
+export const FAILURE_RESET = `
+return redis.call('DEL', ARGV[1])
+`;

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import type { UserId } from '../../domain';
-import type { Delivery, Logger, Presence, PushEvent } from '../../application/ports';
+import type { Clock, Delivery, Logger, Presence, PushEvent } from '../../application/ports';
 import { describeError } from '../../application';
 import type { LocalConnectionRegistry } from '../delivery/local-connection-registry';
 import { ATTACH, DETACH, REAP, RESYNC, ROUTE } from './cluster-scripts';
 import { redactDatabaseUrl as redactUrl } from '../persistence/typeorm/database-url';
+import { RedisAddressFailureCounter, RedisFailureCounter } from './redis-failure-counter';
 
 export interface RedisClusterOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
@@ -234,6 +235,32 @@ export class RedisCluster implements Presence, Delivery {
     } catch {
       return this.local.onlineUsers();
     }
+  }
+
+  // ---- Failed logins --------------------------------------------------------
+
+  /**
+   * A count of failed logins (scope "user" or "addr") that every node of the
+   * cluster shares; counted by this node alone while Redis is away.
+   */
+  failureCounter(scope: string, limits: { readonly maxFailures: number; readonly windowMs: number }, clock: Clock): RedisFailureCounter {
+    return new RedisFailureCounter({
+      run: (source, args) => this.script(source, args),
+      prefix: this.options.prefix,
+      scope,
+      maxFailures: limits.maxFailures,
+      windowMs: limits.windowMs,
+      clock,
+      logger: this.options.logger,
+    });
+  }
+
+  /** Failed logins per remote address (IPv6 by /64), shared by the cluster's nodes. */
+  failureCounterForAddresses(
+    limits: { readonly maxFailures: number; readonly windowMs: number },
+    clock: Clock,
+  ): RedisAddressFailureCounter {
+    return new RedisAddressFailureCounter(this.failureCounter('addr', limits, clock));
   }
 
   // ---- Delivery -------------------------------------------------------------

@@ -21,7 +21,7 @@ export interface CommandContext {
   /** The logged-in user and session, or null. */
   readonly session: Session | null;
   /** Whether failed logins from this connection's address reached their limit. */
-  readonly loginAddressBlocked: boolean;
+  readonly loginAddressBlocked: boolean | Promise<boolean>;
   /** Called by LOGIN, RESUME and LOGOUT. */
   setSession(session: Session | null): void;
   /** ENABLE_ACKS: messages go out as 2013/2014 and count as delivered once acknowledged. */
@@ -444,7 +444,7 @@ export function buildCommandTable(useCases: ChatUseCases): ReadonlyMap<number, C
             username: fields[0],
             token: fields[1],
             remoteAddress: context.remoteAddress,
-            addressBlocked: context.loginAddressBlocked,
+            addressBlocked: await context.loginAddressBlocked,
           });
           return result.ok ? loggedInReply(context, result.value, [result.value.tokenId]) : [errorReply(result.error)];
         },

@@ -1,6 +1,7 @@
 import type { ChatUseCases } from '../../application';
 import type { Clock, Logger } from '../../application/ports';
 import type { LocalConnectionRegistry } from '../delivery/local-connection-registry';
+import type { AddressFailureCounter, AddressFailureLimits } from '../security/address-failure-counter';
 import { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
 import { SystemClock } from '../system/system-clock';
 import { CoarseClock } from './coarse-clock';
@@ -63,6 +64,11 @@ export interface ConnectionHubOptions {
   /** Failed LOGINs (401) from one address within the window before LOGIN answers 429 for it. */
   readonly loginMaxFailuresPerAddress?: number;
   readonly loginFailureWindowMs?: number;
+  /**
+   * Builds the per-address count of failed logins with those limits; by default one
+   * in this process's memory. A cluster passes one shared by its nodes through Redis.
+   */
+  readonly loginFailureCounter?: (limits: AddressFailureLimits) => AddressFailureCounter;
   /** Messages pushed to an acknowledging connection and not yet acknowledged, at most (default 1000). */
   readonly ackWindow?: number;
   /** How long `shutdown()` lets connections end in order before it cuts the rest (default 10 s). */
@@ -100,7 +106,7 @@ export class ConnectionHub {
   private readonly perTransport = new Map<TransportName, number>();
   private readonly drained: (() => void)[] = [];
   private readonly limits: ConnectionLimits;
-  private readonly loginFailures: InMemoryAddressFailureCounter;
+  private readonly loginFailures: AddressFailureCounter;
   private readonly clock = new CoarseClock();
   private readonly rateBurst: number;
   private readonly ratePerSecond: number;
@@ -136,11 +142,13 @@ export class ConnectionHub {
     positiveInteger('loginTimeoutMs', this.limits.loginTimeoutMs);
     positiveInteger('ackWindow', this.limits.ackWindow);
     this.newRequestBudget();
-    this.loginFailures = new InMemoryAddressFailureCounter({
+    const failureLimits: AddressFailureLimits = {
       maxFailures: options.loginMaxFailuresPerAddress ?? defaults.loginMaxFailuresPerAddress,
       windowMs: options.loginFailureWindowMs ?? defaults.loginFailureWindowMs,
-      clock: options.clock ?? new SystemClock(),
-    });
+    };
+    this.loginFailures =
+      options.loginFailureCounter?.(failureLimits) ??
+      new InMemoryAddressFailureCounter({ ...failureLimits, clock: options.clock ?? new SystemClock() });
     this.nodeId = options.nodeId;
     this.shutdownDeadlineMs = options.shutdownDeadlineMs ?? defaults.shutdownDeadlineMs;
     positiveInteger('shutdownDeadlineMs', this.shutdownDeadlineMs);

@@ -2,7 +2,7 @@ import type { PushEvent, Logger } from '../../application/ports';
 import type { ChatUseCases } from '../../application';
 import type { ClientConnection } from '../delivery/local-connection-registry';
 import { AckWindow } from '../delivery/ack-window';
-import type { InMemoryAddressFailureCounter } from '../security/in-memory-address-failure-counter';
+import type { AddressFailureCounter } from '../security/address-failure-counter';
 import type { CommandContext, ConfirmedReply, Reply, Session, buildCommandTable } from './command-table';
 import type { ConnectionObserver, TransportName } from './connection-observer';
 import type { DecodedItem } from './frame-decoder';
@@ -37,7 +37,7 @@ export interface ConnectionDependencies {
   /** This connection's own request budget: a request past it is answered 429 unprocessed. */
   readonly requestBudget: TokenBucket;
   /** Failed LOGINs per remote address, shared by every connection of the server. */
-  readonly loginFailures: InMemoryAddressFailureCounter;
+  readonly loginFailures: AddressFailureCounter;
   /** Consecutive message sends may run side by side (see ConnectionHubOptions). */
   readonly overlapMessageSends?: boolean;
   /** Told about connections, requests and pushes (metrics). */
@@ -227,7 +227,7 @@ export class ProtocolConnection implements ClientConnection, CommandContext, Cha
     return this.throttled;
   }
 
-  get loginAddressBlocked(): boolean {
+  get loginAddressBlocked(): boolean | Promise<boolean> {
     return this.dependencies.loginFailures.isBlocked(this.remoteAddress);
   }
 
@@ -494,13 +494,13 @@ export class ProtocolConnection implements ClientConnection, CommandContext, Cha
       this.session === null &&
       request.text !== null &&
       request.text.includes('|') &&
-      this.dependencies.loginFailures.isBlocked(this.remoteAddress);
+      (await this.dependencies.loginFailures.isBlocked(this.remoteAddress));
     const answered = blocked
       ? this.answered(request.type, performance.now(), [TOO_MANY_ATTEMPTS])
       : await this.answer(request);
     await this.send(answered);
     this.releaseHeldPushes();
-    if (answered.status === 401) this.dependencies.loginFailures.recordFailure(this.remoteAddress);
+    if (answered.status === 401) await this.dependencies.loginFailures.recordFailure(this.remoteAddress);
   }
 
   /**

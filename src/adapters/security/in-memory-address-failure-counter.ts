@@ -1,4 +1,5 @@
 import type { Clock } from '../../application/ports';
+import type { AddressFailureCounter } from './address-failure-counter';
 import { addressKey } from './address-key';
 import { WindowedFailureCounter } from './windowed-failure-counter';
 
@@ -21,7 +22,7 @@ export interface InMemoryAddressFailureCounterOptions {
  * one address (a NAT, a test run), and an attacker must not be able to clear the count
  * by logging in to an account of their own.
  */
-export class InMemoryAddressFailureCounter {
+export class InMemoryAddressFailureCounter implements AddressFailureCounter {
   private readonly counter: WindowedFailureCounter;
 
   constructor(options: InMemoryAddressFailureCounterOptions) {

@@ -36,10 +36,9 @@ export class LogIn {
   async execute(input: LogInInput): Promise<Result<LogInOutput, DomainError>> {
     if (input.currentUserId !== null) return fail(DomainErrors.alreadyLoggedIn());
     const key = Username.keyOf(input.username);
-    if (this.throttle.isBlocked(key)) return fail(DomainErrors.tooManyAttempts());
     // Counted as a failure until proven right, so a burst of parallel guesses cannot
-    // all get past the check above before the first of them fails.
-    this.throttle.recordFailure(key);
+    // all get past the check before the first of them fails.
+    if (!(await this.throttle.admit(key))) return fail(DomainErrors.tooManyAttempts());
 
     // A name or password that breaks the rules cannot match an account: same answer, same cost.
     const wellFormed = Username.create(input.username).ok && Password.create(input.password).ok;
@@ -54,7 +53,7 @@ export class LogIn {
       });
       return fail(DomainErrors.invalidCredentials());
     }
-    this.throttle.reset(key);
+    await this.throttle.succeeded(key);
     if (account.isBanned) {
       await this.repositories.activity.record({
         userId: account.id,

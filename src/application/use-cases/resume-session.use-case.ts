@@ -38,8 +38,7 @@ export class ResumeSession {
     const found = await this.findToken(input.username, input.token);
     if (!found) {
       const key = Username.keyOf(input.username);
-      if (input.addressBlocked === true || this.throttle.isBlocked(key)) return fail(DomainErrors.tooManyAttempts());
-      this.throttle.recordFailure(key);
+      if (input.addressBlocked === true || !(await this.throttle.admit(key))) return fail(DomainErrors.tooManyAttempts());
       await this.repositories.activity.record({ userId: null, action: 'resume_failed', detail: null, at: this.clock.now() });
       return fail(DomainErrors.invalidCredentials());
     }
