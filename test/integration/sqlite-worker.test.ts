@@ -1,0 +1,157 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { QueryFailedError, type DataSource } from 'typeorm';
+import { connectDataSource } from '../../src/adapters/persistence/typeorm/connect';
+import { createDataSource } from '../../src/adapters/persistence/typeorm/data-source';
+import { driverErrorCode } from '../../src/adapters/persistence/typeorm/database-errors';
+import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-executor';
+import { deleteSession, type SqliteOperation } from '../../src/adapters/persistence/typeorm/sqlite-operations';
+import { SqliteWriteThread } from '../../src/adapters/persistence/typeorm/sqlite-write-thread';
+import type { BatchReply, WriteJob } from '../../src/adapters/persistence/typeorm/sqlite-write-protocol';
+
+/** An operation the write thread does not know: only its name crosses to the thread. */
+const unknownOperation: SqliteOperation<readonly [], void> = {
+  name: 'noSuchOperation',
+  atomic: () => false,
+  run: () => undefined,
+};
+
+/** The thread's worker, to stop it as a crash would (a test-only look inside). */
+function workerOf(thread: SqliteWriteThread): Worker {
+  const worker = (thread as unknown as { worker: Worker | null }).worker;
+  if (!worker) throw new Error('test setup: the write thread has no worker');
+  return worker;
+}
+
+/**
+ * The SQLite executor with its write thread, where batching and a second thread
+ * could break what callers rely on: a failing job fails alone, the thread's
+ * failures never take the process down, and a thread that dies fails its batch
+ * (never leaves it hanging) and is started again for the next one.
+ */
+describe('SqliteExecutor with the write thread', () => {
+  let dir: string;
+  let file: string;
+  let dataSource: DataSource;
+  let thread: SqliteWriteThread;
+  let executor: SqliteExecutor;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-worker-'));
+    file = join(dir, 'chat.sqlite');
+    dataSource = await connectDataSource(createDataSource({ database: file }), 'sqlite');
+    await dataSource.runMigrations({ transaction: 'each' });
+    // A short wait for the lock: the test below holds it from a connection of its own.
+    thread = await SqliteWriteThread.start({ file, synchronous: 'FULL', busyTimeoutMs: 100 });
+    executor = new SqliteExecutor(dataSource.manager, undefined, undefined, thread, 2_000);
+  });
+
+  afterEach(async () => {
+    await executor.exclusive(() => dataSource.destroy());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails only the job the thread cannot run, and runs the others of its batch', async () => {
+    const jobs = [
+      executor.sqlite.perform(deleteSession, [1]),
+      executor.sqlite.perform(unknownOperation, []),
+      executor.sqlite.perform(deleteSession, [2]),
+    ];
+    const [first, unknown, last] = await Promise.allSettled(jobs);
+    expect(first.status).toBe('fulfilled');
+    expect(last.status).toBe('fulfilled');
+    expect(unknown.status).toBe('rejected');
+    expect(String((unknown as PromiseRejectedResult).reason)).toMatch(/No SQLite operation named noSuchOperation/);
+    // The thread is still there for the next batch.
+    await expect(executor.sqlite.perform(deleteSession, [3])).resolves.toBeUndefined();
+  });
+
+  it("hands a failure back as TypeORM's QueryFailedError with the driver's code", async () => {
+    const holder = new Database(file);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const error: unknown = await executor.sqlite.perform(deleteSession, [1]).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(QueryFailedError);
+      expect(driverErrorCode(error)).toBe('SQLITE_BUSY');
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
+  it('fails the batch a dying thread held, and starts a new thread for the next batch', async () => {
+    const holder = new Database(file);
+    // The thread's batch waits for this lock: it is in flight when the worker is stopped.
+    holder.exec('BEGIN IMMEDIATE');
+    const inFlight = executor.sqlite.perform(deleteSession, [1]);
+    const settled = inFlight.then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const dying = workerOf(thread);
+    await dying.terminate();
+    holder.exec('ROLLBACK');
+    holder.close();
+    // Stopped either in its wait for the lock or just after giving up: never left hanging.
+    expect(await settled).toBe('rejected');
+
+    await expect(executor.sqlite.perform(deleteSession, [2])).resolves.toBeUndefined();
+    expect(workerOf(thread).threadId).not.toBe(dying.threadId);
+  });
+});
+
+describe('SqliteExecutor after a lost batch on the write thread', () => {
+  let dir: string;
+  let dataSource: DataSource;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-worker-'));
+    dataSource = await connectDataSource(createDataSource({ database: join(dir, 'chat.sqlite') }), 'sqlite');
+  });
+
+  afterEach(async () => {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails the jobs that ran and sends the ones that did not again, first and in order', async () => {
+    const sent: (readonly WriteJob[])[] = [];
+    // Stands in for the thread: its first batch is lost after one job, as on a full disk.
+    const lossy = {
+      run: async (jobs: readonly WriteJob[]): Promise<BatchReply> => {
+        sent.push(jobs);
+        if (sent.length === 1) {
+          const lost = { ok: false, error: { message: 'disk I/O error', code: 'SQLITE_IOERR' } } as const;
+          return { kind: 'batch', outcomes: [lost], commitSeconds: null };
+        }
+        return { kind: 'batch', outcomes: jobs.map(() => ({ ok: true, value: null })), commitSeconds: 0 };
+      },
+      close: async (): Promise<void> => undefined,
+    } as unknown as SqliteWriteThread;
+    const executor = new SqliteExecutor(dataSource.manager, undefined, undefined, lossy);
+
+    const results = await Promise.allSettled([1, 2, 3].map((id) => executor.sqlite.perform(deleteSession, [id])));
+
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(driverErrorCode((results[0] as PromiseRejectedResult).reason)).toBe('SQLITE_IOERR');
+    expect(sent).toEqual([
+      [
+        ['deleteSession', [1]],
+        ['deleteSession', [2]],
+        ['deleteSession', [3]],
+      ],
+      [
+        ['deleteSession', [2]],
+        ['deleteSession', [3]],
+      ],
+    ]);
+    await executor.exclusive(async () => undefined);
+  });
+});
