@@ -9,6 +9,7 @@ import { createDataSource } from '../../src/adapters/persistence/typeorm/data-so
 import { driverErrorCode } from '../../src/adapters/persistence/typeorm/database-errors';
 import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-executor';
 import { deleteSession, type SqliteOperation } from '../../src/adapters/persistence/typeorm/sqlite-operations';
+import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import { SqliteWriteThread } from '../../src/adapters/persistence/typeorm/sqlite-write-thread';
 import type { BatchReply, WriteJob } from '../../src/adapters/persistence/typeorm/sqlite-write-protocol';
 
@@ -153,5 +154,42 @@ describe('SqliteExecutor after a lost batch on the write thread', () => {
       ],
     ]);
     await executor.exclusive(async () => undefined);
+  });
+});
+
+describe('TypeORM work on SQLite with the write thread', () => {
+  let dir: string;
+  let file: string;
+  let storage: TypeOrmStorage;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-worker-'));
+    file = join(dir, 'chat.sqlite');
+    storage = await TypeOrmStorage.open({ database: file });
+  });
+
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('waits for a write lock held on this very thread without blocking it, and goes on once it is free', async () => {
+    // Held by a connection of this thread: were the wait a synchronous busy wait,
+    // the lock could never be released before the wait gave up and the work failed.
+    const holder = new Database(file);
+    holder.exec('BEGIN IMMEDIATE');
+    let settled = false;
+    const created = storage.repositories.accounts.create({ username: 'alice', passwordHash: 'h', createdAt: 0 });
+    void created.finally(() => {
+      settled = true;
+    });
+    // Several turns of the event loop, timers included, while the work waits.
+    for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(settled).toBe(false);
+    holder.exec('COMMIT');
+    holder.close();
+
+    await expect(created).resolves.toMatchObject({ username: 'alice' });
+    expect(await storage.repositories.accounts.findByUsername('alice')).toMatchObject({ username: 'alice' });
   });
 });
