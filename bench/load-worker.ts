@@ -194,6 +194,27 @@ function onPush(text: string): void {
   if (now >= windowStartUs && now < windowEndUs) counters.receivedInWindow++;
 }
 
+const nothing = (): void => undefined;
+const TIME_MARK = Buffer.from('|t=');
+
+/**
+ * onPush for a 2001 payload still in bytes (`sender_id|sender_username|content|timestamp`):
+ * the send time is the digits after the first "|t=" (the names before it are escaped, so
+ * they hold no bare "|").
+ */
+function onRawPush(payload: Buffer): void {
+  const now = nowUs();
+  const at = payload.indexOf(TIME_MARK);
+  if (at >= 0) {
+    let sent = 0;
+    let i = at + TIME_MARK.length;
+    for (let c = payload[i]; c !== undefined && c >= 48 && c <= 57; c = payload[++i]) sent = sent * 10 + (c - 48);
+    if (i > at + TIME_MARK.length) latency.record(now - sent);
+  }
+  counters.received++;
+  if (now >= windowStartUs && now < windowEndUs) counters.receivedInWindow++;
+}
+
 /** Paced senders waiting for their next turn, woken together by one timer. */
 const pacedPumps = new Set<() => void>();
 let pacingTimer: NodeJS.Timeout | null = null;
@@ -300,6 +321,29 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           acknowledging(receiver, request.ackBatch, request.ackDelayMs);
           await receiver.request(Wire.ENABLE_ACKS);
           senders.push({ send: (text) => sender.sendMessage(to, text) });
+          counters.done++;
+        });
+        return null;
+      }
+      if (!request.blocked) {
+        // Plain dm (and baseline): both ends lean wire connections, so the load side costs
+        // as little per message as it can: the sender's frames of one tick leave in one
+        // write, the receiver reads the send time straight out of the frame (no string).
+        await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
+          const [sender, receiver] = await Promise.all([openWire(), openWire()]);
+          const [, to] = await Promise.all([
+            sender.request(Wire.REGISTER, credentials(senderName, password)),
+            receiver.request(Wire.REGISTER, credentials(receiverName, password)).then(secondField),
+          ]);
+          await Promise.all([
+            sender.request(Wire.LOGIN, credentials(senderName, password)),
+            receiver.request(Wire.LOGIN, credentials(receiverName, password)),
+          ]);
+          receiver.onRawPush = (type, payload) => {
+            if (type === Wire.MESSAGE_RECEIVED) onRawPush(payload);
+          };
+          const head = `${to}|`;
+          senders.push({ send: (text) => sender.request(Wire.SEND_MESSAGE, head + escapeField(text)).then(nothing) });
           counters.done++;
         });
         return null;

@@ -7,7 +7,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './cpuprofile';
@@ -164,7 +164,7 @@ Flags (defaults in brackets; --quick values after the slash):
   --ack-delay MS         dm-acks: longest wait before a partial batch is acknowledged [100]
   --blocks N             dm-blocks: users every receiver blocks [100]
   --size BYTES           message content size [100]
-  --workers N            load processes [2]
+  --workers N            load processes [the machine's cores, at least 2: ${Math.max(2, availableParallelism())}]
   --per-address N        idle connections per 127.0.0.x source address [10000]
   --login-concurrency N  LOGINs in flight per worker in the idle workload [32]
   --scrypt-n N, --scrypt-r N, --scrypt-p N
@@ -307,7 +307,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     ackDelayMs: int('--ack-delay', 100, 1, 60_000),
     blocks: int('--blocks', 100, 1, 100_000),
     size: int('--size', 100, 20, 4096),
-    workers: int('--workers', 2, 1, 64),
+    workers: int('--workers', Math.max(2, availableParallelism()), 1, 64),
     perAddress: int('--per-address', 10_000, 1, 28_000),
     loginConcurrency: int('--login-concurrency', 32, 1, 100_000),
     scryptN,
@@ -769,6 +769,8 @@ interface StreamResult {
   readonly usage: Usage;
   /** CPU time of the process under test per delivery in the window, µs. */
   readonly cpuUsPerDelivery: number;
+  /** CPU time of all load workers together per delivery in the window, µs. */
+  readonly loadCpuUsPerDelivery: number;
   readonly firstError: string | null;
 }
 
@@ -837,6 +839,7 @@ async function stream(label: string, pid: number, o: Options, deliveriesPerAck: 
     confirmed: k.confirmed,
     usage: u,
     cpuUsPerDelivery: (u.cpuSeconds * 1e6) / k.receivedInWindow,
+    loadCpuUsPerDelivery: (u.loadCpuPct * u.seconds * 1e4) / k.receivedInWindow,
     firstError: k.firstError,
   };
 }
@@ -965,6 +968,7 @@ function streamRows(workload: string, r: StreamResult, what: string): void {
   row(workload, 'latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
   row(workload, 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
   row(workload, `CPU per ${what.replace(/s$/, '')} (µs)`, fixed(r.cpuUsPerDelivery, 1), r.usage);
+  row(workload, `load side CPU per ${what.replace(/s$/, '')} (µs)`, fixed(r.loadCpuUsPerDelivery, 1), r.usage);
   row(workload, 'sent / acked / received / missing', `${int(r.sent)} / ${int(r.acked)} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
 }
 

@@ -96,9 +96,22 @@ export class TcpFrameLink implements FrameLink {
     this.socket.on('close', () => sink.closed());
   }
 
+  /** Frames sent in one tick leave in one write: the socket is corked at the first and uncorked on the next tick. */
+  private corked = false;
+
   send(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(frame);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   setTimeout(ms: number): void {
     this.socket.setTimeout(ms);
@@ -126,6 +139,11 @@ interface Waiting {
 export class WireConnection {
   /** Pushes: every frame but a 2000 reply. */
   onPush: ((type: number, payload: string) => void) | null = null;
+  /**
+   * Pushes undecoded, instead of onPush: `payload` is a view into the chunk read
+   * (no copy, no string), valid only during the call.
+   */
+  onRawPush: ((type: number, payload: Buffer) => void) | null = null;
   /** Called once when the link closes; with an error unless reset() or destroy() closed it. */
   onClose: ((error: Error | undefined) => void) | null = null;
 
@@ -141,6 +159,10 @@ export class WireConnection {
   ) {
     link.listen({
       frame: (type, bytes) => {
+        if (this.onRawPush !== null && type !== Wire.RESPONSE && !DATA_REPLIES.has(type)) {
+          this.onRawPush(type, bytes);
+          return;
+        }
         const payload = bytes.toString('utf8');
         if (type === Wire.RESPONSE) this.reply(payload, payload.startsWith('2'));
         else if (DATA_REPLIES.has(type)) this.reply(payload, true);
