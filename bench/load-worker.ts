@@ -23,11 +23,13 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './ipc';
+import { encodeFrame } from '../src/adapters/protocol/frame-encoder';
 import { Wire, WireConnection } from './wire-connection';
 import { connectWebSocket } from './websocket-connection';
 
 interface Sender {
-  readonly send: (content: string) => Promise<void>;
+  /** Sends one message of about `size` bytes whose content starts `t=<µs> n=<sequence> `. */
+  readonly send: (size: number) => Promise<void>;
 }
 
 let target: Target = { host: '127.0.0.1', port: 0 };
@@ -195,6 +197,47 @@ function onPush(text: string): void {
 }
 
 const nothing = (): void => undefined;
+
+const TIME_DIGITS = 16;
+const SEQUENCE_DIGITS = 10;
+
+/**
+ * SEND_MESSAGE frames to one receiver without building a string per message: a template
+ * frame `<to>|t=<16 digits> n=<10 digits> xxx…` is copied and its digits overwritten
+ * (zero-padded, which the receivers' parsers read as the same numbers).
+ */
+class MessageFrames {
+  private template: Buffer = Buffer.alloc(0);
+  private size = -1;
+  private timeAt = 0;
+  private sequenceAt = 0;
+
+  constructor(private readonly to: string) {}
+
+  next(size: number): Buffer {
+    if (size !== this.size) {
+      this.size = size;
+      const head = `t=${'0'.repeat(TIME_DIGITS)} n=${'0'.repeat(SEQUENCE_DIGITS)} `;
+      const text = head.length >= size ? head : head + 'x'.repeat(size - head.length);
+      this.template = encodeFrame(Wire.SEND_MESSAGE, `${this.to}|${text}`);
+      this.timeAt = this.template.indexOf('|t=') + 3;
+      this.sequenceAt = this.timeAt + TIME_DIGITS + 3;
+    }
+    const frame = Buffer.allocUnsafe(this.template.length);
+    this.template.copy(frame);
+    writeDigits(frame, this.timeAt, TIME_DIGITS, Math.round(nowUs()));
+    writeDigits(frame, this.sequenceAt, SEQUENCE_DIGITS, sequence++);
+    return frame;
+  }
+}
+
+function writeDigits(into: Buffer, at: number, width: number, value: number): void {
+  let v = value;
+  for (let i = at + width - 1; i >= at; i--) {
+    into[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+}
 const TIME_MARK = Buffer.from('|t=');
 
 /**
@@ -259,7 +302,7 @@ function drive(sender: Sender, window: number, startUs: number, endUs: number, s
         inFlight++;
         counters.sent++;
         const startedUs = now;
-        sender.send(content(size)).then(
+        sender.send(size).then(
           () => settle(startedUs, true),
           (error: unknown) => settle(startedUs, false, error),
         );
@@ -305,7 +348,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           receiver.onPush = (type, payload) => {
             if (type === Wire.MESSAGE_RECEIVED) onPush(splitFields(payload)[2] ?? '');
           };
-          senders.push({ send: (text) => sender.request(Wire.SEND_MESSAGE, `${to}|${escapeField(text)}`).then(() => undefined) });
+          senders.push({ send: (size) => sender.request(Wire.SEND_MESSAGE, `${to}|${escapeField(content(size))}`).then(nothing) });
           counters.done++;
         });
         return null;
@@ -320,7 +363,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           await Promise.all([sender.login(senderName, password), receiver.request(Wire.LOGIN, credentials(receiverName, password))]);
           acknowledging(receiver, request.ackBatch, request.ackDelayMs);
           await receiver.request(Wire.ENABLE_ACKS);
-          senders.push({ send: (text) => sender.sendMessage(to, text) });
+          senders.push({ send: (size) => sender.sendMessage(to, content(size)) });
           counters.done++;
         });
         return null;
@@ -342,8 +385,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           receiver.onRawPush = (type, payload) => {
             if (type === Wire.MESSAGE_RECEIVED) onRawPush(payload);
           };
-          const head = `${to}|`;
-          senders.push({ send: (text) => sender.request(Wire.SEND_MESSAGE, head + escapeField(text)).then(nothing) });
+          const frames = new MessageFrames(to);
+          senders.push({ send: (size) => sender.requestFrame(Wire.SEND_MESSAGE, frames.next(size), true).then(nothing) });
           counters.done++;
         });
         return null;
@@ -358,7 +401,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         if (request.blocked) await befriendAndShield(sender, receiver, receiverName, request.blocked);
         receiver.on('message', (m) => onPush(m.content));
         const to = receiverUser.userId;
-        senders.push({ send: (text) => sender.sendMessage(to, text) });
+        senders.push({ send: (size) => sender.sendMessage(to, content(size)) });
         counters.done++;
       });
       return null;
@@ -401,7 +444,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         client.on('groupMessage', (m) => onPush(m.content));
         if (sending.has(name)) {
           const member = client;
-          senders.push({ send: (text) => member.sendGroupMessage(request.groupId, text) });
+          senders.push({ send: (size) => member.sendGroupMessage(request.groupId, content(size)) });
         }
         counters.done++;
       });

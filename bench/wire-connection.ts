@@ -132,6 +132,8 @@ export class TcpFrameLink implements FrameLink {
 
 interface Waiting {
   readonly command: number;
+  /** The caller does not read a 2xx reply's payload (it resolves with ''). */
+  readonly payloadUnused?: boolean;
   resolve(payload: string): void;
   reject(error: Error): void;
 }
@@ -161,6 +163,11 @@ export class WireConnection {
       frame: (type, bytes) => {
         if (this.onRawPush !== null && type !== Wire.RESPONSE && !DATA_REPLIES.has(type)) {
           this.onRawPush(type, bytes);
+          return;
+        }
+        // A 2xx reply to a request that ignores its payload is not decoded at all.
+        if (type === Wire.RESPONSE && bytes[0] === 0x32 && this.waiting[this.head]?.payloadUnused === true) {
+          this.reply('', true);
           return;
         }
         const payload = bytes.toString('utf8');
@@ -203,11 +210,19 @@ export class WireConnection {
 
   /** Sends one request; resolves with the payload of its 2xx reply. */
   request(command: number, payload = ''): Promise<string> {
+    return this.requestFrame(command, encodeFrame(command, payload));
+  }
+
+  /**
+   * request() with the frame already built (`command` is its type, for the error text);
+   * with `payloadUnused` a 2xx reply resolves with '' undecoded.
+   */
+  requestFrame(command: number, frame: Buffer, payloadUnused = false): Promise<string> {
     if (this.closing || this.link.destroyed) return Promise.reject(new Error('connection closed'));
     return new Promise<string>((resolve, reject) => {
-      this.waiting.push({ command, resolve, reject });
+      this.waiting.push({ command, resolve, reject, payloadUnused });
       if (this.pending === 1) this.link.setTimeout(this.timeoutMs);
-      this.link.send(encodeFrame(command, payload));
+      this.link.send(frame);
     });
   }
 
