@@ -34,7 +34,7 @@ import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hash
 // ---------------------------------------------------------------------------------
 // Flags
 
-const WORKLOADS = ['dm', 'dm-ws', 'dm-acks', 'dm-blocks', 'fanout', 'idle', 'idle-ws', 'resume', 'offline', 'history', 'baseline', 'cluster'] as const;
+const WORKLOADS = ['dm', 'dm-ws', 'dm-acks', 'dm-blocks', 'fanout', 'idle', 'idle-ws', 'resume', 'offline', 'history', 'baseline', 'dm-mysql', 'fanout-mysql', 'cluster'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -134,6 +134,12 @@ Workloads (all by default, in this order):
             (--mysql-url, or a private MariaDB; skipped with a warning without one)
   baseline  the dm workload against bench/relay.ts (a bare frame relay), and the
             server/relay ratios of throughput and p99
+  dm-mysql  the dm workload against one server node on MySQL/MariaDB, no Redis
+            (--mysql-url, or a private MariaDB; skipped with a warning without one):
+            messages/s (target ≥ 15,000) and server CPU per message (target ≤ 60 µs)
+  fanout-mysql
+            the fanout workload on such a node: deliveries/s (target ≥ 30,000 to
+            1,000 members)
   cluster   the dm workload against cluster mode (MySQL/MariaDB + Redis) with
             CHAT_WORKERS=1 and then 2: delivered messages/s and p99 of each, and
             their ratio. Uses --mysql-url/--redis-url, or starts a private MariaDB
@@ -180,7 +186,7 @@ Flags (defaults in brackets; --quick values after the slash):
                          bench/results/ and its top self-time functions are printed
   --settle-timeout S     longest wait for the server to go quiet between workloads [180]
   --out FILE             result file [bench/results/<ISO timestamp>.json]
-  --mysql-url URL        cluster: mysql://user:password@host:port/database to use
+  --mysql-url URL        history, dm-mysql, fanout-mysql, cluster: mysql://user:password@host:port/database to use
                          [a private MariaDB]
   --redis-url URL        cluster: redis://host:port to use [a private redis-server]
   -h, --help             this text
@@ -962,6 +968,44 @@ async function clusterWorkload(
     return { database: mysql.description, redis: redis.description, byWorkers };
   } finally {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `measure` against one chat server node on MySQL/MariaDB (no Redis, no workers):
+ * --mysql-url, or a private MariaDB started for it and stopped after. Null (with a
+ * warning) without one.
+ */
+async function onMysqlNode<T>(
+  label: string,
+  o: Options,
+  folder: string,
+  launch: (workers: number, env: Record<string, string>) => Promise<Served>,
+  measure: (served: Served) => Promise<T>,
+): Promise<T | null> {
+  let started: Service | null = null;
+  try {
+    say(`[${label}] starting the database`);
+    let url = o.mysqlUrl;
+    if (url === null) {
+      try {
+        started = await startMariadb(join(folder, label));
+      } catch (error) {
+        warn(`${label}: skipped: ${(error as Error).message}`);
+        return null;
+      }
+      url = started.url;
+    }
+    say(`[${label}] database: ${started?.description ?? 'given by --mysql-url'}`);
+    const served = await launch(1, { CHAT_DB: url });
+    try {
+      await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: served.port } })));
+      return await measure(served);
+    } finally {
+      await stopServing(served);
+    }
+  } finally {
+    await started?.stop().catch(() => undefined);
   }
 }
 
@@ -1793,6 +1837,31 @@ async function main(): Promise<number> {
             }
             const [one, two] = r.byWorkers;
             if (one && two) row('cluster 2w÷1w', 'throughput', `${fixed(two.result.perSecond / one.result.perSecond, 2)}x`, null);
+            break;
+          }
+          case 'dm-mysql': {
+            const r = await onMysqlNode('dm-mysql', o, dbFolder, launchCluster, (served) => dmWorkload('dm-mysql', served.pid, o, 'm')).finally(() =>
+              Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+            );
+            if (r === null) break;
+            results['dm-mysql'] = { pairs: o.pairs, window: o.window, ...r };
+            streamRows('dm-mysql', r, 'delivered msgs');
+            row('dm-mysql', 'msgs/s (target ≥ 15,000)', `${int(r.perSecond)} ${r.perSecond >= 15_000 ? 'met' : 'NOT met'}`, r.usage);
+            row('dm-mysql', 'server CPU per msg (target ≤ 60 µs)', `${fixed(r.cpuUsPerDelivery, 1)} ${r.cpuUsPerDelivery <= 60 ? 'met' : 'NOT met'}`, r.usage);
+            break;
+          }
+          case 'fanout-mysql': {
+            const r = await onMysqlNode('fanout-mysql', o, dbFolder, launchCluster, (served) => fanoutWorkload(served.pid, o)).finally(() =>
+              Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+            );
+            if (r === null) break;
+            results['fanout-mysql'] = { ...r };
+            row('fanout-mysql', 'deliveries/s', int(r.perSecond), r.usage);
+            row('fanout-mysql', `deliveries/s to ${int(r.members)} members (target ≥ 30,000)`, `${int(r.perSecond)} ${r.perSecond >= 30_000 ? 'met' : 'NOT met'}`, r.usage);
+            row('fanout-mysql', 'delivery latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+            row('fanout-mysql', 'CPU per delivery (µs)', fixed(r.cpuUsPerDelivery, 1), r.usage);
+            row('fanout-mysql', 'load side CPU per delivery (µs)', fixed(r.loadCpuUsPerDelivery, 1), r.usage);
+            row('fanout-mysql', 'acked x (M-1) / received / missing', `${int(r.acked * (r.members - 1))} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
             break;
           }
           case 'baseline': {
