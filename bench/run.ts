@@ -143,7 +143,10 @@ Workloads (all by default, in this order):
   cluster   the dm workload against cluster mode (MySQL/MariaDB + Redis) with
             CHAT_WORKERS=1 and then 2: delivered messages/s and p99 of each, and
             their ratio. Uses --mysql-url/--redis-url, or starts a private MariaDB
-            (.ci/mariadb.sh) and redis-server; skipped with a warning without them
+            (.ci/mariadb.sh) and redis-server; skipped with a warning without them.
+            Also CPU per same-node message (1 worker) beside an estimate per cross-node
+            one (2·[2 workers] − [1 worker]: about half the pairs cross nodes) and their
+            difference, the Redis routing CPU per routed push (target ≤ 20 µs)
 
 Flags (defaults in brackets; --quick values after the slash):
   --only LIST            comma-separated workloads to run [all]
@@ -1836,7 +1839,21 @@ async function main(): Promise<number> {
               row(label, 'sent / acked / received / missing', `${int(result.sent)} / ${int(result.acked)} / ${int(result.received)} / ${int(result.missing)}`, result.usage);
             }
             const [one, two] = r.byWorkers;
-            if (one && two) row('cluster 2w÷1w', 'throughput', `${fixed(two.result.perSecond / one.result.perSecond, 2)}x`, null);
+            if (one && two) {
+              const ratio = two.result.perSecond / one.result.perSecond;
+              row('cluster 2w÷1w', 'throughput (target ≥ 1.0)', `${fixed(ratio, 2)}x ${ratio >= 1 ? 'met' : 'NOT met'}`, null);
+              // The server cannot say which node each connection landed on, so the split is
+              // estimated: with one worker every message is same-node; with two, the kernel
+              // spreads connections evenly, so about half the pairs cross nodes (through Redis).
+              // cross = 2 x (CPU per msg with 2 workers) - same; Redis routing = cross - same.
+              const same = one.result.cpuUsPerDelivery;
+              const cross = 2 * two.result.cpuUsPerDelivery - same;
+              const routing = cross - same;
+              row('cluster', 'CPU per same-node msg (µs, 1 worker)', fixed(same, 1), null);
+              row('cluster', 'CPU per cross-node msg (µs, est.: 2·2w − 1w)', fixed(cross, 1), null);
+              row('cluster', 'Redis routing CPU per routed push (µs, est.; target ≤ 20)', `${fixed(routing, 1)} ${routing <= 20 ? 'met' : 'NOT met'}`, null);
+              results.clusterSplit = { sameNodeCpuUs: same, crossNodeCpuUs: cross, redisRoutingCpuUs: routing, method: 'cross = 2*cpu(2 workers) - cpu(1 worker), assuming half the pairs cross nodes; routing = cross - same' };
+            }
             break;
           }
           case 'dm-mysql': {
