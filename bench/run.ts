@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './cpuprofile';
+import { fixed, int, latencyText, mib, ms, pct, secs, sleep, sleepUntil } from './format';
 import { Histogram, nowUs, type LatencySummary } from './histogram';
 import {
   addCounters,
@@ -354,16 +355,6 @@ function warn(text: string): void {
   say(`WARNING: ${text}`);
 }
 
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(us < 10_000 ? 2 : 1) : 'n/a');
-const pct = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(0)}%` : 'n/a');
-const mib = (kib: number): string => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : 'n/a');
-const secs = (us: number): string => `${(us / 1e6).toFixed(1)}s`;
-const sleep = (msDelay: number): Promise<void> => new Promise((r) => setTimeout(r, msDelay));
-const sleepUntil = (us: number): Promise<void> => sleep(Math.max(0, (us - nowUs()) / 1000));
-const latencyText = (s: LatencySummary): string =>
-  `${ms(s.p50Us)} / ${ms(s.p95Us)} / ${ms(s.p99Us)} / ${ms(s.maxUs)}`;
 
 // ---------------------------------------------------------------------------------
 // Child processes
