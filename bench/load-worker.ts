@@ -23,11 +23,13 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './ipc';
+import { encodeFrame } from '../src/adapters/protocol/frame-encoder';
 import { Wire, WireConnection } from './wire-connection';
 import { connectWebSocket } from './websocket-connection';
 
 interface Sender {
-  readonly send: (content: string) => Promise<void>;
+  /** Sends one message of about `size` bytes whose content starts `t=<µs> n=<sequence> `. */
+  readonly send: (size: number) => Promise<void>;
 }
 
 let target: Target = { host: '127.0.0.1', port: 0 };
@@ -194,6 +196,68 @@ function onPush(text: string): void {
   if (now >= windowStartUs && now < windowEndUs) counters.receivedInWindow++;
 }
 
+const nothing = (): void => undefined;
+
+const TIME_DIGITS = 16;
+const SEQUENCE_DIGITS = 10;
+
+/**
+ * SEND_MESSAGE frames to one receiver without building a string per message: a template
+ * frame `<to>|t=<16 digits> n=<10 digits> xxx…` is copied and its digits overwritten
+ * (zero-padded, which the receivers' parsers read as the same numbers).
+ */
+class MessageFrames {
+  private template: Buffer = Buffer.alloc(0);
+  private size = -1;
+  private timeAt = 0;
+  private sequenceAt = 0;
+
+  constructor(private readonly to: string) {}
+
+  next(size: number): Buffer {
+    if (size !== this.size) {
+      this.size = size;
+      const head = `t=${'0'.repeat(TIME_DIGITS)} n=${'0'.repeat(SEQUENCE_DIGITS)} `;
+      const text = head.length >= size ? head : head + 'x'.repeat(size - head.length);
+      this.template = encodeFrame(Wire.SEND_MESSAGE, `${this.to}|${text}`);
+      this.timeAt = this.template.indexOf('|t=') + 3;
+      this.sequenceAt = this.timeAt + TIME_DIGITS + 3;
+    }
+    const frame = Buffer.allocUnsafe(this.template.length);
+    this.template.copy(frame);
+    writeDigits(frame, this.timeAt, TIME_DIGITS, Math.round(nowUs()));
+    writeDigits(frame, this.sequenceAt, SEQUENCE_DIGITS, sequence++);
+    return frame;
+  }
+}
+
+function writeDigits(into: Buffer, at: number, width: number, value: number): void {
+  let v = value;
+  for (let i = at + width - 1; i >= at; i--) {
+    into[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+}
+const TIME_MARK = Buffer.from('|t=');
+
+/**
+ * onPush for a 2001 payload still in bytes (`sender_id|sender_username|content|timestamp`):
+ * the send time is the digits after the first "|t=" (the names before it are escaped, so
+ * they hold no bare "|").
+ */
+function onRawPush(payload: Buffer): void {
+  const now = nowUs();
+  const at = payload.indexOf(TIME_MARK);
+  if (at >= 0) {
+    let sent = 0;
+    let i = at + TIME_MARK.length;
+    for (let c = payload[i]; c !== undefined && c >= 48 && c <= 57; c = payload[++i]) sent = sent * 10 + (c - 48);
+    if (i > at + TIME_MARK.length) latency.record(now - sent);
+  }
+  counters.received++;
+  if (now >= windowStartUs && now < windowEndUs) counters.receivedInWindow++;
+}
+
 /** Paced senders waiting for their next turn, woken together by one timer. */
 const pacedPumps = new Set<() => void>();
 let pacingTimer: NodeJS.Timeout | null = null;
@@ -238,7 +302,7 @@ function drive(sender: Sender, window: number, startUs: number, endUs: number, s
         inFlight++;
         counters.sent++;
         const startedUs = now;
-        sender.send(content(size)).then(
+        sender.send(size).then(
           () => settle(startedUs, true),
           (error: unknown) => settle(startedUs, false, error),
         );
@@ -284,7 +348,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           receiver.onPush = (type, payload) => {
             if (type === Wire.MESSAGE_RECEIVED) onPush(splitFields(payload)[2] ?? '');
           };
-          senders.push({ send: (text) => sender.request(Wire.SEND_MESSAGE, `${to}|${escapeField(text)}`).then(() => undefined) });
+          senders.push({ send: (size) => sender.request(Wire.SEND_MESSAGE, `${to}|${escapeField(content(size))}`).then(nothing) });
           counters.done++;
         });
         return null;
@@ -299,7 +363,30 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           await Promise.all([sender.login(senderName, password), receiver.request(Wire.LOGIN, credentials(receiverName, password))]);
           acknowledging(receiver, request.ackBatch, request.ackDelayMs);
           await receiver.request(Wire.ENABLE_ACKS);
-          senders.push({ send: (text) => sender.sendMessage(to, text) });
+          senders.push({ send: (size) => sender.sendMessage(to, content(size)) });
+          counters.done++;
+        });
+        return null;
+      }
+      if (!request.blocked) {
+        // Plain dm (and baseline): both ends lean wire connections, so the load side costs
+        // as little per message as it can: the sender's frames of one tick leave in one
+        // write, the receiver reads the send time straight out of the frame (no string).
+        await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
+          const [sender, receiver] = await Promise.all([openWire(), openWire()]);
+          const [, to] = await Promise.all([
+            sender.request(Wire.REGISTER, credentials(senderName, password)),
+            receiver.request(Wire.REGISTER, credentials(receiverName, password)).then(secondField),
+          ]);
+          await Promise.all([
+            sender.request(Wire.LOGIN, credentials(senderName, password)),
+            receiver.request(Wire.LOGIN, credentials(receiverName, password)),
+          ]);
+          receiver.onRawPush = (type, payload) => {
+            if (type === Wire.MESSAGE_RECEIVED) onRawPush(payload);
+          };
+          const frames = new MessageFrames(to);
+          senders.push({ send: (size) => sender.requestFrame(Wire.SEND_MESSAGE, frames.next(size), true).then(nothing) });
           counters.done++;
         });
         return null;
@@ -314,7 +401,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         if (request.blocked) await befriendAndShield(sender, receiver, receiverName, request.blocked);
         receiver.on('message', (m) => onPush(m.content));
         const to = receiverUser.userId;
-        senders.push({ send: (text) => sender.sendMessage(to, text) });
+        senders.push({ send: (size) => sender.sendMessage(to, content(size)) });
         counters.done++;
       });
       return null;
@@ -357,7 +444,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         client.on('groupMessage', (m) => onPush(m.content));
         if (sending.has(name)) {
           const member = client;
-          senders.push({ send: (text) => member.sendGroupMessage(request.groupId, text) });
+          senders.push({ send: (size) => member.sendGroupMessage(request.groupId, content(size)) });
         }
         counters.done++;
       });

@@ -34,9 +34,30 @@ export async function startRelay(port = 0, host = '127.0.0.1'): Promise<Relay> {
     let me: { id: number; name: string } | null = null;
     socket.on('error', () => undefined);
     socket.on('close', () => me && sockets.get(me.id) === socket && sockets.delete(me.id));
+    // Every socket written while one chunk is handled is corked until the chunk is done:
+    // the frames a chunk causes leave in one write per socket, not one each.
+    const corked = new Set<Socket>();
+    const write = (to: Socket, frame: Buffer): void => {
+      if (!corked.has(to)) {
+        corked.add(to);
+        to.cork();
+      }
+      to.write(frame);
+    };
     socket.on('data', (chunk: Buffer) => {
+      try {
+        handle(chunk);
+      } finally {
+        for (const to of corked) to.uncork();
+        corked.clear();
+      }
+    });
+    const handle = (chunk: Buffer): void => {
       for (const item of decoder.push(chunk)) {
-        if (item.kind !== 'frame') return socket.destroy();
+        if (item.kind !== 'frame') {
+          socket.destroy();
+          return;
+        }
         const payload = item.payload.toString('utf8');
         if (item.type === REGISTER || item.type === LOGIN) {
           const [name = ''] = splitFieldsWithFreeText(payload, 2) ?? [];
@@ -44,15 +65,16 @@ export async function startRelay(port = 0, host = '127.0.0.1'): Promise<Relay> {
           if (item.type === LOGIN) {
             me = { id, name };
             sockets.set(id, socket);
-            socket.write(encodeFrame(2000, `200|${id}|${name}`));
-          } else socket.write(encodeFrame(2000, `200|${id}`));
+            write(socket, encodeFrame(2000, `200|${id}|${name}`));
+          } else write(socket, encodeFrame(2000, `200|${id}`));
         } else if (item.type === SEND_MESSAGE && me) {
           const [to = '', content = ''] = splitFieldsWithFreeText(payload, 2) ?? [];
-          sockets.get(Number(to))?.write(encodeFrame(2001, joinFields([me.id, me.name, content, Date.now()])));
-          socket.write(sent);
-        } else socket.write(encodeFrame(2000, '400|Unknown command'));
+          const receiver = sockets.get(Number(to));
+          if (receiver !== undefined) write(receiver, encodeFrame(2001, joinFields([me.id, me.name, content, Date.now()])));
+          write(socket, sent);
+        } else write(socket, encodeFrame(2000, '400|Unknown command'));
       }
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return {

@@ -96,9 +96,22 @@ export class TcpFrameLink implements FrameLink {
     this.socket.on('close', () => sink.closed());
   }
 
+  /** Frames sent in one tick leave in one write: the socket is corked at the first and uncorked on the next tick. */
+  private corked = false;
+
   send(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(frame);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   setTimeout(ms: number): void {
     this.socket.setTimeout(ms);
@@ -119,6 +132,8 @@ export class TcpFrameLink implements FrameLink {
 
 interface Waiting {
   readonly command: number;
+  /** The caller does not read a 2xx reply's payload (it resolves with ''). */
+  readonly payloadUnused?: boolean;
   resolve(payload: string): void;
   reject(error: Error): void;
 }
@@ -126,6 +141,11 @@ interface Waiting {
 export class WireConnection {
   /** Pushes: every frame but a 2000 reply. */
   onPush: ((type: number, payload: string) => void) | null = null;
+  /**
+   * Pushes undecoded, instead of onPush: `payload` is a view into the chunk read
+   * (no copy, no string), valid only during the call.
+   */
+  onRawPush: ((type: number, payload: Buffer) => void) | null = null;
   /** Called once when the link closes; with an error unless reset() or destroy() closed it. */
   onClose: ((error: Error | undefined) => void) | null = null;
 
@@ -141,6 +161,15 @@ export class WireConnection {
   ) {
     link.listen({
       frame: (type, bytes) => {
+        if (this.onRawPush !== null && type !== Wire.RESPONSE && !DATA_REPLIES.has(type)) {
+          this.onRawPush(type, bytes);
+          return;
+        }
+        // A 2xx reply to a request that ignores its payload is not decoded at all.
+        if (type === Wire.RESPONSE && bytes[0] === 0x32 && this.waiting[this.head]?.payloadUnused === true) {
+          this.reply('', true);
+          return;
+        }
         const payload = bytes.toString('utf8');
         if (type === Wire.RESPONSE) this.reply(payload, payload.startsWith('2'));
         else if (DATA_REPLIES.has(type)) this.reply(payload, true);
@@ -181,11 +210,19 @@ export class WireConnection {
 
   /** Sends one request; resolves with the payload of its 2xx reply. */
   request(command: number, payload = ''): Promise<string> {
+    return this.requestFrame(command, encodeFrame(command, payload));
+  }
+
+  /**
+   * request() with the frame already built (`command` is its type, for the error text);
+   * with `payloadUnused` a 2xx reply resolves with '' undecoded.
+   */
+  requestFrame(command: number, frame: Buffer, payloadUnused = false): Promise<string> {
     if (this.closing || this.link.destroyed) return Promise.reject(new Error('connection closed'));
     return new Promise<string>((resolve, reject) => {
-      this.waiting.push({ command, resolve, reject });
+      this.waiting.push({ command, resolve, reject, payloadUnused });
       if (this.pending === 1) this.link.setTimeout(this.timeoutMs);
-      this.link.send(encodeFrame(command, payload));
+      this.link.send(frame);
     });
   }
 
