@@ -69,6 +69,8 @@ interface Options {
   scryptR: number;
   scryptP: number;
   dbDir: string;
+  /** The server's main.js to measure: this build's unless --server names another. */
+  server: string;
   keepDb: boolean;
   serverCpuProf: boolean;
   serverEnv: Record<string, string>;
@@ -183,6 +185,8 @@ Flags (defaults in brackets; --quick values after the slash):
                          password-hash cost for the run [1024, 8, 1]
                          (production default: 65536, 8, 2)
   --db-dir DIR           where the temporary database folder is made [${tmpdir()}]
+  --server FILE          the chat server's main.js to measure [this build's dist/src/bootstrap/main.js];
+                         another build's, to measure two builds with the same load side
   --keep-db              keep the database folder afterwards
   --server-env K=V       extra environment for the server (repeatable), e.g.
                          --server-env CHAT_SQLITE_SYNCHRONOUS=NORMAL
@@ -242,6 +246,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     '--scrypt-r',
     '--scrypt-p',
     '--db-dir',
+    '--server',
     '--server-env',
     '--settle-timeout',
     '--rounds',
@@ -326,6 +331,7 @@ function parseFlags(argv: readonly string[]): Options | 'help' {
     scryptR: int('--scrypt-r', 8, 1, 32),
     scryptP: int('--scrypt-p', 1, 1, 16),
     dbDir: resolve(values.get('--db-dir') ?? tmpdir()),
+    server: resolve(values.get('--server') ?? join(__dirname, '..', 'src', 'bootstrap', 'main.js')),
     keepDb: values.has('--keep-db'),
     serverCpuProf: values.has('--server-cpu-prof'),
     serverEnv,
@@ -1569,7 +1575,7 @@ async function main(): Promise<number> {
     );
   }
 
-  const serverScript = resolve(__dirname, '..', 'src', 'bootstrap', 'main.js');
+  const serverScript = o.server;
   /** node's flags for a server process: a CPU profile of its own with --server-cpu-prof. */
   const profiling = (): string[] => {
     if (!o.serverCpuProf) return [];
@@ -1961,7 +1967,7 @@ async function main(): Promise<number> {
     machine: { ...host, clkTck: proc.clkTck(), fdLimits: fd, serverNofile, workerNofile },
     clock: 'latency: CLOCK_MONOTONIC (process.hrtime) in µs, written by the sender into the message, read by the receiver',
     server: {
-      script: 'dist/src/bootstrap/main.js',
+      script: o.server,
       env: chatEnv,
       scrypt: { N: o.scryptN, r: o.scryptR, p: o.scryptP },
       sqliteSynchronous: chatEnv.CHAT_SQLITE_SYNCHRONOUS ?? 'FULL (default)',
