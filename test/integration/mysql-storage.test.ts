@@ -131,6 +131,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'SessionTokens1764806400000',
         'History1764892800000',
         'Safety1764979200000',
+        'BigintIdsMysql1765065600000',
       ]);
     });
 
@@ -196,18 +197,20 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         { name: 'SessionTokens1764806400000', applied: true },
         { name: 'History1764892800000', applied: true },
         { name: 'Safety1764979200000', applied: true },
+        { name: 'BigintIdsMysql1765065600000', applied: true },
       ]);
       expect(await migrateDatabase({ database: emptyUrl })).toEqual([]);
     });
 
     it('keeps the accounts when §10 adds privacy: each takes messages from everyone, and only the two settings are stored', async () => {
       await migrateDatabase({ database: emptyUrl });
+      expect(await revertLastMigration({ database: emptyUrl })).toBe('BigintIdsMysql1765065600000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('Safety1764979200000');
       const db = await raw(url, workerDatabaseName(url, 'migrations'));
       await db.query(`DELETE FROM accounts`);
       await db.query(`INSERT INTO accounts (username, username_key, password_hash, created_at) VALUES ('Alice', 'alice', 'h', ?)`, [T0]);
 
-      expect(await migrateDatabase({ database: emptyUrl })).toEqual(['Safety1764979200000']);
+      expect(await migrateDatabase({ database: emptyUrl })).toEqual(['Safety1764979200000', 'BigintIdsMysql1765065600000']);
 
       const [rows] = await db.query<Array<{ username: string; privacy: string } & RowDataPacket>>('SELECT username, privacy FROM accounts');
       expect(rows.map((r) => ({ ...r }))).toEqual([{ username: 'Alice', privacy: 'everyone' }]);
@@ -221,6 +224,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
     it('can be reverted down to an empty database, and applied again', async () => {
       await migrateDatabase({ database: emptyUrl });
 
+      expect(await revertLastMigration({ database: emptyUrl })).toBe('BigintIdsMysql1765065600000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('Safety1764979200000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('History1764892800000');
       expect(await revertLastMigration({ database: emptyUrl })).toBe('SessionTokens1764806400000');
@@ -229,6 +233,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         { name: 'SessionTokens1764806400000', applied: false },
         { name: 'History1764892800000', applied: false },
         { name: 'Safety1764979200000', applied: false },
+        { name: 'BigintIdsMysql1765065600000', applied: false },
       ]);
       expect(await revertLastMigration({ database: emptyUrl })).toBe('InitialSchema1764201600000');
 
@@ -243,6 +248,7 @@ describeOnMysql()('TypeOrmStorage on MySQL/MariaDB', () => {
         'SessionTokens1764806400000',
         'History1764892800000',
         'Safety1764979200000',
+        'BigintIdsMysql1765065600000',
       ]);
     });
   });

@@ -8,6 +8,7 @@ import { InitialSchema1764201600000 } from './migrations/sqlite/1764201600000-in
 import { SessionTokens1764806400000 } from './migrations/sqlite/1764806400000-session-tokens.migration';
 import { History1764892800000 } from './migrations/sqlite/1764892800000-history.migration';
 import { SafetyMysql1764979200000 } from './migrations/mysql/1764979200000-safety.migration';
+import { BigintIdsMysql1765065600000 } from './migrations/mysql/1765065600000-bigint-ids.migration';
 import { Safety1764979200000 } from './migrations/sqlite/1764979200000-safety.migration';
 import { guardedMysql2 } from './mysql-driver';
 import { ALL_SCHEMAS, MYSQL_SCHEMAS } from './schemas';
@@ -82,6 +83,8 @@ export const MYSQL_MIGRATIONS = [
   SessionTokensMysql1764806400000,
   HistoryMysql1764892800000,
   SafetyMysql1764979200000,
+  // MySQL only: SQLite's INTEGER is 64-bit already.
+  BigintIdsMysql1765065600000,
 ];
 
 /** Another process (the admin CLI) writes to the same file: wait this long for its lock. */

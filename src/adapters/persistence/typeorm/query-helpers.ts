@@ -23,8 +23,10 @@ export async function insertReturningId<T extends ObjectLiteral>(
 export function generatedId<T extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<T>, raw: unknown): number {
   const { driver } = manager.dataSource;
   const generated = driver.createGeneratedMap(manager.dataSource.getMetadata(schema), raw, 0, 1);
-  const id: unknown = generated?.['id'];
-  if (typeof id !== 'number') throw new Error(`The database returned no id for the new ${schema.options.name} row`);
+  // TypeORM hands a generated BIGINT back as a decimal string; an id fits in 2^53 − 1.
+  const value: unknown = generated?.['id'];
+  const id = typeof value === 'string' ? Number(value) : value;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new Error(`The database returned no id for the new ${schema.options.name} row`);
   return id;
 }
 

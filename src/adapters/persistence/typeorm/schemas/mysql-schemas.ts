@@ -1,4 +1,9 @@
-import { EntitySchema, type EntitySchemaIndexOptions, type ObjectLiteral } from 'typeorm';
+import {
+  EntitySchema,
+  type EntitySchemaColumnOptions,
+  type EntitySchemaIndexOptions,
+  type ObjectLiteral,
+} from 'typeorm';
 import { ALL_SCHEMAS } from './all-schemas';
 
 /**
@@ -17,11 +22,34 @@ const MYSQL_INDICES: Readonly<Record<string, readonly EntitySchemaIndexOptions[]
 };
 
 /**
+ * Integer columns that hold counts, not ids: they stay INT. Every other integer
+ * column holds an id and is BIGINT on MySQL (the protocol allows ids up to 2^53 − 1),
+ * as the bigint-ids migration makes it; SQLite's INTEGER is 64-bit already.
+ */
+const COUNT_COLUMNS: ReadonlySet<string> = new Set(['lo_unread', 'hi_unread']);
+
+function withBigintIds(
+  columns: Record<string, EntitySchemaColumnOptions | undefined>,
+): Record<string, EntitySchemaColumnOptions> {
+  const result: Record<string, EntitySchemaColumnOptions> = {};
+  for (const [property, column] of Object.entries(columns)) {
+    if (column === undefined) continue;
+    const isId = column.type === 'integer' && !COUNT_COLUMNS.has(column.name ?? property);
+    result[property] = isId ? { ...column, type: 'bigint' } : column;
+  }
+  return result;
+}
+
+/**
  * The entity schemas as the MySQL migrations build them. TypeORM finds an entity
  * schema's metadata by its name, so the repositories keep using the shared schema
  * objects on either engine; only the DataSource registers these copies.
  */
 export const MYSQL_SCHEMAS: readonly EntitySchema<ObjectLiteral>[] = ALL_SCHEMAS.map((schema: EntitySchema<ObjectLiteral>) => {
   const indices = MYSQL_INDICES[schema.options.name];
-  return indices ? new EntitySchema<ObjectLiteral>({ ...schema.options, indices: [...indices] }) : schema;
+  return new EntitySchema<ObjectLiteral>({
+    ...schema.options,
+    columns: withBigintIds(schema.options.columns),
+    ...(indices ? { indices: [...indices] } : {}),
+  });
 });
