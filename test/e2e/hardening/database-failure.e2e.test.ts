@@ -74,8 +74,8 @@ describe('a SQLite database that is locked by another process', () => {
     // Pipelined behind it: a request that needs no database.
     const pinged = alice.client.call(1019);
     const started = Date.now();
-    // Another connection's PING while the server waits for the lock (measured, not judged:
-    // better-sqlite3 waits for a lock inside the event loop).
+    // Another connection's PING while the server waits for the lock (measured here; the write
+    // thread's own test holds it to 100 ms: the wait for the lock happens on that thread).
     const control = await TestClient.connect(server.port);
     clients.push(control);
     const pingSent = Date.now();
