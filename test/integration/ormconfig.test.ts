@@ -43,9 +43,11 @@ describe('ormconfig', () => {
         database: 'chat',
         charset: 'utf8mb4_unicode_ci',
         synchronize: false,
-        migrations: [expect.any(Function), expect.any(Function), expect.any(Function), expect.any(Function)],
+        migrations: [expect.any(Function), expect.any(Function), expect.any(Function), expect.any(Function), expect.any(Function)],
       },
     });
+    // MySQL has one more: its ids become BIGINT (SQLite's INTEGER is 64-bit already).
+    expect(dataSource).toHaveProperty('options.migrations.4.name', 'BigintIdsMysql1765065600000');
     // The MySQL twin of the SQLite migration: a class, so its name is the class's.
     expect(dataSource).toHaveProperty('options.migrations.0.name', 'InitialSchemaMysql1764201600000');
     expect(dataSource).toHaveProperty('options.migrations.1.name', 'SessionTokensMysql1764806400000');
