@@ -198,6 +198,19 @@ function onPush(text: string): void {
 
 const nothing = (): void => undefined;
 
+/** Registers and logs in a dm pair on its two connections; the receiver's user id. */
+async function enrolPair(sender: WireConnection, receiver: WireConnection, senderName: string, receiverName: string): Promise<string> {
+  const [, to] = await Promise.all([
+    sender.request(Wire.REGISTER, credentials(senderName, password)),
+    receiver.request(Wire.REGISTER, credentials(receiverName, password)).then(secondField),
+  ]);
+  await Promise.all([
+    sender.request(Wire.LOGIN, credentials(senderName, password)),
+    receiver.request(Wire.LOGIN, credentials(receiverName, password)),
+  ]);
+  return to;
+}
+
 const TIME_DIGITS = 16;
 const SEQUENCE_DIGITS = 10;
 
@@ -337,14 +350,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         // dm-ws: both ends WebSockets, the receivers counting 2001 pushes (content is the 3rd field).
         await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
           const [sender, receiver] = await Promise.all([openWebSocket(), openWebSocket()]);
-          const [, to] = await Promise.all([
-            sender.request(Wire.REGISTER, credentials(senderName, password)),
-            receiver.request(Wire.REGISTER, credentials(receiverName, password)).then(secondField),
-          ]);
-          await Promise.all([
-            sender.request(Wire.LOGIN, credentials(senderName, password)),
-            receiver.request(Wire.LOGIN, credentials(receiverName, password)),
-          ]);
+          const to = await enrolPair(sender, receiver, senderName, receiverName);
           receiver.onPush = (type, payload) => {
             if (type === Wire.MESSAGE_RECEIVED) onPush(splitFields(payload)[2] ?? '');
           };
@@ -374,14 +380,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         // write, the receiver reads the send time straight out of the frame (no string).
         await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
           const [sender, receiver] = await Promise.all([openWire(), openWire()]);
-          const [, to] = await Promise.all([
-            sender.request(Wire.REGISTER, credentials(senderName, password)),
-            receiver.request(Wire.REGISTER, credentials(receiverName, password)).then(secondField),
-          ]);
-          await Promise.all([
-            sender.request(Wire.LOGIN, credentials(senderName, password)),
-            receiver.request(Wire.LOGIN, credentials(receiverName, password)),
-          ]);
+          const to = await enrolPair(sender, receiver, senderName, receiverName);
           receiver.onRawPush = (type, payload) => {
             if (type === Wire.MESSAGE_RECEIVED) onRawPush(payload);
           };
