@@ -36,6 +36,8 @@ export interface ServerConfig {
   readonly banCheckMs: number;
   readonly nodeId: string;
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** SQLite file only: the hot writes on a thread of their own (see TypeOrmStorage), or all on one connection. */
+  readonly sqliteWriteThread: boolean;
   /** MySQL only: the connection pool's size, and how long connecting and a statement may take (0: no limit). */
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
@@ -86,6 +88,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   banCheckMs: 2_000,
   nodeId: 'main',
   sqliteSynchronous: 'FULL',
+  sqliteWriteThread: true,
   dbPoolSize: MYSQL_POOL_DEFAULTS.poolSize,
   dbConnectTimeoutMs: MYSQL_POOL_DEFAULTS.connectTimeoutMs,
   dbQueryTimeoutMs: MYSQL_POOL_DEFAULTS.queryTimeoutMs,
@@ -181,6 +184,10 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
     throw new ConfigError(`CHAT_SQLITE_SYNCHRONOUS must be FULL or NORMAL (got "${synchronous}")`);
   }
+  const writeThread = text(env, 'CHAT_SQLITE_WRITE_THREAD', 'on').toLowerCase();
+  if (writeThread !== 'on' && writeThread !== 'off') {
+    throw new ConfigError(`CHAT_SQLITE_WRITE_THREAD must be on or off (got "${writeThread}")`);
+  }
   let logLevel: LogLevel;
   try {
     logLevel = parseLogLevel(env.CHAT_LOG_LEVEL);
@@ -258,6 +265,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     banCheckMs: integer(env, 'CHAT_BAN_CHECK_MS', DEFAULT_CONFIG.banCheckMs, 100, 4_000),
     nodeId,
     sqliteSynchronous: synchronous,
+    sqliteWriteThread: writeThread === 'on',
     dbPoolSize: integer(env, 'CHAT_DB_POOL_SIZE', DEFAULT_CONFIG.dbPoolSize, 1, 1000),
     dbConnectTimeoutMs: integer(env, 'CHAT_DB_CONNECT_TIMEOUT_MS', DEFAULT_CONFIG.dbConnectTimeoutMs, 100, 600_000),
     dbQueryTimeoutMs: integer(env, 'CHAT_DB_QUERY_TIMEOUT_MS', DEFAULT_CONFIG.dbQueryTimeoutMs, 0, 3_600_000),
