@@ -202,7 +202,8 @@ describeOnRedis('RedisCluster failure counters', () => {
     const prefix = uniqueRedisPrefix();
     const loggerA = new RecordingLogger();
     const a = await join('a', redis.url, prefix, loggerA);
-    const b = await join('b', redis.url, prefix, new RecordingLogger());
+    const loggerB = new RecordingLogger();
+    const b = await join('b', redis.url, prefix, loggerB);
     const limits = { maxFailures: 2, windowMs: WINDOW_MS };
     const onA = a.failureCounterForAddresses(limits, new FakeClock());
     const onB = b.failureCounterForAddresses(limits, new FakeClock());
@@ -210,7 +211,7 @@ describeOnRedis('RedisCluster failure counters', () => {
     await onB.recordFailure('192.0.2.1');
     expect(await onA.isBlocked('192.0.2.1')).toBe(true);
 
-    const lost = loggerA.next('redis connection lost');
+    const lost = Promise.all([loggerA.next('redis connection lost'), loggerB.next('redis connection lost')]);
     await redis.stop();
     await lost;
     // Neither rejects nor hangs: node a counts alone, from nothing.
@@ -220,7 +221,8 @@ describeOnRedis('RedisCluster failure counters', () => {
     expect(await onA.isBlocked('192.0.2.1')).toBe(true);
     expect(loggerA.lines.filter((line) => line.message.startsWith('failed logins counted by this node alone'))).toHaveLength(1);
 
-    const restored = loggerA.next('redis connection restored');
+    // Each node reconnects on its own schedule: wait for both before sharing again.
+    const restored = Promise.all([loggerA.next('redis connection restored'), loggerB.next('redis connection restored')]);
     await redis.start();
     await restored;
     // Redis came back empty: the shared count starts again, on both nodes.
