@@ -93,19 +93,23 @@ describeOnMysql()('the storage observer and ping, on MySQL/MariaDB', () => {
     storage = null;
   });
 
-  it('reports every unit of work committed, one job each; a ping answers while the server does', async () => {
+  it('reports a batch of sends with its jobs and a unit of work as one job; a ping answers while the server does', async () => {
     const observer = new RecordingStorageObserver();
     storage = await freshMysqlStorage({ observer });
     const alice = await register(storage.repositories, 'alice');
     const bob = await register(storage.repositories, 'bob');
     const commits = observer.commits.length;
+    // Sends asked for together are one group-commit batch.
     await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
         storage!.repositories.messages.saveDirect({ senderId: alice.id, receiverId: bob.id, content: `m${i}`, sentAt: T0 + i }),
       ),
     );
-    expect(observer.commits.slice(commits)).toHaveLength(5);
-    expect(observer.commits.every((commit) => commit.jobs === 1 && commit.seconds >= 0 && commit.seconds < 5)).toBe(true);
+    expect(observer.commits.slice(commits).map((commit) => commit.jobs)).toEqual([5]);
+    // A unit of work is a transaction of its own: one job.
+    await storage.unitOfWork.run((tx) => tx.accounts.create({ username: 'carol', passwordHash: 'h', createdAt: T0 }));
+    expect(observer.commits.slice(commits).map((commit) => commit.jobs)).toEqual([5, 1]);
+    expect(observer.commits.every((commit) => commit.seconds >= 0 && commit.seconds < 5)).toBe(true);
     await expect(storage.ping()).resolves.toBeUndefined();
     await storage.close();
     await expect(storage.ping()).rejects.toThrow(/closed/);

@@ -27,13 +27,27 @@ export interface MysqlPoolOptions {
    * forever); 0 waits as long as the server takes.
    */
   readonly queryTimeoutMs?: number;
+  /**
+   * Group-commit batches of the hot write paths in flight at once, each on a
+   * connection of its own beside the pool (see mysql-batch-writer.ts). With one
+   * (the default) direct messages are stored in call order, so a connection's
+   * direct message sends may overlap and share a batch; with more, batches commit
+   * side by side but each connection sends one message at a time.
+   */
+  readonly batchConnections?: number;
 }
 
 export const MYSQL_POOL_DEFAULTS: Required<MysqlPoolOptions> = {
   poolSize: 10,
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 10_000,
+  batchConnections: 1,
 };
+
+/** The pool options given, the defaults for the rest. */
+export function mysqlPoolOptions(pool: MysqlPoolOptions): Required<MysqlPoolOptions> {
+  return { ...MYSQL_POOL_DEFAULTS, ...definedOnly(pool) };
+}
 
 export interface DatabaseOptions extends MysqlPoolOptions {
   /**
@@ -137,10 +151,11 @@ export function createMysqlDataSource(
    */
   type: 'mysql' | 'mariadb' = 'mysql',
 ): DataSource {
-  const { poolSize, connectTimeoutMs, queryTimeoutMs } = {
-    ...MYSQL_POOL_DEFAULTS,
-    ...definedOnly({ poolSize: pool.poolSize, connectTimeoutMs: pool.connectTimeoutMs, queryTimeoutMs: pool.queryTimeoutMs }),
-  };
+  const { poolSize, connectTimeoutMs, queryTimeoutMs } = mysqlPoolOptions({
+    poolSize: pool.poolSize,
+    connectTimeoutMs: pool.connectTimeoutMs,
+    queryTimeoutMs: pool.queryTimeoutMs,
+  });
   return new DataSource({
     type,
     driver: guardedMysql2,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { isDeadlock } from './database-errors';
+import type { MysqlOperation, MysqlValue } from './mysql-operations';
 import { immediateContext } from './sqlite-operations';
 import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
 
@@ -22,6 +23,35 @@ export interface Executor {
   readonly locksRows: boolean;
   /** SQLite only: prepared statements for the hot paths, under the same guarantees. */
   readonly sqlite?: SqliteAccess;
+  /** MySQL/MariaDB only: the hot paths (mysql-operations.ts), batched where the executor batches. */
+  readonly mysql?: MysqlAccess;
+}
+
+export interface MysqlAccess {
+  perform<A extends readonly unknown[], R>(operation: MysqlOperation<A, R>, args: A): Promise<R>;
+}
+
+/**
+ * Runs a MySQL operation's statements one after another through an executor: as a
+ * transaction (a savepoint inside a unit of work) when there are several.
+ */
+export function performAtOnce<A extends readonly unknown[], R>(
+  executor: Pick<Executor, 'run' | 'atomically'>,
+  operation: MysqlOperation<A, R>,
+  args: A,
+): Promise<R> {
+  const statements: Array<[sql: string, values: MysqlValue[]]> = [];
+  try {
+    operation.write({ add: (sql, values) => statements.push([sql, [...values]]), directMarks: null, sendDirect: null }, args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const work = async (manager: EntityManager): Promise<R> => {
+    const results: unknown[] = [];
+    for (const [sql, values] of statements) results.push(await manager.query(sql, values));
+    return operation.read(results, args);
+  };
+  return statements.length > 1 ? executor.atomically(work) : executor.run(work);
 }
 
 /**
@@ -33,12 +63,14 @@ export interface Executor {
 export class TransactionExecutor implements Executor {
   readonly locksRows: boolean;
   readonly sqlite?: SqliteAccess;
+  readonly mysql?: MysqlAccess;
   private savepoints = 0;
   private ended = false;
 
   constructor(private readonly manager: EntityManager) {
     const engine = manager.dataSource.driver.options.type;
     this.locksRows = engine === 'mysql' || engine === 'mariadb';
+    if (this.locksRows) this.mysql = { perform: (operation, args) => performAtOnce(this, operation, args) };
     const connection = sqliteConnectionOf(manager);
     if (connection) this.sqlite = this.sqliteAccess(statementsOf(connection));
   }

@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { driverErrorCode, isDeadlock } from './database-errors';
-import type { Executor } from './executor';
+import { performAtOnce, type Executor, type MysqlAccess } from './executor';
+import type { MysqlBatchWriter } from './mysql-batch-writer';
 import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
 
 export interface MysqlExecutorOptions {
@@ -11,9 +12,14 @@ export interface MysqlExecutorOptions {
   readonly deadlockRetries?: number;
   /** Told how long each transaction's COMMIT took. */
   readonly observer?: StorageObserver;
+  /**
+   * Runs the hot paths in group-commit batches (mysql-batch-writer.ts), and is closed
+   * with the executor. Without it they run one transaction each.
+   */
+  readonly writer?: MysqlBatchWriter;
 }
 
-const DEFAULT_DEADLOCK_RETRIES = 4;
+export const DEFAULT_DEADLOCK_RETRIES = 4;
 
 /**
  * Database access for MySQL and MariaDB. Unlike SQLite's executor it holds no
@@ -33,7 +39,9 @@ const DEFAULT_DEADLOCK_RETRIES = 4;
 export class MysqlExecutor implements Executor {
   /** Outside a transaction, locks would be released as soon as they were taken. */
   readonly locksRows = false;
+  readonly mysql: MysqlAccess;
   private readonly deadlockRetries: number;
+  private readonly writer: MysqlBatchWriter | null;
   private readonly observer: StorageObserver;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Marks the async context of work running inside one of this executor's transactions. */
@@ -46,6 +54,15 @@ export class MysqlExecutor implements Executor {
   ) {
     this.deadlockRetries = options.deadlockRetries ?? DEFAULT_DEADLOCK_RETRIES;
     this.observer = options.observer ?? NO_STORAGE_OBSERVER;
+    this.writer = options.writer ?? null;
+    const writer = this.writer;
+    this.mysql = {
+      perform: (operation, args) => {
+        if (!writer) return performAtOnce(this, operation, args);
+        if (this.isReentry()) return Promise.reject(reentryError());
+        return this.track(() => writer.perform(operation, args));
+      },
+    };
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -88,6 +105,7 @@ export class MysqlExecutor implements Executor {
   async drain(): Promise<void> {
     this.closed = true;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.writer?.close();
   }
 
   /**

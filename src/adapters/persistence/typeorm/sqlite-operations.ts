@@ -114,10 +114,15 @@ export function directChecks(senderId: number, receiverId: number): number[] {
  * messages went to each side.
  */
 export function conversationValues(senderId: number, receiverId: number, id: number, sentAt: number): number[] {
+  const [lo, hi, toLo, toHi] = conversationSides(senderId, receiverId);
+  return [lo, hi, id, sentAt, toLo, toHi];
+}
+
+/** A direct message's pair (lower id first), and how many messages it adds to each side (1 and 0). */
+export function conversationSides(senderId: number, receiverId: number): [lo: number, hi: number, toLo: number, toHi: number] {
   const lo = Math.min(senderId, receiverId);
-  const hi = Math.max(senderId, receiverId);
   const toLo = receiverId === lo ? 1 : 0;
-  return [lo, hi, id, sentAt, toLo, 1 - toLo];
+  return [lo, Math.max(senderId, receiverId), toLo, 1 - toLo];
 }
 
 const ADD_TO_CONVERSATION = `

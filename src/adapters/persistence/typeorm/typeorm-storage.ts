@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { Repositories, Storage, UnitOfWork } from '../../../application/ports';
 import { connectDataSource } from './connect';
-import { BUSY_TIMEOUT_MS, createDataSource, type DatabaseOptions } from './data-source';
-import { isMysqlUrl } from './database-url';
+import { BUSY_TIMEOUT_MS, createDataSource, mysqlPoolOptions, type DatabaseOptions } from './data-source';
+import { isMysqlUrl, parseMysqlUrl } from './database-url';
 import type { Executor } from './executor';
 import { migrateDatabase } from './migration-runner';
-import { MysqlExecutor } from './mysql-executor';
+import { MysqlBatchWriter } from './mysql-batch-writer';
+import { DEFAULT_DEADLOCK_RETRIES, MysqlExecutor } from './mysql-executor';
 import { SqliteExecutor } from './sqlite-executor';
 import { sqliteConnectionOf } from './sqlite-statements';
 import { SqliteWriteThread } from './sqlite-write-thread';
@@ -38,6 +39,13 @@ export class TypeOrmStorage implements Storage {
    * The TCP transport may overlap a connection's message sends only on such storage.
    */
   readonly runsInCallOrder: boolean;
+  /**
+   * Whether direct messages asked for one after another are stored in that order:
+   * wherever calls run in order, and on MySQL when its group-commit batches run one
+   * at a time (`batchConnections: 1`). The transport may then overlap a connection's
+   * direct message sends.
+   */
+  readonly storesDirectMessagesInCallOrder: boolean;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -46,8 +54,10 @@ export class TypeOrmStorage implements Storage {
     private readonly shutdown: () => Promise<void>,
     /** Asks the database a trivial query. */
     private readonly answer: () => Promise<void>,
+    batchesInOrder = false,
   ) {
     this.runsInCallOrder = executor instanceof SqliteExecutor;
+    this.storesDirectMessagesInCallOrder = this.runsInCallOrder || batchesInOrder;
     this.repositories = createRepositories(executor);
     this.unitOfWork = new TypeOrmUnitOfWork((work) => executor.atomically(work));
   }
@@ -108,11 +118,24 @@ export class TypeOrmStorage implements Storage {
   private static async openMysql(options: TypeOrmStorageOptions): Promise<TypeOrmStorage> {
     await migrateDatabase(options);
     const dataSource = await connectDataSource(createDataSource(options), options.database);
-    const executor = new MysqlExecutor(dataSource, { observer: options.observer });
+    const pool = mysqlPoolOptions({
+      connectTimeoutMs: options.connectTimeoutMs,
+      queryTimeoutMs: options.queryTimeoutMs,
+      batchConnections: options.batchConnections,
+    });
+    const writer = MysqlBatchWriter.open(parseMysqlUrl(options.database), {
+      connections: pool.batchConnections,
+      connectTimeoutMs: pool.connectTimeoutMs,
+      queryTimeoutMs: pool.queryTimeoutMs,
+      deadlockRetries: DEFAULT_DEADLOCK_RETRIES,
+      observer: options.observer,
+    });
+    const executor = new MysqlExecutor(dataSource, { observer: options.observer, writer });
     return new TypeOrmStorage(
       executor,
       () => executor.drain().then(() => destroy(dataSource)),
       () => executor.ping(),
+      writer.keepsCallOrder,
     );
   }
 }
