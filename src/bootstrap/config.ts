@@ -42,6 +42,8 @@ export interface ServerConfig {
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
   readonly dbQueryTimeoutMs: number;
+  /** MySQL only: group-commit batches of the hot writes in flight at once, each on a connection of its own (see MysqlPoolOptions). */
+  readonly dbBatchConnections: number;
   /** PEM files; both set means the server speaks TLS, neither means plain TCP. */
   readonly tlsCertFile: string | null;
   readonly tlsKeyFile: string | null;
@@ -92,6 +94,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dbPoolSize: MYSQL_POOL_DEFAULTS.poolSize,
   dbConnectTimeoutMs: MYSQL_POOL_DEFAULTS.connectTimeoutMs,
   dbQueryTimeoutMs: MYSQL_POOL_DEFAULTS.queryTimeoutMs,
+  dbBatchConnections: MYSQL_POOL_DEFAULTS.batchConnections,
   tlsCertFile: null,
   tlsKeyFile: null,
   redisUrl: null,
@@ -269,6 +272,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     dbPoolSize: integer(env, 'CHAT_DB_POOL_SIZE', DEFAULT_CONFIG.dbPoolSize, 1, 1000),
     dbConnectTimeoutMs: integer(env, 'CHAT_DB_CONNECT_TIMEOUT_MS', DEFAULT_CONFIG.dbConnectTimeoutMs, 100, 600_000),
     dbQueryTimeoutMs: integer(env, 'CHAT_DB_QUERY_TIMEOUT_MS', DEFAULT_CONFIG.dbQueryTimeoutMs, 0, 3_600_000),
+    dbBatchConnections: integer(env, 'CHAT_DB_BATCH_CONNECTIONS', DEFAULT_CONFIG.dbBatchConnections, 1, 64),
     tlsCertFile,
     tlsKeyFile,
     redisUrl,

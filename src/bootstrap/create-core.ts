@@ -41,6 +41,8 @@ export interface CoreOptions {
   readonly dbConnectTimeoutMs?: number;
   /** MySQL: how long a statement may wait for its answer, in ms; 0 for no limit (default 10000). */
   readonly dbQueryTimeoutMs?: number;
+  /** MySQL: group-commit batches of the hot writes in flight at once, each on a connection of its own (default 1: direct messages stored in call order). */
+  readonly dbBatchConnections?: number;
   /** scrypt cost; lower it only for tests and benchmarks. */
   readonly passwordCost?: ScryptCost;
   /** Password hashes computed at once (default: one less than the cores, at most 3, at least 1). */
@@ -126,6 +128,7 @@ async function openStorage(options: CoreOptions, metrics: ChatMetrics): Promise<
     poolSize: options.dbPoolSize ?? DEFAULT_CONFIG.dbPoolSize,
     connectTimeoutMs: options.dbConnectTimeoutMs ?? DEFAULT_CONFIG.dbConnectTimeoutMs,
     queryTimeoutMs: options.dbQueryTimeoutMs ?? DEFAULT_CONFIG.dbQueryTimeoutMs,
+    batchConnections: options.dbBatchConnections ?? DEFAULT_CONFIG.dbBatchConnections,
   });
 }
 

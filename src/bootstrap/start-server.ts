@@ -7,6 +7,7 @@ import { TcpChatServer } from '../adapters/tcp/tcp-chat-server';
 import { WebSocketTransport, type OriginPolicy } from '../adapters/websocket/websocket-transport';
 import { InMemoryStorage } from '../adapters/persistence/in-memory/in-memory-storage';
 import { TypeOrmStorage } from '../adapters/persistence/typeorm/typeorm-storage';
+import type { Storage } from '../application/ports';
 import { DEFAULT_CONFIG } from './config';
 import { createCore, type ChatCore, type CoreOptions } from './create-core';
 
@@ -91,9 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     loginFailureCounter: core.loginFailureCounter,
     observer: core.metrics,
     // Storage that works in call order stores a connection's overlapping sends in request order.
-    overlapMessageSends:
-      core.storage instanceof InMemoryStorage ||
-      (core.storage instanceof TypeOrmStorage && core.storage.runsInCallOrder),
+    overlapMessageSends: overlappingSends(core.storage),
   };
   const maxConnections = options.maxConnections ?? DEFAULT_CONFIG.maxConnections;
   const httpPort = options.httpPort === undefined ? DEFAULT_CONFIG.httpPort : options.httpPort;
@@ -151,4 +150,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+}
+
+/** Which of a connection's message sends may overlap on this storage (see ConnectionHubOptions). */
+function overlappingSends(storage: Storage): boolean | 'direct' {
+  if (storage instanceof InMemoryStorage) return true;
+  if (!(storage instanceof TypeOrmStorage)) return false;
+  if (storage.runsInCallOrder) return true;
+  return storage.storesDirectMessagesInCallOrder ? 'direct' : false;
 }

@@ -4,7 +4,7 @@ import { pushFrame } from '../../src/adapters/protocol/push-frames';
 import { TcpChatServer } from '../../src/adapters/tcp/tcp-chat-server';
 import { createCore, type ChatCore } from '../../src/bootstrap/create-core';
 import { silentLogger } from '../support/e2e-server';
-import { freshDatabase, type EngineDatabase, type TestEngine } from '../support/engines';
+import { availableEngines, freshDatabase, type EngineDatabase, type TestEngine } from '../support/engines';
 import { TestClient } from '../support/test-client';
 
 /** Waits until `count` pushes of `type` have arrived at the client. */
@@ -33,7 +33,7 @@ class Harness {
     private readonly database: EngineDatabase,
   ) {}
 
-  static async start(engine: TestEngine, overlapMessageSends: boolean): Promise<Harness> {
+  static async start(engine: TestEngine, overlapMessageSends: boolean | 'direct'): Promise<Harness> {
     const database = await freshDatabase(engine);
     const core = await createCore({ storage: database.storage, passwordCost: TEST_SCRYPT_COST, logger: silentLogger });
     const server = new TcpChatServer(
@@ -68,10 +68,12 @@ class Harness {
  * still come in request order, messages must be stored and pushed in that order,
  * and a request that changes the connection (LOGOUT) still waits for them.
  */
-describe.each<[TestEngine, boolean]>([
+describe.each<[TestEngine, boolean | 'direct']>([
   ['sqlite', true],
   ['in-memory', true],
   ['sqlite', false],
+  // MySQL with one group-commit batch at a time (the default) stores direct messages in call order.
+  ...(availableEngines().includes('mysql') ? [['mysql', 'direct'] as [TestEngine, 'direct']] : []),
 ])('pipelined message sends on %s (overlapping: %s)', (engine, overlap) => {
   let t: Harness;
 

@@ -80,10 +80,11 @@ export interface ConnectionHubOptions {
    * side by side (replies still in request order), so they share the storage's group
    * commits instead of waiting for one commit each. Only for storage that runs its
    * work in the order it was asked for (SQLite, in-memory): there the messages are
-   * stored and pushed in request order. Not for MySQL, whose pool may store two
-   * overlapping messages the other way round. Off by default.
+   * stored and pushed in request order. `'direct'`: SEND_MESSAGE only, for storage
+   * that stores direct messages in call order but reads a group's members through a
+   * pool first (MySQL with one group-commit batch at a time). Off by default.
    */
-  readonly overlapMessageSends?: boolean;
+  readonly overlapMessageSends?: boolean | 'direct';
   /** Told about connections, requests and pushes (metrics). */
   readonly observer?: ConnectionObserver;
 }
@@ -110,7 +111,7 @@ export class ConnectionHub {
   private readonly clock = new CoarseClock();
   private readonly rateBurst: number;
   private readonly ratePerSecond: number;
-  private readonly overlapMessageSends: boolean;
+  private readonly overlapMessageSends: boolean | 'direct';
   private readonly shutdownDeadlineMs: number;
   private readonly observer: ConnectionObserver;
   private readonly nodeId: string;

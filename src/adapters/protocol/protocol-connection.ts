@@ -39,7 +39,7 @@ export interface ConnectionDependencies {
   /** Failed LOGINs per remote address, shared by every connection of the server. */
   readonly loginFailures: AddressFailureCounter;
   /** Consecutive message sends may run side by side (see ConnectionHubOptions). */
-  readonly overlapMessageSends?: boolean;
+  readonly overlapMessageSends?: boolean | 'direct';
   /** Told about connections, requests and pushes (metrics). */
   readonly observer: ConnectionObserver;
 }
@@ -421,12 +421,10 @@ export class ProtocolConnection implements ClientConnection, CommandContext, Cha
    * them in request order. Replies still leave in request order.
    */
   private canOverlap(request: Request): request is CommandRequest {
-    return (
-      this.dependencies.overlapMessageSends === true &&
-      typeof request.type === 'number' &&
-      this.session !== null &&
-      OVERLAPPING_COMMANDS.has(request.type)
-    );
+    const overlap = this.dependencies.overlapMessageSends;
+    if (typeof request.type !== 'number' || this.session === null) return false;
+    if (overlap === 'direct') return request.type === Command.SEND_MESSAGE;
+    return overlap === true && OVERLAPPING_COMMANDS.has(request.type);
   }
 
   private startOverlapping(request: CommandRequest): Promise<Answered> {

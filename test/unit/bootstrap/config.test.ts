@@ -26,6 +26,7 @@ describe('configuration from CHAT_* variables', () => {
       dbPoolSize: 10,
       dbConnectTimeoutMs: 10_000,
       dbQueryTimeoutMs: 10_000,
+      dbBatchConnections: 1,
       listenBacklog: 4096,
     });
     expect(DEFAULT_CONFIG.passwordCost.N).toBeGreaterThanOrEqual(2 ** 16);
@@ -62,6 +63,7 @@ describe('configuration from CHAT_* variables', () => {
       CHAT_DB_POOL_SIZE: '3',
       CHAT_DB_CONNECT_TIMEOUT_MS: '2500',
       CHAT_DB_QUERY_TIMEOUT_MS: '0',
+      CHAT_DB_BATCH_CONNECTIONS: '4',
       CHAT_SESSION_TOKEN_TTL_S: '3600',
       CHAT_ACK_WINDOW: '50',
       CHAT_SHUTDOWN_TIMEOUT_S: '3',
@@ -97,6 +99,7 @@ describe('configuration from CHAT_* variables', () => {
       dbPoolSize: 3,
       dbConnectTimeoutMs: 2500,
       dbQueryTimeoutMs: 0,
+      dbBatchConnections: 4,
       redisUrl: null,
       redisPrefix: 'chat:',
       nodeTtlMs: 6000,
