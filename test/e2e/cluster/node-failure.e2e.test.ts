@@ -1,4 +1,5 @@
 import { befriend } from '../../support/e2e-server';
+import { freshWorkerDatabase, rawMysql } from '../../support/mysql';
 import { describeOnCluster, requireRedisUrl } from '../../support/redis';
 import { directMessage, killServerProcesses, presence, requireBuild, startTwoNodes, statusSeenBy, Users, within } from './cluster-fixture';
 
@@ -7,6 +8,22 @@ import { directMessage, killServerProcesses, presence, requireBuild, startTwoNod
  * (~6 s) and a surviving node clears its sessions, so friends elsewhere see its
  * users go offline within 15 s, and what is sent to them waits in the database.
  */
+/** Resolves once the message is marked delivered in the database (the writing node marks it after the push). */
+async function markedDelivered(database: string, content: string): Promise<void> {
+  const reader = await rawMysql(database);
+  try {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const [rows] = await reader.query('SELECT delivered FROM messages WHERE content = ?', [content]);
+      if (Array.isArray(rows) && rows.some((row) => Number((row as { delivered: unknown }).delivered) === 1)) return;
+      if (Date.now() > deadline) throw new Error(`"${content}" was not marked delivered within 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    await reader.end();
+  }
+}
+
 describeOnCluster()('cluster mode: a node that dies', () => {
   const users = new Users();
 
@@ -19,7 +36,8 @@ describeOnCluster()('cluster mode: a node that dies', () => {
   it(
     'after kill -9 of a node its users go offline for friends on the other node within 15 s, and messages to them wait for 1014/1018',
     async () => {
-      const [a, b] = await startTwoNodes(requireRedisUrl());
+      const database = await freshWorkerDatabase();
+      const [a, b] = await startTwoNodes(requireRedisUrl(), database);
       const alice = await users.register(a.port, 'alice');
       const bob = await users.register(b.port, 'bob');
       const carol = await users.register(b.port, 'carol');
@@ -31,6 +49,8 @@ describeOnCluster()('cluster mode: a node that dies', () => {
       const live = directMessage(bob, 'before the crash');
       expect(await alice.client.call(1003, [bob.id, 'before the crash'])).toEqual(['200', 'Message sent']);
       await within(5000, 'bob gets the message before the crash', live);
+      // Node b marks it delivered after writing it: a kill before that would leave it to fetch again.
+      await markedDelivered(database, 'before the crash');
       expect(await statusSeenBy(alice, bob)).toBe('online');
 
       const bobOffline = presence(alice, bob, 'offline');
