@@ -5,556 +5,26 @@
  * results table at the end and a JSON file under bench/results/. `--help` lists the
  * flags. Every figure is measured in this run; none is estimated.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { chooseNofile, fatal, fd, killAll, markStopping, setFd, setTempFolder, startServing, stopServing, stopping, type Served } from './children';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './cpuprofile';
-import { fixed, int, latencyText, mib, ms, pct, secs, sleep, sleepUntil } from './format';
+import { fixed, int, latencyText, mib, ms, secs, sleep, sleepUntil } from './format';
 import { Histogram, nowUs, type LatencySummary } from './histogram';
-import {
-  addCounters,
-  emptyCounters,
-  type Collected,
-  type Counters,
-  type OfflineFetch,
-  type PhaseTiming,
-  type ProbeResult,
-  type Target,
-  type Transport,
-  type WorkerReply,
-  type WorkerRequest,
-} from './ipc';
+import type { OfflineFetch, PhaseTiming, ProbeResult, Target, Transport, WorkerRequest } from './ipc';
 import { startMariadb, startRedis, type Service } from './cluster-services';
 import { FULL_HISTORY, QUICK_HISTORY, historyWorkload, scratchMysqlDatabase, sqlitePlans, type HistoryResult } from './history';
 import { HELP, parseFlags, UsageError, type Options } from './options';
 import * as proc from './proc';
+import { printTable, row, rows, say, setRoundTag, transcript, warn, warnings } from './report';
+import { disturbed, progress, setQuietCpuPct, settle, snap, usage, type Usage } from './sampling';
+import { stream, streamRows, type StreamResult } from './stream';
 import { compareDm, dmComparisonRows, idleComparisonRows, medianRows, type DmComparison } from './websocket-workloads';
+import { checkCounters, closeAll, collectAll, prefix, REQUEST_TIMEOUT_MS, setPrefix, setWorkers, slices, startWorkers, workers } from './workers';
 import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hasher';
 
 // ---------------------------------------------------------------------------------
-// Output helpers
-
-/** Everything printed, kept for the result file. */
-const transcript: string[] = [];
-function say(line: string): void {
-  transcript.push(line);
-  process.stdout.write(`${line}\n`);
-}
-const warnings: string[] = [];
-function warn(text: string): void {
-  warnings.push(text);
-  say(`WARNING: ${text}`);
-}
-
-
-// ---------------------------------------------------------------------------------
-// Child processes
-
-let stopping = false;
-const children = new Set<ChildProcess>();
-/** Children we are stopping on purpose: their exit is no failure. */
-const expectedExits = new WeakSet<ChildProcess>();
-
-function alive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function killAll(signal: NodeJS.Signals): void {
-  for (const child of children) {
-    if (alive(child) && child.pid !== undefined) {
-      try {
-        process.kill(child.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
-function fatal(text: string, tail?: readonly string[]): never {
-  stopping = true;
-  process.stderr.write(`\nbench failed: ${text}\n`);
-  if (tail !== undefined && tail.length > 0) process.stderr.write(`last output:\n${tail.map((l) => `  ${l}`).join('\n')}\n`);
-  killAll('SIGKILL');
-  process.exit(1);
-}
-
-/** The temporary database folder, removed at exit unless --keep-db. */
-let tempFolder: string | null = null;
-process.on('exit', () => {
-  killAll('SIGKILL');
-  if (tempFolder !== null) rmSync(tempFolder, { recursive: true, force: true });
-});
-process.on('SIGINT', () => {
-  if (stopping) return;
-  stopping = true;
-  process.stderr.write('\ninterrupted: stopping the server, the relay and the load workers\n');
-  killAll('SIGTERM');
-  setTimeout(() => process.exit(130), 500).unref();
-});
-process.on('SIGTERM', () => {
-  stopping = true;
-  killAll('SIGTERM');
-  process.exit(143);
-});
-
-interface Served {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly port: number;
-  /** The HTTP listener's port, when the process logged one. */
-  readonly httpPort: number | undefined;
-  readonly tail: string[];
-}
-
-/**
- * Starts a node script that logs a JSON line {"msg": readyMsg, "port": N} when ready,
- * with at least `nofile` open files when that is more than the current limit.
- */
-function startServing(
-  name: string,
-  script: string,
-  nodeArgs: string[],
-  env: NodeJS.ProcessEnv,
-  readyMsg: string,
-  nofile: number | null,
-): Promise<Served> {
-  const limits = nofileWrapper(nofile);
-  const child = spawn(limits.command, [...limits.args, ...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const tail: string[] = [];
-  return new Promise((resolveReady, rejectReady) => {
-    let ready = false;
-    const timer = setTimeout(() => rejectReady(new Error(`${name} did not report ready within 120 s\n${tail.join('\n')}`)), 120_000);
-    const onLine = (line: string): void => {
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      if (ready || !line.startsWith('{')) return;
-      try {
-        const record = JSON.parse(line) as { msg?: unknown; port?: unknown; httpPort?: unknown };
-        if (record.msg === readyMsg && typeof record.port === 'number') {
-          ready = true;
-          clearTimeout(timer);
-          const httpPort = typeof record.httpPort === 'number' ? record.httpPort : undefined;
-          resolveReady({ name, child, pid: child.pid!, port: record.port, httpPort, tail });
-        }
-      } catch {
-        // not JSON: kept in the tail only
-      }
-    };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
-    child.on('exit', (code, signal) => {
-      if (!ready) {
-        clearTimeout(timer);
-        fatal(`${name} exited before it was ready (code ${code}, signal ${signal})`, tail);
-      } else if (!stopping && !expectedExits.has(child)) {
-        fatal(`${name} exited during the run (code ${code}, signal ${signal})`, tail);
-      }
-    });
-  });
-}
-
-async function stopServing(served: Served, timeoutMs = 30_000): Promise<number | null> {
-  expectedExits.add(served.child);
-  if (!alive(served.child)) return served.child.exitCode;
-  const exited = new Promise<number | null>((r) => served.child.once('exit', (code) => r(code)));
-  served.child.kill('SIGTERM');
-  const timer = setTimeout(() => served.child.kill('SIGKILL'), timeoutMs);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
-let fd: proc.FdLimits = { soft: NaN, hard: NaN, prlimit: null };
-
-/** How to start a process with `nofile` open files (prlimit in front), or as is. */
-function nofileWrapper(nofile: number | null): { command: string; args: string[] } {
-  if (nofile === null || !(nofile > fd.soft) || fd.prlimit === null) return { command: process.execPath, args: [] };
-  return { command: fd.prlimit, args: [`--nofile=${nofile}:${nofile}`, process.execPath] };
-}
-
-/** The open-file limit to ask for when `wanted` are needed: wanted if allowed, else the most allowed. */
-function chooseNofile(wanted: number): number | null {
-  if (!(wanted > fd.soft)) return null;
-  if (fd.prlimit === null) return null;
-  if (proc.canSetNofile(fd.prlimit, wanted)) return wanted;
-  if (fd.hard > fd.soft && Number.isFinite(fd.hard) && proc.canSetNofile(fd.prlimit, fd.hard)) return fd.hard;
-  return null;
-}
-
-class LoadWorker {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-
-  constructor(
-    readonly index: number,
-    readonly child: ChildProcess,
-  ) {
-    child.on('message', (reply: WorkerReply) => {
-      const waiting = this.pending.get(reply.id);
-      if (waiting === undefined) return;
-      this.pending.delete(reply.id);
-      if (reply.ok) waiting.resolve(reply.value);
-      else waiting.reject(new Error(`load worker ${index}: ${reply.error}`));
-    });
-    child.on('error', (error) => {
-      if (!stopping) fatal(`load worker ${index}: ${error.message}`);
-    });
-    child.on('exit', (code, signal) => {
-      if (!stopping) fatal(`load worker ${index} exited during the run (code ${code}, signal ${signal})`);
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  call<T>(request: WorkerRequest): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolveCall, rejectCall) => {
-      if (!this.child.connected) {
-        rejectCall(new Error(`load worker ${this.index} is gone`));
-        return;
-      }
-      this.pending.set(id, { resolve: resolveCall as (v: unknown) => void, reject: rejectCall });
-      this.child.send({ id, request }, (error) => {
-        if (error === null) return;
-        this.pending.delete(id);
-        rejectCall(error);
-      });
-    });
-  }
-}
-
-function startWorkers(count: number, nofile: number | null): LoadWorker[] {
-  const script = join(__dirname, 'load-worker.js');
-  const limits = nofileWrapper(nofile);
-  return Array.from({ length: count }, (_, index) => {
-    const child =
-      limits.args.length === 0
-        ? fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-        : fork(script, [], { execPath: limits.command, execArgv: limits.args, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.add(child);
-    return new LoadWorker(index, child);
-  });
-}
-
-// ---------------------------------------------------------------------------------
-// /proc sampling
-
-interface Snap {
-  readonly atUs: number;
-  /** utime + stime of the process under test, in clock ticks. */
-  readonly ticks: number;
-  readonly rssKiB: number;
-  /** Sum over the load workers. */
-  readonly loadTicks: number;
-  /** Each load worker's. */
-  readonly workerTicks: readonly number[];
-  /** The orchestrator itself. */
-  readonly selfTicks: number;
-  /** Every process on the machine. */
-  readonly machineTicks: number;
-}
-
-interface Usage {
-  /** % of one core, over the interval. */
-  readonly cpuPct: number;
-  readonly cpuSeconds: number;
-  readonly loadCpuPct: number;
-  /** The busiest load worker, % of one core. */
-  readonly loadMaxCpuPct: number;
-  /** Every process on the machine, % of one core (of cores x 100 %). */
-  readonly machineCpuPct: number;
-  /** Everything else on the machine (other people's processes included), % of one core. */
-  readonly otherCpuPct: number;
-  readonly rssKiB: number;
-  readonly rssStartKiB: number;
-  readonly seconds: number;
-}
-
-let workers: LoadWorker[] = [];
-
-function snap(pid: number): Snap {
-  const workerTicks = workers.map((w) => proc.cpuTicks(w.pid));
-  const loadTicks = workerTicks.reduce((sum, t) => sum + t, 0);
-  return {
-    atUs: nowUs(),
-    workerTicks,
-    // With CHAT_WORKERS the server is a primary and its workers: all of them count.
-    ticks: proc.treeCpuTicks(pid),
-    rssKiB: proc.treeStatusKiB(pid),
-    loadTicks,
-    selfTicks: proc.cpuTicks(process.pid),
-    machineTicks: proc.machineBusyTicks(),
-  };
-}
-
-function usage(a: Snap, b: Snap): Usage {
-  const seconds = (b.atUs - a.atUs) / 1e6;
-  const tck = proc.clkTck();
-  const cpuSeconds = (b.ticks - a.ticks) / tck;
-  const ours = b.ticks - a.ticks + (b.loadTicks - a.loadTicks) + (b.selfTicks - a.selfTicks);
-  return {
-    cpuPct: (100 * cpuSeconds) / seconds,
-    cpuSeconds,
-    loadCpuPct: (100 * (b.loadTicks - a.loadTicks)) / tck / seconds,
-    loadMaxCpuPct: Math.max(0, ...b.workerTicks.map((t, i) => (100 * (t - (a.workerTicks[i] ?? t))) / tck / seconds)),
-    machineCpuPct: (100 * (b.machineTicks - a.machineTicks)) / tck / seconds,
-    otherCpuPct: Math.max(0, (100 * (b.machineTicks - a.machineTicks - ours)) / tck / seconds),
-    rssKiB: b.rssKiB,
-    rssStartKiB: a.rssKiB,
-    seconds,
-  };
-}
-
-async function totals(): Promise<Counters> {
-  const all = await Promise.all(workers.map((w) => w.call<Counters>({ op: 'counters' })));
-  return all.reduce(addCounters, emptyCounters());
-}
-
-async function collectAll(): Promise<{ counters: Counters; latency: Histogram; ack: Histogram }> {
-  const parts = await Promise.all(workers.map((w) => w.call<Collected>({ op: 'collect' })));
-  return {
-    counters: parts.map((p) => p.counters).reduce(addCounters, emptyCounters()),
-    latency: Histogram.from(parts.map((p) => p.latency)),
-    ack: Histogram.from(parts.map((p) => p.ack)),
-  };
-}
-
-async function closeAll(): Promise<void> {
-  await Promise.all(workers.map((w) => w.call({ op: 'closeAll' })));
-}
-
-/**
- * Prints a progress line every second until stopped: the workload's counters (summed
- * over the workers) and the CPU and RSS of the process under test.
- */
-function progress(
-  label: string,
-  pid: number,
-  describe: (now: Counters, delta: Counters, seconds: number) => string,
-): () => void {
-  const t0 = nowUs();
-  let previous = snap(pid);
-  let before: Counters | null = null;
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    totals().then(
-      (now) => {
-        busy = false;
-        const current = snap(pid);
-        const u = usage(previous, current);
-        const delta = before === null ? now : diff(now, before);
-        say(
-          `[${label} ${secs(current.atUs - t0)}] ${describe(now, delta, u.seconds)} | cpu ${pct(u.cpuPct)} rss ${mib(current.rssKiB)} | load cpu ${pct(u.loadCpuPct)} other ${pct(u.otherCpuPct)}`,
-        );
-        previous = current;
-        before = now;
-      },
-      () => void (busy = false),
-    );
-  }, 1000);
-  return () => clearInterval(timer);
-}
-
-function diff(a: Counters, b: Counters): Counters {
-  return {
-    sent: a.sent - b.sent,
-    acked: a.acked - b.acked,
-    failed: a.failed - b.failed,
-    received: a.received - b.received,
-    receivedInWindow: a.receivedInWindow - b.receivedInWindow,
-    ackedInWindow: a.ackedInWindow - b.ackedInWindow,
-    confirmed: a.confirmed - b.confirmed,
-    done: a.done - b.done,
-    unexpectedCloses: a.unexpectedCloses - b.unexpectedCloses,
-    firstError: a.firstError,
-  };
-}
-
-/** Waits until the process under test uses under 5 % of a core for a second (work left over from a workload). */
-/**
- * CPU (% of one core) under which the server counts as quiet. Under --server-cpu-prof the
- * profiler's sampling thread alone keeps an idle server at about 10%, so it is raised.
- */
-let quietCpuPct = 5;
-
-async function settle(pid: number, timeoutS: number): Promise<void> {
-  const deadline = nowUs() + timeoutS * 1e6;
-  let quiet = 0;
-  let announced = false;
-  let last = snap(pid);
-  while (nowUs() < deadline) {
-    await sleep(500);
-    const current = snap(pid);
-    const u = usage(last, current);
-    last = current;
-    if (u.cpuPct < quietCpuPct) {
-      if (++quiet >= 2) return;
-    } else {
-      quiet = 0;
-      if (!announced) {
-        announced = true;
-        say(`[settle] waiting for the server to go quiet (cpu ${pct(u.cpuPct)})`);
-      }
-    }
-  }
-  warn(`the server was still busy ${timeoutS} s after the previous workload; measuring anyway`);
-}
-
-function slices<T>(items: readonly T[], count: number): T[][] {
-  const out: T[][] = Array.from({ length: count }, () => []);
-  const per = Math.ceil(items.length / count);
-  items.forEach((item, i) => out[Math.floor(i / per)]!.push(item));
-  return out;
-}
-
-function checkCounters(label: string, c: Counters): void {
-  if (c.failed > 0) warn(`${label}: ${int(c.failed)} requests failed (first: ${c.firstError})`);
-  if (c.unexpectedCloses > 0) warn(`${label}: ${int(c.unexpectedCloses)} connections closed unexpectedly (first: ${c.firstError})`);
-}
-
-// ---------------------------------------------------------------------------------
 // Workloads
-
-interface Row {
-  workload: string;
-  figure: string;
-  value: string;
-  cpu: string;
-  rss: string;
-  load: string;
-  other: string;
-}
-
-const rows: Row[] = [];
-/** ` #2`, ` #3`, ... after the workload's name from the second of several rounds on. */
-let roundTag = '';
-function row(workload: string, figure: string, value: string, u: Usage | null): void {
-  rows.push({
-    workload: workload + roundTag,
-    figure,
-    value,
-    cpu: u ? pct(u.cpuPct) : '',
-    rss: u ? mib(u.rssKiB) : '',
-    load: u ? pct(u.loadCpuPct) : '',
-    other: u ? pct(u.otherCpuPct) : '',
-  });
-}
-
-interface StreamResult {
-  readonly durationS: number;
-  readonly sent: number;
-  readonly acked: number;
-  readonly failed: number;
-  readonly received: number;
-  readonly receivedInWindow: number;
-  readonly ackedInWindow: number;
-  /** Acknowledged deliveries that never arrived (the drain stops after DRAIN_STALL_US without one). */
-  readonly missing: number;
-  /** From the end of sending until the last ack and delivery. */
-  readonly drainSeconds: number;
-  readonly perSecond: number;
-  readonly ackedPerSecond: number;
-  readonly latency: LatencySummary;
-  readonly ackLatency: LatencySummary;
-  /** dm-acks: deliveries the server confirmed in its ACK replies. */
-  readonly confirmed: number;
-  readonly usage: Usage;
-  /** CPU time of the process under test per delivery in the window, µs. */
-  readonly cpuUsPerDelivery: number;
-  /** CPU time of all load workers together per delivery in the window, µs. */
-  readonly loadCpuUsPerDelivery: number;
-  readonly firstError: string | null;
-}
-
-/**
- * The timed part shared by dm, fanout and baseline: all workers send from a common
- * start time for D seconds; then the last deliveries are awaited.
- */
-async function stream(label: string, pid: number, o: Options, deliveriesPerAck: number, acks = false): Promise<StreamResult> {
-  await collectAll(); // counters of the setup start afresh
-  const startUs = nowUs() + 500_000;
-  const endUs = startUs + o.durationS * 1e6;
-  const rate = o.rate / workers.length;
-  const running = Promise.all(
-    workers.map((w) => w.call({ op: 'run', startUs, endUs, window: o.window, size: o.size, rate })),
-  );
-  await sleepUntil(startUs);
-  const a = snap(pid);
-  const stop = progress(label, pid, (c, d, s) =>
-    `sent ${int(c.sent)}  acked ${int(c.acked)}  received ${int(c.received)}  ${int(d.received / s)}/s`,
-  );
-  await sleepUntil(endUs);
-  const b = snap(pid);
-  say(`[${label}] sending stopped after ${o.durationS} s; waiting for the requests in flight and their deliveries`);
-  await running;
-  // Deliveries may trail the acks: wait as long as they keep coming.
-  let c = await totals();
-  let lastReceived = c.received;
-  let lastProgressUs = nowUs();
-  while (c.received < c.acked * deliveriesPerAck && nowUs() - lastProgressUs < DRAIN_STALL_US) {
-    await sleep(100);
-    c = await totals();
-    if (c.received !== lastReceived) {
-      lastReceived = c.received;
-      lastProgressUs = nowUs();
-    }
-  }
-  // Ack mode: the receivers' last batches are acknowledged within ackDelayMs.
-  for (const until = nowUs() + o.ackDelayMs * 1000 + 5e6; acks && c.confirmed < c.received && nowUs() < until; ) {
-    await sleep(50);
-    c = await totals();
-  }
-  stop();
-  const drainS = (nowUs() - b.atUs) / 1e6;
-  const collected = await collectAll();
-  const k = collected.counters;
-  checkCounters(label, k);
-  const missing = Math.max(0, k.acked * deliveriesPerAck - k.received);
-  if (missing > 0) warn(`${label}: ${int(missing)} acknowledged deliveries had not arrived when none came for ${DRAIN_STALL_US / 1e6} s`);
-  const u = usage(a, b);
-  disturbed(label, u);
-  const durationS = (b.atUs - a.atUs) / 1e6;
-  return {
-    durationS,
-    sent: k.sent,
-    acked: k.acked,
-    failed: k.failed,
-    received: k.received,
-    receivedInWindow: k.receivedInWindow,
-    ackedInWindow: k.ackedInWindow,
-    missing,
-    drainSeconds: drainS,
-    perSecond: k.receivedInWindow / durationS,
-    ackedPerSecond: k.ackedInWindow / durationS,
-    latency: collected.latency.summary(),
-    ackLatency: collected.ack.summary(),
-    confirmed: k.confirmed,
-    usage: u,
-    cpuUsPerDelivery: (u.cpuSeconds * 1e6) / k.receivedInWindow,
-    loadCpuUsPerDelivery: (u.loadCpuPct * u.seconds * 1e4) / k.receivedInWindow,
-    firstError: k.firstError,
-  };
-}
-
-let prefix = '';
-const DRAIN_STALL_US = 20e6;
-/** Requests may wait long behind a slow fanout; a stuck server still ends the run. */
-const REQUEST_TIMEOUT_MS = 600_000;
-
-/** Figures taken while other processes kept the machine busy are flagged. */
-function disturbed(label: string, u: Usage): void {
-  if (u.otherCpuPct > 20) {
-    warn(`${label}: other processes used ${pct(u.otherCpuPct)} of a core during the measurement; figures are disturbed`);
-  }
-}
 
 /**
  * With `acks`, the receivers run in ack mode (PROTOCOL §8): ENABLE_ACKS, 2013 frames, batched ACKs.
@@ -699,15 +169,6 @@ async function onMysqlNode<T>(
   } finally {
     await started?.stop().catch(() => undefined);
   }
-}
-
-function streamRows(workload: string, r: StreamResult, what: string): void {
-  row(workload, `${what}/s`, int(r.perSecond), r.usage);
-  row(workload, 'latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
-  row(workload, 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
-  row(workload, `CPU per ${what.replace(/s$/, '')} (µs)`, fixed(r.cpuUsPerDelivery, 1), r.usage);
-  row(workload, `load side CPU per ${what.replace(/s$/, '')} (µs)`, fixed(r.loadCpuUsPerDelivery, 1), r.usage);
-  row(workload, 'sent / acked / received / missing', `${int(r.sent)} / ${int(r.acked)} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
 }
 
 interface FanoutResult extends StreamResult {
@@ -1147,34 +608,6 @@ async function offlineWorkload(pid: number, o: Options): Promise<OfflineResult> 
 // ---------------------------------------------------------------------------------
 // The run
 
-function printTable(): void {
-  const headers: Row = {
-    workload: 'workload',
-    figure: 'figure',
-    value: 'value',
-    cpu: 'CPU',
-    rss: 'RSS',
-    load: 'load CPU',
-    other: 'other CPU',
-  };
-  const keys: (keyof Row)[] = ['workload', 'figure', 'value', 'cpu', 'rss', 'load', 'other'];
-  const width = (k: keyof Row): number => Math.max(headers[k].length, ...rows.map((r) => r[k].length));
-  const widths = keys.map(width);
-  const line = (r: Row): string =>
-    keys
-      .map((k, i) => (k !== 'workload' && k !== 'figure' ? r[k].padStart(widths[i]!) : r[k].padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  say(line(headers));
-  say(widths.map((w) => '-'.repeat(w)).join('  '));
-  let last = '';
-  for (const r of rows) {
-    if (last !== '' && r.workload !== last) say('');
-    last = r.workload;
-    say(line(r));
-  }
-}
-
 async function main(): Promise<number> {
   let parsed: Options | 'help';
   try {
@@ -1189,21 +622,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const o = parsed;
-  if (o.serverCpuProf) quietCpuPct = 20;
+  if (o.serverCpuProf) setQuietCpuPct(20);
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/:/g, '-');
   const resultsDir = resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const outFile = o.out === null ? join(resultsDir, `${stamp}.json`) : resolve(o.out);
   const runId = Date.now().toString(36).slice(-7);
-  prefix = `b${runId}`;
+  setPrefix(`b${runId}`);
   const runs = new Set(o.only);
   const host = proc.machine();
-  fd = proc.fdLimits();
+  setFd(proc.fdLimits());
 
   mkdirSync(o.dbDir, { recursive: true });
   const dbFolder = mkdtempSync(join(o.dbDir, 'chat-bench-'));
-  if (!o.keepDb) tempFolder = dbFolder;
+  if (!o.keepDb) setTempFolder(dbFolder);
   const dbFile = join(dbFolder, 'chat.sqlite');
   const dbFilesystem = proc.filesystemOf(dbFolder);
 
@@ -1299,7 +732,7 @@ async function main(): Promise<number> {
     return server.pid;
   };
 
-  workers = startWorkers(o.workers, workerNofile);
+  setWorkers(startWorkers(o.workers, workerNofile));
   await Promise.all(workers.map((w) => w.call({ op: 'init', target: serverTarget, password: 'bench-password-1', requestTimeoutMs: REQUEST_TIMEOUT_MS })));
 
   // What fits: the server's and workers' actual limits, minus what they already hold.
@@ -1337,8 +770,8 @@ async function main(): Promise<number> {
     idle = null;
     if (o.rounds > 1) {
       // Fresh users each round: the names of the last are taken.
-      prefix = `b${runId}r${round}`;
-      roundTag = round === 1 ? '' : ` #${round}`;
+      setPrefix(`b${runId}r${round}`);
+      setRoundTag(round === 1 ? '' : ` #${round}`);
       say('');
       say(`round ${round} of ${o.rounds}`);
     }
@@ -1596,7 +1029,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  roundTag = '';
+  setRoundTag('');
   if (wsComparisons.length > 1) {
     for (const [figure, value] of medianRows(wsComparisons)) row('dm-ws', figure, value, null);
   }
@@ -1616,7 +1049,7 @@ async function main(): Promise<number> {
   }
 
   // Stop the server gracefully (it closes sessions; a CPU profile is written on exit).
-  stopping = true;
+  markStopping();
   await Promise.all(workers.map((w) => new Promise<void>((r) => (w.child.disconnect(), w.child.once('exit', () => r())))));
   const serverRssPeakKiB = proc.statusKiB(server.pid, 'VmHWM');
   const serverExit = await stopServing(server);
@@ -1680,7 +1113,7 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    stopping = true;
+    markStopping();
     killAll('SIGKILL');
     process.exit(code);
   },
