@@ -20,7 +20,7 @@ import { printTable, row, rows, say, setRoundTag, transcript, warn, warnings } f
 import { disturbed, progress, setQuietCpuPct, settle, snap, usage, type Usage } from './sampling';
 import { stream, streamRows, type StreamResult } from './stream';
 import { compareDm, dmComparisonRows, idleComparisonRows, medianRows, type DmComparison } from './websocket-workloads';
-import { checkCounters, closeAll, collectAll, prefix, REQUEST_TIMEOUT_MS, setPrefix, setWorkers, slices, startWorkers, workers } from './workers';
+import { checkCounters, closeAll, collectAll, prefix, REQUEST_TIMEOUT_MS, setPrefix, setWorkers, slices, startWorkers, targetAll, workers } from './workers';
 import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hasher';
 
 // ---------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ async function clusterWorkload(
         CHAT_NODE_ID: 'bench',
       });
       try {
-        await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: served.port } })));
+        await targetAll({ host: '127.0.0.1', port: served.port });
         const result = await dmWorkload(`cluster, ${count} worker${count > 1 ? 's' : ''}`, served.pid, o, `c${count}`);
         byWorkers.push({ workers: count, result });
       } finally {
@@ -161,7 +161,7 @@ async function onMysqlNode<T>(
     say(`[${label}] database: ${started?.description ?? 'given by --mysql-url'}`);
     const served = await launch(1, { CHAT_DB: url });
     try {
-      await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: served.port } })));
+      await targetAll({ host: '127.0.0.1', port: served.port });
       return await measure(served);
     } finally {
       await stopServing(served);
@@ -728,7 +728,7 @@ async function main(): Promise<number> {
     server = await launch(env);
     serverPids.push(server.pid);
     serverTarget = { host: '127.0.0.1', port: server.port, httpPort: server.httpPort };
-    await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
+    await targetAll(serverTarget);
     return server.pid;
   };
 
@@ -950,7 +950,7 @@ async function main(): Promise<number> {
           }
           case 'cluster': {
             const r = await clusterWorkload(o, dbFolder, launchCluster).finally(() =>
-              Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+              targetAll(serverTarget),
             );
             if (r === null) break;
             results.cluster = r;
@@ -981,7 +981,7 @@ async function main(): Promise<number> {
           }
           case 'dm-mysql': {
             const r = await onMysqlNode('dm-mysql', o, dbFolder, launchCluster, (served) => dmWorkload('dm-mysql', served.pid, o, 'm')).finally(() =>
-              Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+              targetAll(serverTarget),
             );
             if (r === null) break;
             results['dm-mysql'] = { pairs: o.pairs, window: o.window, ...r };
@@ -992,7 +992,7 @@ async function main(): Promise<number> {
           }
           case 'fanout-mysql': {
             const r = await onMysqlNode('fanout-mysql', o, dbFolder, launchCluster, (served) => fanoutWorkload(served.pid, o)).finally(() =>
-              Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget }))),
+              targetAll(serverTarget),
             );
             if (r === null) break;
             results['fanout-mysql'] = { ...r };
@@ -1008,11 +1008,11 @@ async function main(): Promise<number> {
             const relay = await startServing('relay', join(__dirname, 'relay.js'), [], { ...baseEnv, RELAY_PORT: '0' }, 'relay listening', null);
             relayInfo = { pid: relay.pid, port: relay.port };
             say(`relay pid ${relay.pid} listening on 127.0.0.1:${relay.port}`);
-            await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: { host: '127.0.0.1', port: relay.port } })));
+            await targetAll({ host: '127.0.0.1', port: relay.port });
             try {
               baseline = await dmWorkload('baseline', relay.pid, o);
             } finally {
-              await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target: serverTarget })));
+              await targetAll(serverTarget);
               await stopServing(relay);
             }
             results.baseline = { pairs: o.pairs, window: o.window, process: 'bench/relay.ts', ...baseline };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { children, fatal, nofileWrapper, stopping } from './children';
 import { int } from './format';
 import { Histogram } from './histogram';
-import { addCounters, emptyCounters, type Collected, type Counters, type WorkerReply, type WorkerRequest } from './ipc';
+import { addCounters, emptyCounters, type Collected, type Counters, type Target, type WorkerReply, type WorkerRequest } from './ipc';
 import { warn } from './report';
 
 export class LoadWorker {
@@ -85,6 +85,11 @@ export async function collectAll(): Promise<{ counters: Counters; latency: Histo
 
 export async function closeAll(): Promise<void> {
   await Promise.all(workers.map((w) => w.call({ op: 'closeAll' })));
+}
+
+/** Points every load worker at `target`: the chat server, another server process, the relay. */
+export async function targetAll(target: Target): Promise<void> {
+  await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target })));
 }
 
 export function slices<T>(items: readonly T[], count: number): T[][] {
