@@ -17,6 +17,7 @@ import { FULL_HISTORY, QUICK_HISTORY, historyWorkload, scratchMysqlDatabase, sql
 import { HELP, parseFlags, UsageError, type Options } from './options';
 import { dmWorkload } from './dm';
 import { clusterWorkload } from './cluster';
+import { onMysqlNode } from './mysql-node';
 import * as proc from './proc';
 import { printTable, row, rows, say, setRoundTag, transcript, warn, warnings } from './report';
 import { disturbed, progress, setQuietCpuPct, settle, snap, usage, type Usage } from './sampling';
@@ -27,44 +28,6 @@ import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hash
 
 // ---------------------------------------------------------------------------------
 // Workloads
-
-/**
- * Runs `measure` against one chat server node on MySQL/MariaDB (no Redis, no workers):
- * --mysql-url, or a private MariaDB started for it and stopped after. Null (with a
- * warning) without one.
- */
-async function onMysqlNode<T>(
-  label: string,
-  o: Options,
-  folder: string,
-  launch: (workers: number, env: Record<string, string>) => Promise<Served>,
-  measure: (served: Served) => Promise<T>,
-): Promise<T | null> {
-  let started: Service | null = null;
-  try {
-    say(`[${label}] starting the database`);
-    let url = o.mysqlUrl;
-    if (url === null) {
-      try {
-        started = await startMariadb(join(folder, label));
-      } catch (error) {
-        warn(`${label}: skipped: ${(error as Error).message}`);
-        return null;
-      }
-      url = started.url;
-    }
-    say(`[${label}] database: ${started?.description ?? 'given by --mysql-url'}`);
-    const served = await launch(1, { CHAT_DB: url });
-    try {
-      await targetAll({ host: '127.0.0.1', port: served.port });
-      return await measure(served);
-    } finally {
-      await stopServing(served);
-    }
-  } finally {
-    await started?.stop().catch(() => undefined);
-  }
-}
 
 interface FanoutResult extends StreamResult {
   readonly members: number;
