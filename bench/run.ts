@@ -10,8 +10,7 @@ import { join, resolve } from 'node:path';
 import { chooseNofile, fatal, fd, killAll, markStopping, setFd, setTempFolder, startServing, stopServing, stopping, type Served } from './children';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './cpuprofile';
 import { fixed, int, latencyText, mib, ms, sleep } from './format';
-import { type LatencySummary } from './histogram';
-import type { OfflineFetch, PhaseTiming, Target } from './ipc';
+import type { Target } from './ipc';
 import { startMariadb, type Service } from './cluster-services';
 import { FULL_HISTORY, QUICK_HISTORY, historyWorkload, scratchMysqlDatabase, sqlitePlans, type HistoryResult } from './history';
 import { HELP, parseFlags, UsageError, type Options } from './options';
@@ -21,88 +20,16 @@ import { onMysqlNode } from './mysql-node';
 import { fanoutWorkload } from './fanout';
 import { type IdleResult, idleWorkload } from './idle';
 import { resumeWorkload, STORM_RESUME_MS } from './resume';
+import { offlineWorkload } from './offline';
 import * as proc from './proc';
 import { printTable, row, rows, say, setRoundTag, transcript, warn, warnings } from './report';
-import { disturbed, progress, setQuietCpuPct, settle, snap, usage, type Usage } from './sampling';
+import { setQuietCpuPct, settle } from './sampling';
 import { streamRows, type StreamResult } from './stream';
 import { compareDm, dmComparisonRows, idleComparisonRows, medianRows, type DmComparison } from './websocket-workloads';
-import { checkCounters, closeAll, collectAll, prefix, REQUEST_TIMEOUT_MS, setPrefix, setWorkers, startWorkers, targetAll, workers } from './workers';
+import { closeAll, prefix, REQUEST_TIMEOUT_MS, setPrefix, setWorkers, startWorkers, targetAll, workers } from './workers';
 
 // ---------------------------------------------------------------------------------
 // Workloads
-
-interface OfflineResult {
-  readonly messages: number;
-  readonly stored: number;
-  readonly storeSeconds: number;
-  readonly storePerSecond: number;
-  readonly ackLatency: LatencySummary;
-  readonly storeUsage: Usage;
-  readonly fetched: number;
-  readonly fetchSeconds: number;
-  readonly batches: number;
-  readonly largestBatch: number;
-  readonly inOrder: boolean;
-  readonly complete: boolean;
-  readonly fetchUsage: Usage;
-  readonly firstError: string | null;
-}
-
-async function offlineWorkload(pid: number, o: Options): Promise<OfflineResult> {
-  const sender = `${prefix}os`;
-  const receiver = `${prefix}or`;
-  const w = workers[0]!;
-  await w.call({ op: 'register', names: [sender, receiver], concurrency: 2 });
-  await collectAll();
-  say(`[offline] storing ${int(o.offlineMessages)} messages for an offline user, window ${o.window}`);
-  let a = snap(pid);
-  let stop = progress('offline store', pid, (c, d, s) => `stored ${int(c.acked)}/${int(o.offlineMessages)} (${int(d.acked / s)}/s)`);
-  const store = await w.call<PhaseTiming>({
-    op: 'offline.store',
-    sender,
-    receiver,
-    count: o.offlineMessages,
-    window: o.window,
-    size: o.size,
-  });
-  let b = snap(pid);
-  stop();
-  const storeUsage = usage(a, b);
-  disturbed('offline store', storeUsage);
-  const stored = await collectAll();
-  checkCounters('offline store', stored.counters);
-  say(`[offline] fetching them with GET_OFFLINE_MESSAGES`);
-  a = snap(pid);
-  stop = progress('offline fetch', pid, (c) => `fetched ${int(c.received)}/${int(store.count)}`);
-  const fetch = await w.call<OfflineFetch>({ op: 'offline.fetch', receiver, expected: store.count });
-  b = snap(pid);
-  stop();
-  const fetchUsage = usage(a, b);
-  disturbed('offline fetch', fetchUsage);
-  const fetched = await collectAll();
-  checkCounters('offline fetch', fetched.counters);
-  await closeAll();
-  const complete = fetch.count === store.count;
-  if (!complete) warn(`offline: ${int(store.count)} messages acknowledged, ${int(fetch.count)} fetched`);
-  if (!fetch.inOrder) warn('offline: the messages were not fetched in the order they were sent');
-  const storeSeconds = (store.endUs - store.startUs) / 1e6;
-  return {
-    messages: o.offlineMessages,
-    stored: store.count,
-    storeSeconds,
-    storePerSecond: store.count / storeSeconds,
-    ackLatency: stored.ack.summary(),
-    storeUsage,
-    fetched: fetch.count,
-    fetchSeconds: (fetch.endUs - fetch.startUs) / 1e6,
-    batches: fetch.batches,
-    largestBatch: fetch.largestBatch,
-    inOrder: fetch.inOrder,
-    complete,
-    fetchUsage,
-    firstError: stored.counters.firstError ?? fetched.counters.firstError,
-  };
-}
 
 // ---------------------------------------------------------------------------------
 // The run
