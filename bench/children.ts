@@ -10,9 +10,9 @@ import * as proc from './proc';
 export let stopping = false;
 export const children = new Set<ChildProcess>();
 /** Children we are stopping on purpose: their exit is no failure. */
-export const expectedExits = new WeakSet<ChildProcess>();
+const expectedExits = new WeakSet<ChildProcess>();
 
-export function alive(child: ChildProcess): boolean {
+function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
@@ -37,7 +37,7 @@ export function fatal(text: string, tail?: readonly string[]): never {
 }
 
 /** The temporary database folder, removed at exit unless --keep-db. */
-export let tempFolder: string | null = null;
+let tempFolder: string | null = null;
 process.on('exit', () => {
   killAll('SIGKILL');
   if (tempFolder !== null) rmSync(tempFolder, { recursive: true, force: true });

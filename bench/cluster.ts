@@ -4,9 +4,11 @@
  */
 import { type Served, stopServing } from './children';
 import { type Service, startMariadb, startRedis } from './cluster-services';
+import type { RunContext } from './context';
 import { dmWorkload } from './dm';
+import { fixed, int, latencyText } from './format';
 import type { Options } from './options';
-import { say, warn } from './report';
+import { row, say, warn } from './report';
 import type { StreamResult } from './stream';
 import { prefix, targetAll } from './workers';
 
@@ -22,7 +24,7 @@ export interface ClusterResult {
  * pushes between them through Redis), on a MySQL/MariaDB and a Redis given by flags or
  * started here. Null (with a warning) when neither is at hand.
  */
-export async function clusterWorkload(
+async function clusterWorkload(
   o: Options,
   folder: string,
   launch: (workers: number, env: Record<string, string>) => Promise<Served>,
@@ -65,5 +67,36 @@ export async function clusterWorkload(
     return { database: mysql.description, redis: redis.description, byWorkers };
   } finally {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  }
+}
+
+/** The cluster workload, and the split of CPU per message between same-node and cross-node. */
+export async function runCluster(ctx: RunContext): Promise<void> {
+  const { o, results, launchCluster, dbFolder } = ctx;
+  const r = await clusterWorkload(o, dbFolder, launchCluster).finally(() => targetAll(ctx.serverTarget));
+  if (r === null) return;
+  results.cluster = r;
+  for (const { workers: count, result } of r.byWorkers) {
+    const label = `cluster ${count}w`;
+    row(label, 'delivered msgs/s', int(result.perSecond), result.usage);
+    row(label, 'latency p50/p95/p99/max (ms)', latencyText(result.latency), result.usage);
+    row(label, 'CPU per delivered msg (µs)', fixed(result.cpuUsPerDelivery, 1), result.usage);
+    row(label, 'sent / acked / received / missing', `${int(result.sent)} / ${int(result.acked)} / ${int(result.received)} / ${int(result.missing)}`, result.usage);
+  }
+  const [one, two] = r.byWorkers;
+  if (one && two) {
+    const ratio = two.result.perSecond / one.result.perSecond;
+    row('cluster 2w÷1w', 'throughput (target ≥ 1.0)', `${fixed(ratio, 2)}x ${ratio >= 1 ? 'met' : 'NOT met'}`, null);
+    // The server cannot say which node each connection landed on, so the split is
+    // estimated: with one worker every message is same-node; with two, the kernel
+    // spreads connections evenly, so about half the pairs cross nodes (through Redis).
+    // cross = 2 x (CPU per msg with 2 workers) - same; Redis routing = cross - same.
+    const same = one.result.cpuUsPerDelivery;
+    const cross = 2 * two.result.cpuUsPerDelivery - same;
+    const routing = cross - same;
+    row('cluster', 'CPU per same-node msg (µs, 1 worker)', fixed(same, 1), null);
+    row('cluster', 'CPU per cross-node msg (µs, est.: 2·2w − 1w)', fixed(cross, 1), null);
+    row('cluster', 'Redis routing CPU per routed push (µs, est.; target ≤ 20)', `${fixed(routing, 1)} ${routing <= 20 ? 'met' : 'NOT met'}`, null);
+    results.clusterSplit = { sameNodeCpuUs: same, crossNodeCpuUs: cross, redisRoutingCpuUs: routing, method: 'cross = 2*cpu(2 workers) - cpu(1 worker), assuming half the pairs cross nodes; routing = cross - same' };
   }
 }

@@ -2,13 +2,15 @@
  * The fanout workload: one group of M online members, S senders keeping W messages in
  * flight for D s; deliveries/s and delivery latency.
  */
-import { int } from './format';
+import type { RunContext } from './context';
+import { fixed, int, latencyText } from './format';
 import { nowUs } from './histogram';
+import { onMysqlNode } from './mysql-node';
 import type { Options } from './options';
-import { say } from './report';
+import { row, say } from './report';
 import { progress, settle } from './sampling';
 import { stream, type StreamResult } from './stream';
-import { closeAll, collectAll, prefix, slices, workers } from './workers';
+import { closeAll, collectAll, prefix, slices, targetAll, workers } from './workers';
 
 export interface FanoutResult extends StreamResult {
   readonly members: number;
@@ -16,7 +18,7 @@ export interface FanoutResult extends StreamResult {
   readonly setup: { registerS: number; groupS: number; loginS: number };
 }
 
-export async function fanoutWorkload(pid: number, o: Options): Promise<FanoutResult> {
+async function fanoutWorkload(pid: number, o: Options): Promise<FanoutResult> {
   const names = Array.from({ length: o.members }, (_, i) => `${prefix}f${i}`);
   const parts = slices(names, workers.length);
   say(`[fanout] registering ${int(o.members)} members`);
@@ -48,4 +50,31 @@ export async function fanoutWorkload(pid: number, o: Options): Promise<FanoutRes
   const result = await stream('fanout', pid, o, o.members - 1);
   await closeAll();
   return { ...result, members: o.members, senders: o.senders, setup: { registerS, groupS, loginS } };
+}
+
+/** The fanout workload against the run's server. */
+export async function runFanout(ctx: RunContext): Promise<void> {
+  const { o, results } = ctx;
+  const r = await fanoutWorkload(ctx.server.pid, o);
+  results.fanout = { window: o.window, ...r };
+  row('fanout', 'deliveries/s', int(r.perSecond), r.usage);
+  row('fanout', 'group messages acked/s', int(r.ackedPerSecond), r.usage);
+  row('fanout', 'delivery latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+  row('fanout', 'ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.usage);
+  row('fanout', 'CPU per delivery (µs)', fixed(r.cpuUsPerDelivery, 1), r.usage);
+  row('fanout', 'acked x (M-1) / received / missing', `${int(r.acked * (r.members - 1))} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
+}
+
+/** fanout against one server node on MySQL/MariaDB. */
+export async function runFanoutMysql(ctx: RunContext): Promise<void> {
+  const { o, results, launchCluster, dbFolder } = ctx;
+  const r = await onMysqlNode('fanout-mysql', o, dbFolder, launchCluster, (served) => fanoutWorkload(served.pid, o)).finally(() => targetAll(ctx.serverTarget));
+  if (r === null) return;
+  results['fanout-mysql'] = { ...r };
+  row('fanout-mysql', 'deliveries/s', int(r.perSecond), r.usage);
+  row('fanout-mysql', `deliveries/s to ${int(r.members)} members (target ≥ 30,000)`, `${int(r.perSecond)} ${r.perSecond >= 30_000 ? 'met' : 'NOT met'}`, r.usage);
+  row('fanout-mysql', 'delivery latency p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+  row('fanout-mysql', 'CPU per delivery (µs)', fixed(r.cpuUsPerDelivery, 1), r.usage);
+  row('fanout-mysql', 'load side CPU per delivery (µs)', fixed(r.loadCpuUsPerDelivery, 1), r.usage);
+  row('fanout-mysql', 'acked x (M-1) / received / missing', `${int(r.acked * (r.members - 1))} / ${int(r.received)} / ${int(r.missing)}`, r.usage);
 }

@@ -3,13 +3,15 @@
  * idle-ws over WebSocket), measured from a fresh server process: RSS per connection,
  * logins/s.
  */
-import { int, mib, secs, sleep, sleepUntil } from './format';
+import type { RunContext } from './context';
+import { fixed, int, mib, secs, sleep, sleepUntil } from './format';
 import { nowUs } from './histogram';
 import type { PhaseTiming, Transport } from './ipc';
 import type { Options } from './options';
 import * as proc from './proc';
-import { say } from './report';
+import { row, say, warn } from './report';
 import { disturbed, progress, settle, snap, usage, type Usage } from './sampling';
+import { idleComparisonRows } from './websocket-workloads';
 import { checkCounters, closeAll, collectAll, prefix, slices, workers } from './workers';
 
 export interface IdleResult {
@@ -38,7 +40,7 @@ export interface IdleResult {
  * answers the new pid. The idle workload measures RSS from a fresh process so the heap
  * left over by earlier workloads does not absorb the connections' memory.
  */
-export async function idleWorkload(
+async function idleWorkload(
   pid: number,
   o: Options,
   n: number,
@@ -131,4 +133,35 @@ export async function idleWorkload(
     loginFailures: k.failed,
     firstError: k.firstError,
   };
+}
+
+/** The idle workload, over TCP. */
+export async function runIdle(ctx: RunContext): Promise<void> {
+  const { o, results, restartServer, idleN } = ctx;
+  if (idleN < 1) {
+    warn('idle: skipped, no connection fits the open-file limits');
+    return;
+  }
+  const r = await idleWorkload(ctx.server.pid, o, idleN, restartServer);
+  ctx.idle = r;
+  results.idle = r;
+  row('idle', 'logged-in connections held', int(r.connections), null);
+  row('idle', 'RSS per connection (KiB)', fixed(r.rssPerConnectionKiB, 1), { ...r.loginUsage, rssKiB: r.rssLoggedInKiB });
+  row('idle', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
+  row('idle', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
+  row('idle', 'registrations/s', int(r.registrationsPerSecond), r.registerUsage);
+}
+
+/** The idle workload over WebSocket, beside idle's figures of this round. */
+export async function runIdleWs(ctx: RunContext): Promise<void> {
+  const { o, results, restartServer, idleN, idle } = ctx;
+  if (idleN < 1) {
+    warn('idle-ws: skipped, no connection fits the open-file limits');
+    return;
+  }
+  const r = await idleWorkload(ctx.server.pid, o, idleN, restartServer, 'websocket', idle !== null);
+  results['idle-ws'] = { ...r, rssPerConnectionRatioToIdle: idle === null ? null : r.rssPerConnectionKiB / idle.rssPerConnectionKiB };
+  for (const [figure, value] of idleComparisonRows(idle, r)) row('idle-ws', figure, value, null);
+  row('idle-ws', 'RSS before -> connected -> logged in', `${mib(r.rssBeforeKiB)} -> ${mib(r.rssConnectedKiB)} -> ${mib(r.rssLoggedInKiB)}`, null);
+  row('idle-ws', 'logins/s', int(r.loginsPerSecond), r.loginUsage);
 }

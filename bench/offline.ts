@@ -2,11 +2,12 @@
  * The offline workload: X messages stored for an offline user, then fetched with
  * GET_OFFLINE_MESSAGES batches: store rate, fetch time.
  */
-import { int } from './format';
+import type { RunContext } from './context';
+import { fixed, int, latencyText } from './format';
 import type { LatencySummary } from './histogram';
 import type { OfflineFetch, PhaseTiming } from './ipc';
 import type { Options } from './options';
-import { say, warn } from './report';
+import { row, say, warn } from './report';
 import { disturbed, progress, snap, usage, type Usage } from './sampling';
 import { checkCounters, closeAll, collectAll, prefix, workers } from './workers';
 
@@ -27,7 +28,7 @@ export interface OfflineResult {
   readonly firstError: string | null;
 }
 
-export async function offlineWorkload(pid: number, o: Options): Promise<OfflineResult> {
+async function offlineWorkload(pid: number, o: Options): Promise<OfflineResult> {
   const sender = `${prefix}os`;
   const receiver = `${prefix}or`;
   const w = workers[0]!;
@@ -81,4 +82,15 @@ export async function offlineWorkload(pid: number, o: Options): Promise<OfflineR
     fetchUsage,
     firstError: stored.counters.firstError ?? fetched.counters.firstError,
   };
+}
+
+/** The offline workload. */
+export async function runOffline(ctx: RunContext): Promise<void> {
+  const { o, results } = ctx;
+  const r = await offlineWorkload(ctx.server.pid, o);
+  results.offline = r;
+  row('offline', 'stored msgs/s', int(r.storePerSecond), r.storeUsage);
+  row('offline', 'store ack latency p50/p95/p99/max (ms)', latencyText(r.ackLatency), r.storeUsage);
+  row('offline', `fetch time for ${int(r.fetched)} msgs (s)`, fixed(r.fetchSeconds, 2), r.fetchUsage);
+  row('offline', 'batches / largest / complete, in order', `${r.batches} / ${r.largestBatch} / ${r.complete ? 'yes' : 'NO'}, ${r.inOrder ? 'yes' : 'NO'}`, r.fetchUsage);
 }

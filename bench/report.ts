@@ -30,7 +30,7 @@ export interface Row {
 
 export const rows: Row[] = [];
 /** ` #2`, ` #3`, ... after the workload's name from the second of several rounds on. */
-export let roundTag = '';
+let roundTag = '';
 export function row(workload: string, figure: string, value: string, u: Usage | null): void {
   rows.push({
     workload: workload + roundTag,

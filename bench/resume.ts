@@ -2,12 +2,13 @@
  * The resume workload: R users log in, are dropped and all RESUME at once; then the
  * login storm at the production password-hash cost, with PING and RESUME probes.
  */
-import { int, sleep, sleepUntil } from './format';
+import type { RunContext } from './context';
+import { fixed, int, latencyText, ms, sleep, sleepUntil } from './format';
 import { Histogram, type LatencySummary, nowUs } from './histogram';
 import type { PhaseTiming, ProbeResult, WorkerRequest } from './ipc';
 import type { Options } from './options';
 import * as proc from './proc';
-import { say, warn } from './report';
+import { row, say, warn } from './report';
 import { disturbed, progress, settle, snap, usage, type Usage } from './sampling';
 import { checkCounters, closeAll, collectAll, prefix, slices, workers } from './workers';
 import { DEFAULT_SCRYPT_COST } from '../src/adapters/crypto/scrypt-password-hasher';
@@ -62,7 +63,7 @@ export interface LoginStormResult {
  * login storm on a server restarted with the production scrypt cost (its users must be
  * hashed at that cost), and a restart back to the run's cost for the workloads after.
  */
-export async function resumeWorkload(
+async function resumeWorkload(
   pid: number,
   o: Options,
   n: number,
@@ -146,10 +147,10 @@ export async function resumeWorkload(
 }
 
 /** Users the login storm's LOGINs are spread over (each hashed once at registration). */
-export const STORM_USERS = 8;
-export const STORM_RESUME_MS = 100;
+const STORM_USERS = 8;
+const STORM_RESUME_MS = 100;
 
-export async function loginStormPhase(o: Options, restart: (env?: Record<string, string>) => Promise<number>): Promise<LoginStormResult> {
+async function loginStormPhase(o: Options, restart: (env?: Record<string, string>) => Promise<number>): Promise<LoginStormResult> {
   const cost = DEFAULT_SCRYPT_COST;
   say(`[login storm] restarting the server with the production password-hash cost (scrypt N=${cost.N} r=${cost.r} p=${cost.p})`);
   let pid = await restart({ CHAT_SCRYPT_N: String(cost.N), CHAT_SCRYPT_R: String(cost.r), CHAT_SCRYPT_P: String(cost.p) });
@@ -210,4 +211,36 @@ export async function loginStormPhase(o: Options, restart: (env?: Record<string,
     usage: stormUsage,
     firstError: collected.counters.firstError ?? during.firstError,
   };
+}
+
+/** The resume workload and its login storm. */
+export async function runResume(ctx: RunContext): Promise<void> {
+  const { o, results, restartServer, resumeN } = ctx;
+  if (resumeN < 1) {
+    warn('resume: skipped, no connection fits the open-file limits');
+    return;
+  }
+  const r = await resumeWorkload(ctx.server.pid, o, resumeN, restartServer);
+  results.resume = r;
+  const fast = r.resumesPerSecond >= 2000;
+  const soon = r.lastServedSeconds <= 10 && r.failures === 0;
+  row('resume', 'users resumed at once / failures', `${int(r.resumed)} / ${int(r.failures)}`, r.usage);
+  row('resume', 'resumes/s (target ≥ 2,000)', `${int(r.resumesPerSecond)} ${fast ? 'met' : 'NOT met'}`, r.usage);
+  row('resume', `time until the last is served (s, target ≤ 10)`, `${fixed(r.lastServedSeconds, 2)} ${soon ? 'met' : 'NOT met'}`, r.usage);
+  row('resume', 'connect+RESUME p50/p95/p99/max (ms)', latencyText(r.latency), r.usage);
+  row('resume', 'RESUME reply p50/p95/p99/max (ms)', latencyText(r.replyLatency), r.usage);
+  row('resume', 'CPU per resume (µs)', fixed(r.cpuUsPerResume, 1), r.usage);
+  row('resume', 'password logins/s before (LOGIN + 1021)', int(r.loginsPerSecond), null);
+  const s = r.loginStorm;
+  if (s !== null) {
+    const label = 'login storm';
+    const cost = `scrypt N=${s.scrypt.N} r=${s.scrypt.r} p=${s.scrypt.p}`;
+    row(label, `LOGINs at once (${cost}) / failures`, `${int(s.logins)} / ${int(s.failures)}`, s.usage);
+    row(label, 'logins/s at that cost', fixed(s.loginsPerSecond, 1), s.usage);
+    row(label, 'LOGIN p50/p95/p99/max (ms)', latencyText(s.loginLatency), s.usage);
+    row(label, `PING p50/p95/p99/max, quiet (ms)`, latencyText(s.pingQuiet), null);
+    row(label, `PING every ${s.pingIntervalMs} ms p50/p95/p99/max (ms)`, latencyText(s.ping), s.usage);
+    row(label, 'PING p99 (target < 50 ms)', `${ms(s.ping.p99Us)} ${s.ping.p99Us < 50_000 ? 'met' : 'NOT met'}`, s.usage);
+    row(label, `connect+RESUME every ${STORM_RESUME_MS} ms p50/p99/max (ms)`, `${ms(s.resume.p50Us)} / ${ms(s.resume.p99Us)} / ${ms(s.resume.maxUs)}`, s.usage);
+  }
 }

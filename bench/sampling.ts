@@ -107,7 +107,7 @@ export function progress(
   return () => clearInterval(timer);
 }
 
-export function diff(a: Counters, b: Counters): Counters {
+function diff(a: Counters, b: Counters): Counters {
   return {
     sent: a.sent - b.sent,
     acked: a.acked - b.acked,
@@ -127,7 +127,7 @@ export function diff(a: Counters, b: Counters): Counters {
  * CPU (% of one core) under which the server counts as quiet. Under --server-cpu-prof the
  * profiler's sampling thread alone keeps an idle server at about 10%, so it is raised.
  */
-export let quietCpuPct = 5;
+let quietCpuPct = 5;
 
 export async function settle(pid: number, timeoutS: number): Promise<void> {
   const deadline = nowUs() + timeoutS * 1e6;

@@ -105,7 +105,7 @@ export async function stream(label: string, pid: number, o: Options, deliveriesP
   };
 }
 
-export const DRAIN_STALL_US = 20e6;
+const DRAIN_STALL_US = 20e6;
 
 export function streamRows(workload: string, r: StreamResult, what: string): void {
   row(workload, `${what}/s`, int(r.perSecond), r.usage);
