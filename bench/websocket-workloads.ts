@@ -1,7 +1,7 @@
 /**
- * The WebSocket workloads, dm-ws and idle-ws: the dm and idle workloads of bench/run.ts
+ * The WebSocket workloads, dm-ws and idle-ws: the dm and idle workloads (bench/dm.ts, bench/idle.ts)
  * with every load connection a WebSocket (bench/websocket-connection.ts) to the same
- * server in the same run. run.ts runs them with its dm and idle code and a transport;
+ * server in the same run. dm.ts and idle.ts run them with the dm and idle code and a transport;
  * what is particular to them lives here: how each compares with its TCP twin, and
  * whether the load side, which masks every frame it sends, held the WebSocket figure down.
  */
@@ -15,7 +15,7 @@ const SATURATED_PROCESS_PCT = 90;
 /** The machine above this share of all its cores is taken as saturated. */
 const SATURATED_MACHINE_SHARE = 0.9;
 
-/** What the comparison reads of a measured phase (run.ts's Usage). */
+/** What the comparison reads of a measured phase (sampling.ts's Usage). */
 export interface PhaseUsage {
   /** The server, % of one core. */
   readonly cpuPct: number;
@@ -29,7 +29,7 @@ export interface PhaseUsage {
   readonly otherCpuPct: number;
 }
 
-/** What the comparison reads of a dm run (run.ts's StreamResult). */
+/** What the comparison reads of a dm run (stream.ts's StreamResult). */
 export interface DmFigures {
   readonly perSecond: number;
   readonly cpuUsPerDelivery: number;
@@ -107,7 +107,7 @@ export function dmComparisonRows(c: DmComparison): [string, string][] {
   ];
 }
 
-/** What the comparison reads of an idle run (run.ts's IdleResult). */
+/** What the comparison reads of an idle run (idle.ts's IdleResult). */
 export interface IdleFigures {
   readonly connections: number;
   readonly rssPerConnectionKiB: number;
