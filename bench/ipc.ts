@@ -1,4 +1,4 @@
-/** The messages between the orchestrator (bench/run.ts) and its load workers (bench/load-worker.ts). */
+/** The messages between the orchestrator (bench/workers.ts, for the workload files) and its load workers (bench/load-worker.ts). */
 import type { HistogramData } from './histogram';
 
 export interface Target {

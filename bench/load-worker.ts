@@ -1,5 +1,5 @@
 /**
- * A load process of the benchmark, forked by bench/run.ts. It drives its slice of the
+ * A load process of the benchmark, forked by bench/workers.ts. It drives its slice of the
  * connections with the SDK's ChatClient and answers the orchestrator's requests
  * (bench/ipc.ts) with counts and histograms, never with raw samples.
  *
