@@ -42,7 +42,7 @@ export interface ServerConfig {
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
   readonly dbQueryTimeoutMs: number;
-  /** MySQL only: group-commit batches of the hot writes in flight at once, each on a connection of its own (see MysqlPoolOptions). */
+  /** MySQL only: lanes of group-commit batches for the hot writes, each on a connection of its own (see MysqlPoolOptions). */
   readonly dbBatchConnections: number;
   /** PEM files; both set means the server speaks TLS, neither means plain TCP. */
   readonly tlsCertFile: string | null;

@@ -41,7 +41,7 @@ export interface CoreOptions {
   readonly dbConnectTimeoutMs?: number;
   /** MySQL: how long a statement may wait for its answer, in ms; 0 for no limit (default 10000). */
   readonly dbQueryTimeoutMs?: number;
-  /** MySQL: group-commit batches of the hot writes in flight at once, each on a connection of its own (default 1: direct messages stored in call order). */
+  /** MySQL: lanes of group-commit batches for the hot writes, each on a connection of its own (default 1). */
   readonly dbBatchConnections?: number;
   /** scrypt cost; lower it only for tests and benchmarks. */
   readonly passwordCost?: ScryptCost;

@@ -11,6 +11,7 @@ import {
   REMEMBER_DIRECT,
   STORED_DIRECT,
   UPSERT_CONVERSATIONS,
+  UPSERT_STORED_CONVERSATIONS,
   writeDirectMarks,
   type DirectSend,
   type MysqlOperation,
@@ -22,10 +23,12 @@ import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
 
 /*
  * Group commit for MySQL/MariaDB. The hot write paths (messages stored, delivery
- * marks, ACKs) of every caller that asks within one turn of the event loop go into
- * one transaction, sent as one multi-statement query: START TRANSACTION, each job's
- * statements, the batch's delivery marks as one UPDATE, COMMIT. One round trip per
- * batch instead of four to six per message, and one commit (one log flush) for all.
+ * marks, ACKs) of every caller that asks while the previous batch runs go into one
+ * transaction, sent as one multi-statement query: START TRANSACTION, each job's
+ * statements, the batch's direct messages as one INSERT and their conversation rows
+ * as one upsert, the delivery marks as one UPDATE, COMMIT. One round trip per batch
+ * (two where the server interleaves auto-increment ids, see consecutiveIds) instead
+ * of four to six per message, and one commit (one log flush) for all.
  *
  * Each caller hears back once the batch committed. A statement that fails rolls the
  * batch back, and its jobs run again one by one, so only the job that fails fails; a
@@ -39,7 +42,7 @@ import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
  */
 
 export interface MysqlBatchWriterOptions {
-  /** Batches in flight at once, each on a connection of its own (while one commits, the next gathers). */
+  /** Lanes: batches in flight at once, each on a connection of its own. */
   readonly connections: number;
   readonly connectTimeoutMs: number;
   /** How long a batch may wait for its answer before its jobs fail and its connection is dropped; 0: no limit. */
@@ -47,6 +50,12 @@ export interface MysqlBatchWriterOptions {
   /** How many times a batch that lost a deadlock runs again before its jobs run one by one. */
   readonly deadlockRetries: number;
   readonly observer?: StorageObserver;
+  /**
+   * Send conversation rows in a second round trip whatever the server's
+   * `innodb_autoinc_lock_mode` (see consecutiveIds): how MySQL 8's default runs,
+   * for tests on a MariaDB.
+   */
+  readonly interleavedIds?: boolean;
 }
 
 /** Jobs per batch at most: a batch's text stays far below any max_allowed_packet. */
@@ -115,26 +124,31 @@ interface Query {
 /** What one attempt at a batch came to: each job's results, or the error that ended it. */
 type Attempt = { readonly ok: true; readonly results: unknown[][] } | { readonly ok: false; readonly error: unknown };
 
+/**
+ * One batch at a time, on a connection of its own: a lane. A caller's direct
+ * messages always take the lane of their sender, so one sender's messages are
+ * stored in call order (a batch and its retries end before the lane's next batch
+ * begins) while other senders' batches commit beside them.
+ */
+interface Lane {
+  readonly queue: Job[];
+  running: boolean;
+  scheduled: boolean;
+}
+
 export class MysqlBatchWriter {
-  private readonly queue: Job[] = [];
-  private running = 0;
-  private scheduled = false;
+  private readonly lanes: Lane[];
   private closed = false;
   private readonly observer: StorageObserver;
   private readonly idleWaiters: Array<() => void> = [];
-
-  /**
-   * With one batch at a time, jobs without a lock to order (direct messages, marks,
-   * ACKs) are stored in call order: a batch and its retries end before the next begins.
-   */
-  readonly keepsCallOrder: boolean;
+  private idsConsecutive: Promise<boolean> | null = null;
 
   private constructor(
     private readonly pool: Pool,
     private readonly options: MysqlBatchWriterOptions,
   ) {
     this.observer = options.observer ?? NO_STORAGE_OBSERVER;
-    this.keepsCallOrder = options.connections <= 1;
+    this.lanes = Array.from({ length: Math.max(1, options.connections) }, () => ({ queue: [], running: false, scheduled: false }));
   }
 
   /** Connections are opened when the first batch needs them. */
@@ -157,71 +171,71 @@ export class MysqlBatchWriter {
     return new MysqlBatchWriter(pool, options);
   }
 
-  /** Queues the operation for the next batch; settles once that batch committed (or failed). */
+  /** Queues the operation for its lane's next batch; settles once that batch committed (or failed). */
   perform<A extends readonly unknown[], R>(operation: MysqlOperation<A, R>, args: A): Promise<R> {
     if (this.closed) return Promise.reject(new Error('The storage is closed'));
+    const lane = this.laneFor(operation.lane(args));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({
+      lane.queue.push({
         operation: operation as unknown as MysqlOperation<readonly unknown[], unknown>,
         args,
         resolve: resolve as (value: unknown) => void,
         reject,
       });
-      this.schedule();
+      this.schedule(lane);
     });
   }
 
   /** Refuses new work, lets the queued batches finish, then closes the connections. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.running > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (!this.idle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await new Promise<void>((resolve) => this.pool.end(() => resolve()));
   }
 
+  /** A sender's lane; a job that keeps no order goes where the least is waiting. */
+  private laneFor(key: number | null): Lane {
+    const { lanes } = this;
+    const waiting = (lane: Lane): number => lane.queue.length + Number(lane.running);
+    return lanes.reduce((chosen, lane, index) =>
+      key === null ? (waiting(lane) < waiting(chosen) ? lane : chosen) : index === Math.abs(key) % lanes.length ? lane : chosen,
+    );
+  }
+
+  private idle(): boolean {
+    return this.lanes.every((lane) => !lane.running && lane.queue.length === 0);
+  }
+
   /** A batch starts after the current turn of the event loop, with every job asked for meanwhile. */
-  private schedule(): void {
-    if (this.scheduled || this.running >= this.options.connections || this.queue.length === 0) return;
-    this.scheduled = true;
+  private schedule(lane: Lane): void {
+    if (lane.scheduled || lane.running || lane.queue.length === 0) return;
+    lane.scheduled = true;
     setImmediate(() => {
-      this.scheduled = false;
-      if (this.running < this.options.connections && this.queue.length > 0) void this.runBatch(this.takeBatch());
+      lane.scheduled = false;
+      this.startBatch(lane);
     });
   }
 
-  /** The queued jobs that fit in one batch, in lock order (see MysqlOperation.lockOrder); calls keep their order within a rank. */
-  private takeBatch(): Job[] {
-    const batch: Job[] = [];
-    let chars = 0;
-    while (batch.length < MAX_BATCH_JOBS && this.queue.length > 0) {
-      const job = this.queue[0];
-      if (job === undefined) break;
-      const size = estimatedChars(job.args);
-      if (batch.length > 0 && chars + size > MAX_BATCH_CHARS) break;
-      chars += size;
-      batch.push(job);
-      this.queue.shift();
-    }
-    return sortByLockOrder(batch);
+  private startBatch(lane: Lane): void {
+    if (!lane.running && lane.queue.length > 0) void this.runBatch(lane, takeBatch(lane.queue));
   }
 
-  private async runBatch(jobs: Job[]): Promise<void> {
-    this.running++;
-    // Another batch may start at once on another connection, with what is still queued.
-    this.schedule();
+  private async runBatch(lane: Lane, jobs: Job[]): Promise<void> {
+    lane.running = true;
     let released = false;
     // Called once the batch is over, before its callers hear back: the jobs queued
     // meanwhile go to the database while the callers' replies and pushes are written.
     const release = (): void => {
       if (released) return;
       released = true;
-      this.running--;
-      if (this.running < this.options.connections && this.queue.length > 0) void this.runBatch(this.takeBatch());
+      lane.running = false;
+      this.startBatch(lane);
     };
     try {
       await this.settle(jobs, release);
     } finally {
       release();
-      if (this.running === 0 && this.queue.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.idle()) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
@@ -258,11 +272,25 @@ export class MysqlBatchWriter {
    * direct messages (their conversation rows need the ids the first one returns).
    */
   private async attempt(jobs: readonly Job[]): Promise<Attempt> {
+    let connection: PoolConnection;
+    try {
+      connection = await this.connection();
+    } catch (error) {
+      return { ok: false, error };
+    }
+    let oneTrip: boolean;
+    try {
+      oneTrip = await this.consecutiveIds(connection);
+    } catch (error) {
+      await this.rollBack(connection, error);
+      return { ok: false, error };
+    }
     const batch = new BatchStatements();
     batch.statement('START TRANSACTION WITH CONSISTENT SNAPSHOT', []);
     try {
       for (const job of jobs) batch.write(job);
     } catch (error) {
+      connection.release();
       return { ok: false, error };
     }
     const sends = batch.directSends;
@@ -272,22 +300,17 @@ export class MysqlBatchWriter {
       batch.statement(REMEMBER_DIRECT, []);
       storedAt = batch.texts.length;
       batch.statement(STORED_DIRECT(sends.length), []);
+      if (oneTrip) batch.statement(UPSERT_STORED_CONVERSATIONS, []);
     }
     writeDirectMarks({ add: (sql, values) => batch.statement(sql, values), directMarks: null, sendDirect: null }, batch.directMarks);
-    if (sends.length === 0) batch.statement('COMMIT', []);
+    const twoTrips = sends.length > 0 && !oneTrip;
+    if (!twoTrips) batch.statement('COMMIT', []);
 
-    let connection: PoolConnection;
-    try {
-      connection = await this.connection();
-    } catch (error) {
-      return { ok: false, error };
-    }
     try {
       // The first query's statements are numbered from 0, as the batch wrote them.
       const results = await this.query(connection, batch.take());
-      let stored: unknown[] = [];
-      if (sends.length > 0) {
-        stored = storedOutcomes(sends, results[storedAt]);
+      const stored = sends.length > 0 ? storedOutcomes(sends, results[storedAt]) : [];
+      if (twoTrips) {
         const rows = conversationRows(sends, stored);
         if (rows.length > 0) batch.statement(UPSERT_CONVERSATIONS(rows.length), rows.flat());
         batch.statement('COMMIT', []);
@@ -304,6 +327,24 @@ export class MysqlBatchWriter {
       await this.rollBack(connection, error);
       return { ok: false, error };
     }
+  }
+
+  /**
+   * Whether one INSERT's ids are consecutive on this server (`innodb_autoinc_lock_mode`
+   * 0 or 1, MariaDB's default), so a batch updates its conversation rows in the same
+   * round trip; asked once. MySQL 8's default 2 (and Galera) interleaves concurrent
+   * inserts' ids: there the rows are sent in a second round trip, with their ids.
+   */
+  private consecutiveIds(connection: PoolConnection): Promise<boolean> {
+    if (this.options.interleavedIds === true) return Promise.resolve(false);
+    this.idsConsecutive ??= this.query(connection, { sql: 'SELECT @@innodb_autoinc_lock_mode AS mode', values: [], count: 1 }).then(
+      ([rows]) => Array.isArray(rows) && Number((rows[0] as { mode?: unknown } | undefined)?.mode) <= 1,
+    );
+    // A failed question is asked again by the next batch.
+    this.idsConsecutive.catch(() => {
+      this.idsConsecutive = null;
+    });
+    return this.idsConsecutive;
   }
 
   private connection(): Promise<PoolConnection> {
@@ -408,6 +449,22 @@ function asQueryFailure(error: unknown, jobs: readonly Job[]): unknown {
   }
   const names = [...new Set(jobs.map((job) => job.operation.name))].join(', ');
   return new QueryFailedError(`batch of ${names}`, [], driverError);
+}
+
+/** The queued jobs that fit in one batch, in lock order (see MysqlOperation.lockOrder); calls keep their order within a rank. */
+function takeBatch(queue: Job[]): Job[] {
+  const batch: Job[] = [];
+  let chars = 0;
+  while (batch.length < MAX_BATCH_JOBS && queue.length > 0) {
+    const job = queue[0];
+    if (job === undefined) break;
+    const size = estimatedChars(job.args);
+    if (batch.length > 0 && chars + size > MAX_BATCH_CHARS) break;
+    chars += size;
+    batch.push(job);
+    queue.shift();
+  }
+  return sortByLockOrder(batch);
 }
 
 function estimatedChars(args: readonly unknown[]): number {

@@ -40,6 +40,12 @@ export interface MysqlOperation<A extends readonly unknown[], R> {
    * call order, after the others.
    */
   lockOrder(args: A): readonly [rank: number, first: number, second: number] | null;
+  /**
+   * Which batches the job must follow: jobs of one key (a direct message's sender) go
+   * to one lane of batches, one after another, so they are stored in call order.
+   * Null: no order to keep.
+   */
+  lane(args: A): number | null;
   write(statements: MysqlStatementList, args: A): void;
   /** The outcome, from the results of the statements `write` added (one each, in order). */
   read(results: readonly unknown[], args: A): R;
@@ -121,6 +127,18 @@ const ON_CONVERSATION = `
 const CONVERSATION_COLUMNS = 'INSERT INTO direct_conversations (user_lo, user_hi, last_message_id, last_at, lo_unread, hi_unread)';
 /** After a single INSERT: its message's row, unless it was refused. */
 const UPSERT_CONVERSATION = `${CONVERSATION_COLUMNS} SELECT ?, ?, @id, ?, ?, ? FROM DUAL WHERE @inserted > 0 ${ON_CONVERSATION}`;
+/**
+ * After a batch's INSERT, in the same round trip: a row per message it stored, read
+ * back by id. Only where one INSERT's ids are consecutive (`innodb_autoinc_lock_mode`
+ * 0 or 1: the AUTO-INC lock is held for the statement), so the range holds the
+ * batch's rows and no other. Pairs in order: the order their row locks are taken.
+ */
+export const UPSERT_STORED_CONVERSATIONS = `${CONVERSATION_COLUMNS}
+  SELECT LEAST(m.sender_id, m.receiver_id) AS lo, GREATEST(m.sender_id, m.receiver_id) AS hi, m.id, m.created_at,
+         m.receiver_id < m.sender_id, m.receiver_id > m.sender_id
+  FROM messages m
+  WHERE @inserted > 0 AND m.id BETWEEN @id AND @id + (@inserted - 1) * @@auto_increment_increment
+  ORDER BY lo, hi, m.id ${ON_CONVERSATION}`;
 /** After a batch's INSERT: a row per message stored, with its id. Bound: conversationValues per message. */
 export const UPSERT_CONVERSATIONS = (count: number): string =>
   `${CONVERSATION_COLUMNS} VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')} ${ON_CONVERSATION}`;
@@ -171,6 +189,7 @@ export const saveDirect: MysqlOperation<
   number | null
 > = {
   name: 'saveDirect',
+  lane: ([senderId]) => senderId,
   // Its INSERT takes shared locks only; the batch updates conversation rows pair by pair.
   lockOrder: () => null,
   write(statements, [senderId, receiverId, content, sentAt]) {
@@ -190,6 +209,7 @@ export const saveDirect: MysqlOperation<
 /** Marks direct messages delivered (those not yet marked). */
 export const markDirectDelivered: MysqlOperation<readonly [ids: readonly number[]], void> = {
   name: 'markDirectDelivered',
+  lane: () => null,
   lockOrder: () => null,
   write(statements, [ids]) {
     if (statements.directMarks) {
@@ -213,6 +233,7 @@ export const saveGroup: MysqlOperation<
   number
 > = {
   name: 'saveGroup',
+  lane: () => null,
   lockOrder: ([groupId]) => [GROUP_ROW, groupId, 0],
   write(statements, [groupId, senderId, content, sentAt, recipientIds]) {
     statements.add(LOCK_GROUP, [groupId]);
@@ -227,6 +248,7 @@ export const saveGroup: MysqlOperation<
 /** Marks one group message delivered to these recipients. */
 export const markGroupDeliveredFor: MysqlOperation<readonly [messageId: number, recipientIds: readonly number[]], void> = {
   name: 'markGroupDeliveredFor',
+  lane: () => null,
   lockOrder: () => null,
   write(statements, [messageId, recipientIds]) {
     for (const chunk of chunksOf(recipientIds, ID_CHUNK)) statements.add(MARK_GROUP_DELIVERED_FOR(chunk.length), [messageId, ...chunk]);
@@ -237,6 +259,7 @@ export const markGroupDeliveredFor: MysqlOperation<readonly [messageId: number, 
 /** Marks these group messages delivered to one recipient. */
 export const markGroupDeliveredTo: MysqlOperation<readonly [recipientId: number, messageIds: readonly number[]], void> = {
   name: 'markGroupDeliveredTo',
+  lane: () => null,
   lockOrder: () => null,
   write(statements, [recipientId, messageIds]) {
     for (const chunk of chunksOf(messageIds, ID_CHUNK)) statements.add(MARK_GROUP_DELIVERED_TO(chunk.length), [recipientId, ...chunk]);
@@ -254,6 +277,7 @@ export const acknowledge: MysqlOperation<
   number
 > = {
   name: 'acknowledge',
+  lane: () => null,
   lockOrder: () => null,
   write(statements, [userId, directIds, groupIds]) {
     for (const chunk of chunksOf(directIds, ID_CHUNK)) statements.add(ACKNOWLEDGE_DIRECT(chunk.length), [userId, ...chunk]);

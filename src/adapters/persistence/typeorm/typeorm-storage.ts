@@ -41,9 +41,9 @@ export class TypeOrmStorage implements Storage {
   readonly runsInCallOrder: boolean;
   /**
    * Whether direct messages asked for one after another are stored in that order:
-   * wherever calls run in order, and on MySQL when its group-commit batches run one
-   * at a time (`batchConnections: 1`). The transport may then overlap a connection's
-   * direct message sends.
+   * wherever calls run in order, and on MySQL, whose group-commit batches keep each
+   * sender's messages in one lane (mysql-batch-writer.ts). The transport may then
+   * overlap a connection's direct message sends.
    */
   readonly storesDirectMessagesInCallOrder: boolean;
   private closing: Promise<void> | null = null;
@@ -54,10 +54,11 @@ export class TypeOrmStorage implements Storage {
     private readonly shutdown: () => Promise<void>,
     /** Asks the database a trivial query. */
     private readonly answer: () => Promise<void>,
-    batchesInOrder = false,
+    /** MySQL: the batch writer keeps each sender's direct messages in call order. */
+    directMessagesInOrder = false,
   ) {
     this.runsInCallOrder = executor instanceof SqliteExecutor;
-    this.storesDirectMessagesInCallOrder = this.runsInCallOrder || batchesInOrder;
+    this.storesDirectMessagesInCallOrder = this.runsInCallOrder || directMessagesInOrder;
     this.repositories = createRepositories(executor);
     this.unitOfWork = new TypeOrmUnitOfWork((work) => executor.atomically(work));
   }
@@ -135,7 +136,7 @@ export class TypeOrmStorage implements Storage {
       executor,
       () => executor.drain().then(() => destroy(dataSource)),
       () => executor.ping(),
-      writer.keepsCallOrder,
+      true,
     );
   }
 }
