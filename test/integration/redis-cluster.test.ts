@@ -220,6 +220,54 @@ describeOnRedis('RedisCluster (presence and delivery through Redis)', () => {
     expect(b.delivered).toEqual([{ event, userIds: members }]);
   });
 
+  it('routes the pushes of one turn to another node as one channel message, in order, each to its own users', async () => {
+    const prefix = uniqueRedisPrefix();
+    const a = await joinNode('a', prefix);
+    const b = await joinNode('b', prefix);
+    const c = await joinNode('c', prefix);
+    const onB = [b.connect('b-10'), b.connect('b-11')];
+    const onC = c.connect('c-12');
+    await b.cluster.attach(10, 'b-10');
+    await b.cluster.attach(11, 'b-11');
+    await c.cluster.attach(12, 'c-12');
+    const listener = createClient({ url: redisTestUrl() ?? '' });
+    await listener.connect();
+    const toB: string[] = [];
+    await listener.subscribe(`${prefix}n:b:ch`, (raw) => void toB.push(raw));
+    try {
+      const events = Array.from({ length: 20 }, (_, i) => message(100 + i, `m${i}`));
+      // One turn: twenty messages, alternately to the two users on b, and the last also to c.
+      await Promise.all(events.map((event, i) => a.cluster.push(10 + (i % 2), event)));
+      await a.cluster.push(12, events[19]!);
+
+      expect(await received(onB[0]!, 10)).toEqual(events.filter((_, i) => i % 2 === 0));
+      expect(await received(onB[1]!, 10)).toEqual(events.filter((_, i) => i % 2 === 1));
+      expect(await received(onC, 1)).toEqual([events[19]]);
+      await waitUntil(() => toB.length > 0 && b.routed.received === 20);
+      expect(toB).toHaveLength(1);
+      expect(JSON.parse(toB[0]!)).toHaveLength(20);
+      expect(a.routed.sent).toBe(21);
+    } finally {
+      await listener.quit();
+    }
+  });
+
+  it('takes a channel message of one entry, as nodes of earlier releases publish it', async () => {
+    const prefix = uniqueRedisPrefix();
+    const b = await joinNode('b', prefix);
+    const connection = b.connect('b-10');
+    await b.cluster.attach(10, 'b-10');
+    const publisher = createClient({ url: redisTestUrl() ?? '' });
+    await publisher.connect();
+    try {
+      const event = message(7, 'from an older node');
+      await publisher.publish(`${prefix}n:b:ch`, JSON.stringify({ kind: 'push', users: [10], event }));
+      expect(await received(connection, 1)).toEqual([event]);
+    } finally {
+      await publisher.quit();
+    }
+  });
+
   it('does not record presence pushes as deliveries', async () => {
     const prefix = uniqueRedisPrefix();
     const a = await joinNode('a', prefix);

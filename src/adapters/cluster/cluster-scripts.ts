@@ -37,35 +37,57 @@ return 0
 `;
 
 /**
- * ARGV: prefix, own nodeId, kind ("push" or "kick"), event JSON (or ""), userId...
- * Publishes, to every other node where one of the users is logged in, one message
- * naming those of the users it holds. Returns how many nodes it published to.
+ * ARGV: prefix, own nodeId, then for each event: kind ("push" or "kick"), event JSON
+ * (or ""), how many users, the users' ids. Publishes once to every other node where
+ * one of the users is logged in: a JSON array with an entry per event that has users
+ * there, naming those users. Returns how many (event, node) entries it published.
  */
 export const ROUTE = `
-local p, self, kind, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local byNode, order = {}, {}
-for i = 5, #ARGV do
-  local uid = ARGV[i]
-  for _, member in ipairs(redis.call('SMEMBERS', p .. 'u:' .. uid)) do
-    local node = string.match(member, '^(.-)|')
-    if node ~= self then
-      local users = byNode[node]
+local p, self = ARGV[1], ARGV[2]
+local nodesOf, byNode, order, routed = {}, {}, {}, 0
+local i = 3
+while i <= #ARGV do
+  local kind, event, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local usersAt, atOrder = {}, {}
+  for j = i + 3, i + 2 + count do
+    local uid = ARGV[j]
+    local nodes = nodesOf[uid]
+    if nodes == nil then
+      nodes = {}
+      for _, member in ipairs(redis.call('SMEMBERS', p .. 'u:' .. uid)) do
+        local node = string.match(member, '^(.-)|')
+        if node ~= self and nodes[#nodes] ~= node then table.insert(nodes, node) end
+      end
+      nodesOf[uid] = nodes
+    end
+    for _, node in ipairs(nodes) do
+      local users = usersAt[node]
       if users == nil then
         users = {}
-        byNode[node] = users
-        table.insert(order, node)
+        usersAt[node] = users
+        table.insert(atOrder, node)
       end
       if users[#users] ~= uid then table.insert(users, uid) end
     end
   end
+  local tail = ''
+  if event ~= '' then tail = ',"event":' .. event end
+  for _, node in ipairs(atOrder) do
+    local entries = byNode[node]
+    if entries == nil then
+      entries = {}
+      byNode[node] = entries
+      table.insert(order, node)
+    end
+    table.insert(entries, '{"kind":"' .. kind .. '","users":[' .. table.concat(usersAt[node], ',') .. ']' .. tail .. '}')
+    routed = routed + 1
+  end
+  i = i + 3 + count
 end
-local tail = ''
-if event ~= '' then tail = ',"event":' .. event end
 for _, node in ipairs(order) do
-  redis.call('PUBLISH', p .. 'n:' .. node .. ':ch',
-    '{"kind":"' .. kind .. '","users":[' .. table.concat(byNode[node], ',') .. ']' .. tail .. '}')
+  redis.call('PUBLISH', p .. 'n:' .. node .. ':ch', '[' .. table.concat(byNode[node], ',') .. ']')
 end
-return #order
+return routed
 `;
 
 /**

@@ -60,7 +60,7 @@ export interface ClusterHandlers {
 
 type RedisClient = ReturnType<typeof createClient>;
 
-/** A message on a node's channel, as ROUTE publishes it. */
+/** An entry of a message on a node's channel, as ROUTE publishes it. */
 interface RoutedMessage {
   readonly kind: 'push' | 'kick';
   readonly users: readonly UserId[];
@@ -297,8 +297,10 @@ export class RedisCluster implements Presence, Delivery {
   // ---- internals ------------------------------------------------------------
 
   /**
-   * Queues the user for routing; the queue is flushed once the current job is done,
-   * so a group message pushed to many members costs one Redis call, not one each.
+   * Queues the user for routing. The queue is flushed after the current turn of the
+   * event loop, so every push of that turn (a group message to many members, a
+   * batch's messages to many receivers) costs one Redis call, and each other node
+   * one message.
    */
   private route(event: PushEvent | typeof KICK, userId: UserId): void {
     if (this.closed) return;
@@ -307,7 +309,7 @@ export class RedisCluster implements Presence, Delivery {
     else this.routes.set(event, [userId]);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flushRoutes());
+      setImmediate(() => this.flushRoutes());
     }
   }
 
@@ -318,27 +320,31 @@ export class RedisCluster implements Presence, Delivery {
     this.routes.clear();
     // While Redis is away only this node's own connections are served.
     if (!this.commands.isReady) return;
+    const args = [this.options.prefix, this.options.nodeId];
+    let pushes = false;
     for (const [event, users] of batches) {
-      const kind = event === KICK ? 'kick' : 'push';
-      const json = event === KICK ? '' : JSON.stringify(event);
-      const args = [this.options.prefix, this.options.nodeId, kind, json, ...users.map(String)];
-      this.script(ROUTE, args).then(
-        (nodes) => {
-          if (event !== KICK && typeof nodes === 'number' && nodes > 0) this.observer.pushesRouted('sent', nodes);
-        },
-        (error: unknown) =>
-          this.options.logger.warn('routing a push to other nodes failed', { error: describeError(error) }),
-      );
+      pushes ||= event !== KICK;
+      args.push(event === KICK ? 'kick' : 'push', event === KICK ? '' : JSON.stringify(event), String(users.length), ...users.map(String));
     }
+    this.script(ROUTE, args).then(
+      (routed) => {
+        if (pushes && typeof routed === 'number' && routed > 0) this.observer.pushesRouted('sent', routed);
+      },
+      (error: unknown) => this.options.logger.warn('routing a push to other nodes failed', { error: describeError(error) }),
+    );
   }
 
-  /** A message another node published on this node's channel. */
+  /** What another node published on this node's channel: the entries of one flush. */
   private receive(raw: string): void {
-    const message = parseRouted(raw);
-    if (!message) {
+    const messages = parseRouted(raw);
+    if (!messages) {
       this.options.logger.warn('ignored a malformed cluster message', { bytes: raw.length });
       return;
     }
+    for (const message of messages) this.deliverRouted(message);
+  }
+
+  private deliverRouted(message: RoutedMessage): void {
     if (message.kind === 'kick') {
       for (const userId of message.users) void this.local.disconnectUser(userId);
       return;
@@ -499,13 +505,28 @@ export class RedisCluster implements Presence, Delivery {
 
 const SHAS = new Map<string, string>();
 
-function parseRouted(raw: string): RoutedMessage | null {
+/**
+ * A channel message: an array of entries (one per event of a flush), or one entry
+ * as nodes of earlier releases publish it. Null when any part is malformed.
+ */
+function parseRouted(raw: string): RoutedMessage[] | null {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     return null;
   }
+  const entries: unknown[] = Array.isArray(value) ? value : [value];
+  const messages: RoutedMessage[] = [];
+  for (const entry of entries) {
+    const message = routedEntry(entry);
+    if (!message) return null;
+    messages.push(message);
+  }
+  return messages;
+}
+
+function routedEntry(value: unknown): RoutedMessage | null {
   if (typeof value !== 'object' || value === null) return null;
   const { kind, users, event } = value as Record<string, unknown>;
   if (kind !== 'push' && kind !== 'kick') return null;
