@@ -17,6 +17,12 @@ export interface ClusterResult {
   readonly redis: string;
   /** The dm workload with CHAT_WORKERS=1, then 2. */
   readonly byWorkers: { readonly workers: number; readonly result: StreamResult }[];
+  /**
+   * Two nodes (two server processes, one worker each), the CPU of both counted: every
+   * pair on node a (same), then senders on a and receivers on b, so that every message
+   * is one push routed through Redis (cross).
+   */
+  readonly twoNodes: { readonly same: StreamResult; readonly cross: StreamResult } | null;
 }
 
 /**
@@ -64,9 +70,38 @@ async function clusterWorkload(
         await stopServing(served);
       }
     }
-    return { database: mysql.description, redis: redis.description, byWorkers };
+    const twoNodes = await sameAndCrossNode(o, launch, { CHAT_DB: mysql.url, CHAT_REDIS_URL: redis.url });
+    return { database: mysql.description, redis: redis.description, byWorkers, twoNodes };
   } finally {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  }
+}
+
+/** dm on two separate nodes: every pair on node a, then every pair across the two. */
+async function sameAndCrossNode(
+  o: Options,
+  launch: (workers: number, env: Record<string, string>) => Promise<Served>,
+  shared: Record<string, string>,
+): Promise<ClusterResult['twoNodes']> {
+  const env = (node: string): Record<string, string> => ({
+    ...shared,
+    CHAT_REDIS_PREFIX: `${prefix}n2:`,
+    CHAT_WORKERS: '1',
+    CHAT_NODE_ID: `bench-${node}`,
+  });
+  const a = await launch(1, env('a'));
+  let b: Served | null = null;
+  try {
+    b = await launch(1, env('b'));
+    const nodes = [a.pid, b.pid];
+    await targetAll({ host: '127.0.0.1', port: a.port });
+    const same = await dmWorkload('cluster, two nodes, pairs on one', nodes, o, 'ns');
+    await targetAll({ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port });
+    const cross = await dmWorkload('cluster, two nodes, pairs across', nodes, o, 'nx');
+    return { same, cross };
+  } finally {
+    if (b) await stopServing(b);
+    await stopServing(a);
   }
 }
 
@@ -98,5 +133,22 @@ export async function runCluster(ctx: RunContext): Promise<void> {
     row('cluster', 'CPU per cross-node msg (µs, est.: 2·2w − 1w)', fixed(cross, 1), null);
     row('cluster', 'Redis routing CPU per routed push (µs, est.; target ≤ 20)', `${fixed(routing, 1)} ${routing <= 20 ? 'met' : 'NOT met'}`, null);
     results.clusterSplit = { sameNodeCpuUs: same, crossNodeCpuUs: cross, redisRoutingCpuUs: routing, method: 'cross = 2*cpu(2 workers) - cpu(1 worker), assuming half the pairs cross nodes; routing = cross - same' };
+  }
+  if (r.twoNodes) {
+    // Measured, not estimated: both nodes' CPU, every message on one node, then every message routed.
+    const { same, cross } = r.twoNodes;
+    for (const [label, result] of [['cluster 2 nodes, same', same], ['cluster 2 nodes, cross', cross]] as const) {
+      row(label, 'delivered msgs/s', int(result.perSecond), result.usage);
+      row(label, 'latency p50/p95/p99/max (ms)', latencyText(result.latency), result.usage);
+      row(label, 'CPU of both nodes per msg (µs)', fixed(result.cpuUsPerDelivery, 1), result.usage);
+    }
+    const routing = cross.cpuUsPerDelivery - same.cpuUsPerDelivery;
+    row('cluster 2 nodes', 'Redis routing CPU per routed push (µs, cross − same; target ≤ 20)', `${fixed(routing, 1)} ${routing <= 20 ? 'met' : 'NOT met'}`, null);
+    results.clusterTwoNodes = {
+      sameNodeCpuUs: same.cpuUsPerDelivery,
+      crossNodeCpuUs: cross.cpuUsPerDelivery,
+      redisRoutingCpuUs: routing,
+      method: 'two server processes; CPU of both per message, all pairs on node a vs senders on a and receivers on b',
+    };
   }
 }

@@ -9,7 +9,7 @@ import type { Transport } from './ipc';
 import { onMysqlNode } from './mysql-node';
 import type { Options } from './options';
 import { row, say, warn } from './report';
-import { progress, settle } from './sampling';
+import { progress, settle, type UnderTest } from './sampling';
 import { stream, type StreamResult, streamRows } from './stream';
 import { compareDm, dmComparisonRows, medianRows } from './websocket-workloads';
 import { closeAll, prefix, targetAll, workers } from './workers';
@@ -21,7 +21,7 @@ import { closeAll, prefix, targetAll, workers } from './workers';
  */
 export async function dmWorkload(
   label: string,
-  pid: number,
+  pid: UnderTest,
   o: Options,
   tag = label.slice(0, 1),
   acks = false,

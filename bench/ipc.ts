@@ -68,7 +68,8 @@ export interface OfflineFetch extends PhaseTiming {
 /** Requests from the orchestrator; each gets one WorkerReply with the same id. */
 export type WorkerRequest =
   | { op: 'init'; target: Target; password: string; requestTimeoutMs: number }
-  | { op: 'setTarget'; target: Target }
+  /** `receivers`: where the dm receivers connect, when not to `target` (senders on one node, receivers on another). */
+  | { op: 'setTarget'; target: Target; receivers?: Target }
   /**
    * Registers and logs in the pairs' senders and receivers (names: [sender, receiver] per pair).
    * With `acks`, receivers send ENABLE_ACKS and acknowledge the 2013 frames in batches of

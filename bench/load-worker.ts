@@ -33,6 +33,8 @@ interface Sender {
 }
 
 let target: Target = { host: '127.0.0.1', port: 0 };
+/** Where the dm receivers connect: `target` unless set apart. */
+let receiverTarget: Target | null = null;
 let password = 'bench-password';
 let requestTimeoutMs = 120_000;
 
@@ -93,8 +95,8 @@ function trackWire(connection: WireConnection): WireConnection {
   return connection;
 }
 
-async function openWire(localAddress?: string): Promise<WireConnection> {
-  return trackWire(await WireConnection.connect(target, requestTimeoutMs, localAddress));
+async function openWire(localAddress?: string, to: Target = target): Promise<WireConnection> {
+  return trackWire(await WireConnection.connect(to, requestTimeoutMs, localAddress));
 }
 
 async function openWebSocket(localAddress?: string): Promise<WireConnection> {
@@ -343,6 +345,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
 
     case 'setTarget':
       target = request.target;
+      receiverTarget = request.receivers ?? null;
       return null;
 
     case 'dm.setup': {
@@ -379,7 +382,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         // as little per message as it can: the sender's frames of one tick leave in one
         // write, the receiver reads the send time straight out of the frame (no string).
         await eachLimited(request.pairs, 16, async ([senderName, receiverName]) => {
-          const [sender, receiver] = await Promise.all([openWire(), openWire()]);
+          const [sender, receiver] = await Promise.all([openWire(), openWire(undefined, receiverTarget ?? target)]);
           const to = await enrolPair(sender, receiver, senderName, receiverName);
           receiver.onRawPush = (type, payload) => {
             if (type === Wire.MESSAGE_RECEIVED) onRawPush(payload);

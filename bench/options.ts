@@ -120,7 +120,11 @@ Workloads (all by default, in this order):
             (.ci/mariadb.sh) and redis-server; skipped with a warning without them.
             Also CPU per same-node message (1 worker) beside an estimate per cross-node
             one (2·[2 workers] − [1 worker]: about half the pairs cross nodes) and their
-            difference, the Redis routing CPU per routed push (target ≤ 20 µs)
+            difference, the Redis routing CPU per routed push (target ≤ 20 µs).
+            Then two separate nodes (one worker each), the CPU of both counted:
+            every pair on node a, then senders on a and receivers on b (every
+            message a push routed through Redis); the difference per message is
+            the measured routing CPU
 
 Flags (defaults in brackets; --quick values after the slash):
   --only LIST            comma-separated workloads to run [all]

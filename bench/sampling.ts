@@ -40,15 +40,19 @@ export interface Usage {
   readonly seconds: number;
 }
 
-export function snap(pid: number): Snap {
+/** The process under test: a pid (its process tree counts), or several processes counted together. */
+export type UnderTest = number | readonly number[];
+
+export function snap(pid: UnderTest): Snap {
+  const pids = typeof pid === 'number' ? [pid] : pid;
   const workerTicks = workers.map((w) => proc.cpuTicks(w.pid));
   const loadTicks = workerTicks.reduce((sum, t) => sum + t, 0);
   return {
     atUs: nowUs(),
     workerTicks,
     // With CHAT_WORKERS the server is a primary and its workers: all of them count.
-    ticks: proc.treeCpuTicks(pid),
-    rssKiB: proc.treeStatusKiB(pid),
+    ticks: pids.reduce((sum, one) => sum + proc.treeCpuTicks(one), 0),
+    rssKiB: pids.reduce((sum, one) => sum + proc.treeStatusKiB(one), 0),
     loadTicks,
     selfTicks: proc.cpuTicks(process.pid),
     machineTicks: proc.machineBusyTicks(),
@@ -79,7 +83,7 @@ export function usage(a: Snap, b: Snap): Usage {
  */
 export function progress(
   label: string,
-  pid: number,
+  pid: UnderTest,
   describe: (now: Counters, delta: Counters, seconds: number) => string,
 ): () => void {
   const t0 = nowUs();
@@ -129,7 +133,7 @@ function diff(a: Counters, b: Counters): Counters {
  */
 let quietCpuPct = 5;
 
-export async function settle(pid: number, timeoutS: number): Promise<void> {
+export async function settle(pid: UnderTest, timeoutS: number): Promise<void> {
   const deadline = nowUs() + timeoutS * 1e6;
   let quiet = 0;
   let announced = false;

@@ -6,7 +6,7 @@ import { fixed, int, latencyText, sleep, sleepUntil } from './format';
 import { nowUs, type LatencySummary } from './histogram';
 import type { Options } from './options';
 import { row, say, warn } from './report';
-import { disturbed, progress, snap, usage, type Usage } from './sampling';
+import { disturbed, progress, snap, usage, type UnderTest, type Usage } from './sampling';
 import { checkCounters, collectAll, totals, workers } from './workers';
 
 export interface StreamResult {
@@ -39,7 +39,7 @@ export interface StreamResult {
  * The timed part shared by dm, fanout and baseline: all workers send from a common
  * start time for D seconds; then the last deliveries are awaited.
  */
-export async function stream(label: string, pid: number, o: Options, deliveriesPerAck: number, acks = false): Promise<StreamResult> {
+export async function stream(label: string, pid: UnderTest, o: Options, deliveriesPerAck: number, acks = false): Promise<StreamResult> {
   await collectAll(); // counters of the setup start afresh
   const startUs = nowUs() + 500_000;
   const endUs = startUs + o.durationS * 1e6;

@@ -87,9 +87,12 @@ export async function closeAll(): Promise<void> {
   await Promise.all(workers.map((w) => w.call({ op: 'closeAll' })));
 }
 
-/** Points every load worker at `target`: the chat server, another server process, the relay. */
-export async function targetAll(target: Target): Promise<void> {
-  await Promise.all(workers.map((w) => w.call({ op: 'setTarget', target })));
+/**
+ * Points every load worker at `target`: the chat server, another server process, the
+ * relay; with `receivers`, the plain dm workload's receivers connect there instead.
+ */
+export async function targetAll(target: Target, receivers?: Target): Promise<void> {
+  await Promise.all(workers.map((w) => w.call(receivers ? { op: 'setTarget', target, receivers } : { op: 'setTarget', target })));
 }
 
 export function slices<T>(items: readonly T[], count: number): T[][] {
