@@ -46,6 +46,8 @@ export class MysqlExecutor implements Executor {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Marks the async context of work running inside one of this executor's transactions. */
   private readonly holder = new AsyncLocalStorage<{ holding: boolean }>();
+  /** Units of work inside `holder.run` right now. */
+  private holding = 0;
   private closed = false;
 
   constructor(
@@ -77,6 +79,7 @@ export class MysqlExecutor implements Executor {
         this.withConnection(async (runner) => {
           await runner.startTransaction();
           const hold = { holding: true };
+          this.holding++;
           try {
             const result = await this.holder.run(hold, () => work(runner.manager));
             const started = performance.now();
@@ -88,6 +91,9 @@ export class MysqlExecutor implements Executor {
             throw error;
           } finally {
             hold.holding = false;
+            // An enabled AsyncLocalStorage makes every promise of the process pay for
+            // async hooks (about 5 % of a message's CPU): on only while units of work run.
+            if (--this.holding === 0) this.holder.disable();
           }
         }),
       ),
