@@ -268,6 +268,19 @@ describeOnMysql()('MySQL group-commit batches', () => {
     },
   );
 
+  it('keeps each batch of large messages under the packet size of the oldest servers (4 MiB)', async () => {
+    const [ann, ben] = [await register('ann'), await register('ben')];
+    // 64,000 bytes of UTF-8 each, 6.4 MB together.
+    const texts = Array.from({ length: 100 }, (_, i) => `${i}:${'😀'.repeat(16_000)}`);
+    const before = commits.length;
+    const outcomes = await Promise.all(texts.map((text) => send(ann, ben, text)));
+    expect(outcomes.map((outcome) => stored(outcome).content)).toEqual(texts);
+    const batches = commits.slice(before).map((commit) => commit.jobs);
+    // Every byte escaped at worst: no batch of these holds more than 3 MiB / 128 KB.
+    expect(Math.max(...batches)).toBeLessThanOrEqual(24);
+    expect(batches.reduce((sum, jobs) => sum + jobs, 0)).toBe(100);
+  });
+
   it('lets the calls already queued finish when the storage closes, and refuses new ones', async () => {
     const [ann, ben] = [await register('ann'), await register('ben')];
     const queued = Array.from({ length: 20 }, (_, i) => send(ann, ben, `q${i}`));

@@ -60,8 +60,12 @@ export interface MysqlBatchWriterOptions {
 
 /** Jobs per batch at most: a batch's text stays far below any max_allowed_packet. */
 const MAX_BATCH_JOBS = 1024;
-/** Characters of statement text and values per batch at most (max_allowed_packet is 4 MiB or more). */
-const MAX_BATCH_CHARS = 1 << 20;
+/**
+ * Bytes a batch's query may take at most, as estimated by estimatedBytes (text as
+ * UTF-8, every character escaped): under the 4 MiB max_allowed_packet of the oldest
+ * servers (MySQL 5.7; MariaDB 10.11 and MySQL 8 allow 16 and 64 MiB).
+ */
+const MAX_BATCH_BYTES = 3 << 20;
 
 interface Job {
   readonly operation: MysqlOperation<readonly unknown[], unknown>;
@@ -454,23 +458,28 @@ function asQueryFailure(error: unknown, jobs: readonly Job[]): unknown {
 /** The queued jobs that fit in one batch, in lock order (see MysqlOperation.lockOrder); calls keep their order within a rank. */
 function takeBatch(queue: Job[]): Job[] {
   const batch: Job[] = [];
-  let chars = 0;
+  let bytes = 0;
   while (batch.length < MAX_BATCH_JOBS && queue.length > 0) {
     const job = queue[0];
     if (job === undefined) break;
-    const size = estimatedChars(job.args);
-    if (batch.length > 0 && chars + size > MAX_BATCH_CHARS) break;
-    chars += size;
+    const size = estimatedBytes(job.args);
+    if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    bytes += size;
     batch.push(job);
     queue.shift();
   }
   return sortByLockOrder(batch);
 }
 
-function estimatedChars(args: readonly unknown[]): number {
-  let chars = 64;
-  for (const arg of args) chars += typeof arg === 'string' ? arg.length : Array.isArray(arg) ? arg.length * 12 : 12;
-  return chars;
+/** A job's share of its batch's query, at most: its text values as UTF-8 with every byte escaped, its statements' text. */
+function estimatedBytes(args: readonly unknown[]): number {
+  let bytes = 1024;
+  for (const arg of args) {
+    if (typeof arg === 'string') bytes += 2 * Buffer.byteLength(arg);
+    else if (Array.isArray(arg)) bytes += arg.length * 24;
+    else bytes += 24;
+  }
+  return bytes;
 }
 
 function sortByLockOrder(jobs: Job[]): Job[] {
