@@ -44,6 +44,16 @@ return 0
  */
 export const ROUTE = `
 local p, self = ARGV[1], ARGV[2]
+-- The list at map[key], made (and its key appended to order) on first use.
+local function listAt(map, key, order)
+  local list = map[key]
+  if list == nil then
+    list = {}
+    map[key] = list
+    table.insert(order, key)
+  end
+  return list
+end
 local nodesOf, byNode, order, routed = {}, {}, {}, 0
 local i = 3
 while i <= #ARGV do
@@ -61,25 +71,14 @@ while i <= #ARGV do
       nodesOf[uid] = nodes
     end
     for _, node in ipairs(nodes) do
-      local users = usersAt[node]
-      if users == nil then
-        users = {}
-        usersAt[node] = users
-        table.insert(atOrder, node)
-      end
+      local users = listAt(usersAt, node, atOrder)
       if users[#users] ~= uid then table.insert(users, uid) end
     end
   end
   local tail = ''
   if event ~= '' then tail = ',"event":' .. event end
   for _, node in ipairs(atOrder) do
-    local entries = byNode[node]
-    if entries == nil then
-      entries = {}
-      byNode[node] = entries
-      table.insert(order, node)
-    end
-    table.insert(entries, '{"kind":"' .. kind .. '","users":[' .. table.concat(usersAt[node], ',') .. ']' .. tail .. '}')
+    table.insert(listAt(byNode, node, order), '{"kind":"' .. kind .. '","users":[' .. table.concat(usersAt[node], ',') .. ']' .. tail .. '}')
     routed = routed + 1
   end
   i = i + 3 + count

@@ -245,14 +245,17 @@ export const saveGroup: MysqlOperation<
   read: ([, inserted]) => insertIdOf(inserted),
 };
 
+/** A statement bound to one id and a list of ids, once per chunk of the list. */
+function writeForIds(statements: MysqlStatementList, sql: (count: number) => string, id: number, ids: readonly number[]): void {
+  for (const chunk of chunksOf(ids, ID_CHUNK)) statements.add(sql(chunk.length), [id, ...chunk]);
+}
+
 /** Marks one group message delivered to these recipients. */
 export const markGroupDeliveredFor: MysqlOperation<readonly [messageId: number, recipientIds: readonly number[]], void> = {
   name: 'markGroupDeliveredFor',
   lane: () => null,
   lockOrder: () => null,
-  write(statements, [messageId, recipientIds]) {
-    for (const chunk of chunksOf(recipientIds, ID_CHUNK)) statements.add(MARK_GROUP_DELIVERED_FOR(chunk.length), [messageId, ...chunk]);
-  },
+  write: (statements, [messageId, recipientIds]) => writeForIds(statements, MARK_GROUP_DELIVERED_FOR, messageId, recipientIds),
   read: () => undefined,
 };
 
@@ -261,9 +264,7 @@ export const markGroupDeliveredTo: MysqlOperation<readonly [recipientId: number,
   name: 'markGroupDeliveredTo',
   lane: () => null,
   lockOrder: () => null,
-  write(statements, [recipientId, messageIds]) {
-    for (const chunk of chunksOf(messageIds, ID_CHUNK)) statements.add(MARK_GROUP_DELIVERED_TO(chunk.length), [recipientId, ...chunk]);
-  },
+  write: (statements, [recipientId, messageIds]) => writeForIds(statements, MARK_GROUP_DELIVERED_TO, recipientId, messageIds),
   read: () => undefined,
 };
 
@@ -280,8 +281,8 @@ export const acknowledge: MysqlOperation<
   lane: () => null,
   lockOrder: () => null,
   write(statements, [userId, directIds, groupIds]) {
-    for (const chunk of chunksOf(directIds, ID_CHUNK)) statements.add(ACKNOWLEDGE_DIRECT(chunk.length), [userId, ...chunk]);
-    for (const chunk of chunksOf(groupIds, ID_CHUNK)) statements.add(MARK_GROUP_DELIVERED_TO(chunk.length), [userId, ...chunk]);
+    writeForIds(statements, ACKNOWLEDGE_DIRECT, userId, directIds);
+    writeForIds(statements, MARK_GROUP_DELIVERED_TO, userId, groupIds);
   },
   read: (results) => results.reduce<number>((sum, result) => sum + affectedRows(result), 0),
 };
