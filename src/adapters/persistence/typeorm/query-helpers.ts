@@ -95,18 +95,6 @@ function sqliteValue(value: unknown): SqliteValue {
   throw new TypeError(`Cannot store a ${typeof value} in SQLite`);
 }
 
-/** Inserts many rows in multi-row statements of at most `chunkSize` rows (bound parameters are limited). */
-export async function insertInChunks<T extends ObjectLiteral>(
-  manager: EntityManager,
-  schema: EntitySchema<T>,
-  rows: readonly QueryDeepPartialEntity<T>[],
-  chunkSize = 500,
-): Promise<void> {
-  for (const chunk of chunksOf(rows, chunkSize)) {
-    await manager.createQueryBuilder().insert().into(schema).values(chunk).updateEntity(false).execute();
-  }
-}
-
 /** Splits a list into consecutive pieces of at most `size` items. */
 export function chunksOf<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

@@ -90,9 +90,8 @@ export function jsonIds(ids: readonly number[]): string {
  * same statement: the receiver exists, neither blocks the other (two primary-key
  * look-ups), and the receiver takes messages from everyone or the two are friends
  * (the pair is stored low id first). Nothing inserted means refused; only then does a
- * second query tell which (see the message repository). On MySQL the INSERT ... SELECT
- * reads these rows with shared locks, so a block being committed is waited for, never
- * missed. The text serves both engines.
+ * second query tell which (see the message repository). MySQL stores a batch's direct
+ * messages with one statement of its own (mysql-operations.ts).
  * Bound: sender, content, time, delivered, receiver, sender, sender, low id, high id.
  */
 export const INSERT_DIRECT = `
