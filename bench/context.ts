@@ -40,6 +40,8 @@ export interface RunContext {
   readonly resumeN: number;
   /** The latest dm result, for the workloads reported against it. */
   dm: StreamResult | null;
+  /** The rate dm@half was paced to: the relay is measured at it too (baseline@half). */
+  dmHalfRate: number | null;
   /** This round's idle result, for idle-ws. */
   idle: IdleResult | null;
   baseline: StreamResult | null;
@@ -218,6 +220,7 @@ export async function startRun(o: Options): Promise<{ ctx: RunContext; run: RunR
     idleN,
     resumeN,
     dm: null,
+    dmHalfRate: null,
     idle: null,
     baseline: null,
     relayInfo: null,

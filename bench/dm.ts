@@ -75,6 +75,7 @@ export async function runDm(ctx: RunContext): Promise<void> {
     // half of what the server just did flat out.
     const rate = Math.max(1, Math.floor(dm.perSecond / 2));
     await settle(ctx.server.pid, o.settleTimeoutS);
+    ctx.dmHalfRate = rate;
     const half = await dmWorkload('dm@half', ctx.server.pid, { ...o, rate }, 'h');
     results['dm@half'] = { pairs: o.pairs, window: o.window, rate, ...half };
     row('dm@half', `delivered msgs/s (paced to ${int(rate)}/s)`, int(half.perSecond), half.usage);

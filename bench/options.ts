@@ -107,7 +107,9 @@ Workloads (all by default, in this order):
             and SQLite's plans of those statements. On SQLite, then on MySQL/MariaDB
             (--mysql-url, or a private MariaDB; skipped with a warning without one)
   baseline  the dm workload against bench/relay.ts (a bare frame relay), and the
-            server/relay ratios of throughput and p99
+            server/relay ratios of throughput and p99; after dm, also the relay
+            paced to dm@half's rate (baseline@half): the latency the load and the
+            machine alone give at that rate
   dm-mysql  the dm workload against one server node on MySQL/MariaDB, no Redis
             (--mysql-url, or a private MariaDB; skipped with a warning without one):
             messages/s (target ≥ 15,000) and server CPU per message (target ≤ 60 µs)
