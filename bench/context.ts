@@ -62,7 +62,7 @@ export interface RunRecord {
   readonly workerNofile: number | null;
   /** The CHAT_* settings of the server. */
   readonly chatEnv: Record<string, string>;
-  /** One CPU profile per server process with --server-cpu-prof. */
+  /** With --server-cpu-prof, one folder per server process: a profile per thread (main, SQLite write thread). */
   readonly profiles: string[];
   readonly serverPids: number[];
 }
@@ -145,12 +145,15 @@ export async function startRun(o: Options): Promise<{ ctx: RunContext; run: RunR
   }
 
   const serverScript = o.server;
-  /** node's flags for a server process: a CPU profile of its own with --server-cpu-prof. */
+  /**
+   * node's flags for a server process with --server-cpu-prof: its profiles go to a folder
+   * of its own, one file per thread (node names them by pid and thread id).
+   */
   const profiling = (): string[] => {
     if (!o.serverCpuProf) return [];
-    const profileName = `${stamp}-server-${profiles.length + 1}.cpuprofile`;
-    profiles.push(join(resultsDir, profileName));
-    return ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`];
+    const folder = join(resultsDir, `${stamp}-server-${profiles.length + 1}`);
+    profiles.push(folder);
+    return ['--cpu-prof', `--cpu-prof-dir=${folder}`];
   };
   const launch = async (env: Record<string, string> = {}): Promise<Served> => {
     const started = await startServing('chat server', serverScript, profiling(), { ...baseEnv, ...chatEnv, ...env }, 'chat server listening', serverNofile);

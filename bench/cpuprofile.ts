@@ -1,7 +1,8 @@
 /**
- * Top self-time functions of a V8 .cpuprofile (as written by `node --cpu-prof`).
- * `node dist/bench/cpuprofile.js FILE [COUNT]` prints them; run.ts calls it after a
- * `--server-cpu-prof` run.
+ * Top self-time functions of a V8 .cpuprofile (as written by `node --cpu-prof`), over
+ * the whole profile or one measured phase. `node dist/bench/cpuprofile.js FILE [COUNT]`
+ * prints them; run.ts calls it after a `--server-cpu-prof` run, for each thread of the
+ * server and each phase.
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -30,22 +31,47 @@ export interface HotFunction {
 
 export interface ProfileSummary {
   readonly file: string;
+  /** "main thread", or the worker thread's id (the SQLite write thread). */
+  readonly thread: string;
+  /** The measured phase the samples were taken from; null: the whole profile. */
+  readonly window: string | null;
   readonly wallMs: number;
   readonly busyMs: number;
   readonly idleMs: number;
   readonly top: HotFunction[];
 }
 
-export function summarizeProfile(file: string, count = 25): ProfileSummary {
+/** A span of the monotonic clock (process.hrtime, µs), which V8's profile timestamps share. */
+export interface ProfileWindow {
+  readonly label: string;
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/**
+ * The thread a profile of `node --cpu-prof` belongs to, from its file name
+ * (CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile): thread 0 is the main one.
+ */
+export function profileThread(file: string): string {
+  const match = /\.(\d+)\.(\d+)\.(\d+)\.cpuprofile$/.exec(file);
+  if (!match) return 'main thread';
+  return match[2] === '0' ? 'main thread' : `worker thread ${match[2]}`;
+}
+
+/** The top self-time functions over the whole profile, or over the samples inside `window` only. */
+export function summarizeProfile(file: string, count = 25, window: ProfileWindow | null = null): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byId.set(node.id, node);
   const selfUs = new Map<string, { name: string; location: string; us: number }>();
   let idleUs = 0;
   let totalUs = 0;
+  let atUs = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     // timeDeltas[i] is the time since the previous sample; charge it to sample i.
     const us = profile.timeDeltas[i] ?? 0;
+    atUs += us;
+    if (window !== null && (atUs < window.fromUs || atUs >= window.toUs)) continue;
     const node = byId.get(profile.samples[i]!);
     if (node === undefined) continue;
     totalUs += us;
@@ -65,7 +91,15 @@ export function summarizeProfile(file: string, count = 25): ProfileSummary {
     .sort((a, b) => b.us - a.us)
     .slice(0, count)
     .map((e) => ({ name: e.name, location: e.location, selfMs: e.us / 1000, selfPct: busyUs > 0 ? (100 * e.us) / busyUs : 0 }));
-  return { file, wallMs: (profile.endTime - profile.startTime) / 1000, busyMs: busyUs / 1000, idleMs: idleUs / 1000, top };
+  return {
+    file,
+    thread: profileThread(file),
+    window: window?.label ?? null,
+    wallMs: window === null ? (profile.endTime - profile.startTime) / 1000 : totalUs / 1000,
+    busyMs: busyUs / 1000,
+    idleMs: idleUs / 1000,
+    top,
+  };
 }
 
 function shorten(url: string): string {
@@ -77,7 +111,9 @@ function shorten(url: string): string {
 
 export function formatProfile(summary: ProfileSummary): string {
   const lines = [
-    `CPU profile ${summary.file}: ${(summary.wallMs / 1000).toFixed(1)} s recorded, main thread busy ${(summary.busyMs / 1000).toFixed(1)} s, idle ${(summary.idleMs / 1000).toFixed(1)} s`,
+    `CPU profile ${summary.file} (${summary.thread}${summary.window === null ? '' : `, ${summary.window} phase`}): ` +
+      `${(summary.wallMs / 1000).toFixed(1)} s recorded, busy ${(summary.busyMs / 1000).toFixed(1)} s ` +
+      `(${summary.wallMs > 0 ? ((100 * summary.busyMs) / summary.wallMs).toFixed(0) : '0'} %), idle ${(summary.idleMs / 1000).toFixed(1)} s`,
     '  self ms   % busy  function  (location)',
   ];
   for (const f of summary.top) {

@@ -167,8 +167,10 @@ Flags (defaults in brackets; --quick values after the slash):
   --keep-db              keep the database folder afterwards
   --server-env K=V       extra environment for the server (repeatable), e.g.
                          --server-env CHAT_SQLITE_SYNCHRONOUS=NORMAL
-  --server-cpu-prof      run the server under node --cpu-prof; the profile goes to
-                         bench/results/ and its top self-time functions are printed
+  --server-cpu-prof      run the server under node --cpu-prof: a profile per thread (main,
+                         SQLite write thread) in a folder under bench/results/; the top
+                         self-time functions of each thread are printed for each measured
+                         sending phase (dm, dm@half, ...), setup left out
   --settle-timeout S     longest wait for the server to go quiet between workloads [180]
   --out FILE             result file [bench/results/<ISO timestamp>.json]
   --mysql-url URL        history, dm-mysql, fanout-mysql, cluster: mysql://user:password@host:port/database to use

@@ -5,12 +5,13 @@
  * results table at the end and a JSON file under bench/results/. `--help` lists the
  * flags. Every figure is measured in this run; none is estimated.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runBaseline, serverOverRelayRows } from './baseline';
 import { fatal, fd, killAll, markStopping, stopServing, stopping } from './children';
 import { runCluster } from './cluster';
 import { startRun, type RunContext } from './context';
-import { formatProfile, summarizeProfile, type ProfileSummary } from './cpuprofile';
+import { formatProfile, profileThread, summarizeProfile, type ProfileSummary } from './cpuprofile';
 import { dmWsMedianRows, runDm, runDmAcks, runDmBlocks, runDmMysql, runDmWs } from './dm';
 import { runFanout, runFanoutMysql } from './fanout';
 import { runHistory } from './history-run';
@@ -21,6 +22,7 @@ import * as proc from './proc';
 import { printTable, rows, say, setRoundTag, transcript, warn, warnings } from './report';
 import { runResume } from './resume';
 import { settle } from './sampling';
+import { measuredWindows } from './stream';
 import { closeAll, setPrefix, workers } from './workers';
 
 // ---------------------------------------------------------------------------------
@@ -101,14 +103,8 @@ async function main(): Promise<number> {
   const serverRssPeakKiB = proc.statusKiB(ctx.server.pid, 'VmHWM');
   const serverExit = await stopServing(ctx.server);
   if (serverExit !== 0) warn(`the chat server exited with code ${serverExit} when stopped`);
-  const profileSummaries: ProfileSummary[] = [];
-  for (const file of profiles) {
-    try {
-      profileSummaries.push(summarizeProfile(file, 30));
-    } catch (error) {
-      warn(`could not read the CPU profile ${file}: ${(error as Error).message}`);
-    }
-  }
+  const profileFiles = profiles.flatMap((folder) => profilesIn(folder));
+  const profileSummaries = profileFiles.flatMap((file) => summarizeThread(file));
 
   say('');
   say(`results (${o.quick ? '--quick, ' : ''}${o.rounds > 1 ? `${o.rounds} rounds, ` : ''}K=${o.pairs} W=${o.window}${o.rate > 0 ? ` rate=${o.rate}/s` : ''} D=${o.durationS}s M=${o.members} S=${o.senders} N=${idleN} X=${o.offlineMessages} R=${resumeN} L=${o.stormLogins}, ${o.size}-byte messages, scrypt N=${o.scryptN} r=${o.scryptR} p=${o.scryptP})`);
@@ -152,7 +148,7 @@ async function main(): Promise<number> {
   writeFileSync(outFile, `${JSON.stringify(record, null, 2)}\n`);
   say('');
   say(`results written to ${outFile}`);
-  for (const file of profiles) say(`CPU profile: ${file}`);
+  for (const file of profileFiles) say(`CPU profile: ${file}`);
   say(`total time ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s`);
   if (warnings.length > 0) say(`${warnings.length} warning(s) above.`);
   return failures > 0 ? 1 : 0;
@@ -170,3 +166,33 @@ main().then(
     fatal(error instanceof Error ? (error.stack ?? error.message) : String(error));
   },
 );
+
+/** The profiles node wrote into a server's folder: the main thread's first, then its worker threads'. */
+function profilesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .map((name) => join(folder, name))
+      .sort((a, b) => Number(profileThread(a) !== 'main thread') - Number(profileThread(b) !== 'main thread') || a.localeCompare(b));
+  } catch (error) {
+    warn(`could not read the CPU profiles in ${folder}: ${(error as Error).message}`);
+    return [];
+  }
+}
+
+/**
+ * One thread's profile, summarized over each measured sending phase it worked in (setup
+ * and the pauses between phases left out), or over all of it when it worked in none.
+ */
+function summarizeThread(file: string): ProfileSummary[] {
+  try {
+    const phases = measuredWindows
+      .map((window) => summarizeProfile(file, 20, window))
+      // Phases this process was not the one under test in (the relay's, say) show it idle.
+      .filter((summary) => summary.busyMs > 0.01 * summary.wallMs);
+    return phases.length > 0 ? phases : [summarizeProfile(file, 30)];
+  } catch (error) {
+    warn(`could not read the CPU profile ${file}: ${(error as Error).message}`);
+    return [];
+  }
+}

@@ -9,6 +9,16 @@ import { row, say, warn } from './report';
 import { disturbed, progress, snap, usage, type UnderTest, type Usage } from './sampling';
 import { checkCounters, collectAll, totals, workers } from './workers';
 
+/** A measured sending phase on the monotonic clock (process.hrtime, µs): CPU profiles are summarized over each. */
+export interface MeasuredWindow {
+  readonly label: string;
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/** Every sending phase of the run, in order. */
+export const measuredWindows: MeasuredWindow[] = [];
+
 export interface StreamResult {
   readonly durationS: number;
   readonly sent: number;
@@ -54,6 +64,7 @@ export async function stream(label: string, pid: UnderTest, o: Options, deliveri
   );
   await sleepUntil(endUs);
   const b = snap(pid);
+  measuredWindows.push({ label, fromUs: a.atUs, toUs: b.atUs });
   say(`[${label}] sending stopped after ${o.durationS} s; waiting for the requests in flight and their deliveries`);
   await running;
   // Deliveries may trail the acks: wait as long as they keep coming.
