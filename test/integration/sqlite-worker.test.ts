@@ -11,7 +11,7 @@ import { SqliteExecutor } from '../../src/adapters/persistence/typeorm/sqlite-ex
 import { deleteSession, type SqliteOperation } from '../../src/adapters/persistence/typeorm/sqlite-operations';
 import { TypeOrmStorage } from '../../src/adapters/persistence/typeorm/typeorm-storage';
 import { SqliteWriteThread } from '../../src/adapters/persistence/typeorm/sqlite-write-thread';
-import type { BatchReply, WriteJob } from '../../src/adapters/persistence/typeorm/sqlite-write-protocol';
+import { NO_STORAGE_OBSERVER } from '../../src/adapters/persistence/typeorm/storage-observer';
 
 /** An operation the write thread does not know: only its name crosses to the thread. */
 const unknownOperation: SqliteOperation<readonly [], void> = {
@@ -98,71 +98,68 @@ describe('SqliteExecutor with the write thread', () => {
   });
 });
 
-describe('SqliteExecutor after a lost batch on the write thread', () => {
+describe('SqliteExecutor handing jobs to the write thread as they come', () => {
   let dir: string;
+  let file: string;
   let dataSource: DataSource;
+  let thread: SqliteWriteThread;
+  let executor: SqliteExecutor;
+  let holder: Database.Database | null;
+  const commits: number[] = [];
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-worker-'));
-    dataSource = await connectDataSource(createDataSource({ database: join(dir, 'chat.sqlite') }), 'sqlite');
+    file = join(dir, 'chat.sqlite');
+    dataSource = await connectDataSource(createDataSource({ database: file }), 'sqlite');
+    await dataSource.runMigrations({ transaction: 'each' });
+    thread = await SqliteWriteThread.start({ file, synchronous: 'FULL', busyTimeoutMs: 5_000 });
+    commits.length = 0;
+    const observer = { ...NO_STORAGE_OBSERVER, committed: (jobs: number) => void commits.push(jobs) };
+    executor = new SqliteExecutor(dataSource.manager, undefined, observer, thread, 2_000);
+    holder = new Database(file);
   });
 
   afterEach(async () => {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    if (holder?.inTransaction) holder.exec('ROLLBACK');
+    holder?.close();
+    await executor.exclusive(() => dataSource.destroy());
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fails every job of the batch a dying thread held, and goes on with the next batch', async () => {
-    let calls = 0;
-    // Stands in for the thread: SqliteWriteThread.run rejects when the worker exits mid-batch.
-    const dying = {
-      run: async (jobs: readonly WriteJob[]): Promise<BatchReply> => {
-        calls += 1;
-        if (calls === 1) throw new Error('The SQLite write thread stopped (exit code 1)');
-        return { kind: 'batch', outcomes: jobs.map(() => ({ ok: true, value: null })), commitSeconds: 0 };
-      },
-      close: async (): Promise<void> => undefined,
-    } as unknown as SqliteWriteThread;
-    const executor = new SqliteExecutor(dataSource.manager, undefined, undefined, dying);
+  /** Jobs asked for in separate turns of the event loop: each turn's are handed over on their own. */
+  async function performInTurns(ids: readonly number[]): Promise<Promise<void>[]> {
+    const jobs: Promise<void>[] = [];
+    for (const id of ids) {
+      jobs.push(executor.sqlite.perform(deleteSession, [id]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return jobs;
+  }
 
-    const held = await Promise.allSettled([1, 2].map((id) => executor.sqlite.perform(deleteSession, [id])));
-    expect(held.map((result) => result.status)).toEqual(['rejected', 'rejected']);
-    await expect(executor.sqlite.perform(deleteSession, [3])).resolves.toBeNull();
-    await executor.exclusive(async () => undefined);
+  it('runs what was handed over while the thread waited for the write lock as one transaction', async () => {
+    holder!.exec('BEGIN IMMEDIATE');
+    const jobs = await performInTurns([1, 2, 3]);
+    // The thread waits for the lock inside its first job's BEGIN; the next two are already on their way.
+    holder!.exec('ROLLBACK');
+
+    await expect(Promise.all(jobs)).resolves.toEqual([undefined, undefined, undefined]);
+    expect(commits).toEqual([3]);
   });
 
-  it('fails the jobs that ran and sends the ones that did not again, first and in order', async () => {
-    const sent: (readonly WriteJob[])[] = [];
-    // Stands in for the thread: its first batch is lost after one job, as on a full disk.
-    const lossy = {
-      run: async (jobs: readonly WriteJob[]): Promise<BatchReply> => {
-        sent.push(jobs);
-        if (sent.length === 1) {
-          const lost = { ok: false, error: { message: 'disk I/O error', code: 'SQLITE_IOERR' } } as const;
-          return { kind: 'batch', outcomes: [lost], commitSeconds: null };
-        }
-        return { kind: 'batch', outcomes: jobs.map(() => ({ ok: true, value: null })), commitSeconds: 0 };
-      },
-      close: async (): Promise<void> => undefined,
-    } as unknown as SqliteWriteThread;
-    const executor = new SqliteExecutor(dataSource.manager, undefined, undefined, lossy);
+  it('fails the jobs a thread held when it died, and starts a new one for the next jobs', async () => {
+    holder!.exec('BEGIN IMMEDIATE');
+    const held = await performInTurns([1, 2]);
+    const dying = workerOf(thread);
+    // As a crash would end it (a real one in the middle of a statement would take the process with it here).
+    dying.emit('exit', 1);
 
-    const results = await Promise.allSettled([1, 2, 3].map((id) => executor.sqlite.perform(deleteSession, [id])));
-
-    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
-    expect(driverErrorCode((results[0] as PromiseRejectedResult).reason)).toBe('SQLITE_IOERR');
-    expect(sent).toEqual([
-      [
-        ['deleteSession', [1]],
-        ['deleteSession', [2]],
-        ['deleteSession', [3]],
-      ],
-      [
-        ['deleteSession', [2]],
-        ['deleteSession', [3]],
-      ],
-    ]);
-    await executor.exclusive(async () => undefined);
+    const outcomes = await Promise.allSettled(held);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/The SQLite write thread stopped \(exit code 1\)/);
+    holder!.exec('ROLLBACK');
+    await expect(executor.sqlite.perform(deleteSession, [3])).resolves.toBeUndefined();
+    expect(workerOf(thread).threadId).not.toBe(dying.threadId);
+    await dying.terminate();
   });
 });
 

@@ -7,7 +7,7 @@ import { inSavepoint, type Executor } from './executor';
 import { GatheredWork, type SqliteOperation } from './sqlite-operations';
 import { NO_STORAGE_OBSERVER, type StorageObserver } from './storage-observer';
 import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
-import { failureFromWire, type SqliteWriteThread } from './sqlite-write-thread';
+import type { JobOutcome, SqliteWriteThread } from './sqlite-write-thread';
 
 /** One piece of work waiting for the connection. */
 type Job =
@@ -34,7 +34,7 @@ type Job =
       readonly onStart?: () => void;
     };
 
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+type Outcome = JobOutcome;
 
 /**
  * Database access for SQLite, with group commit.
@@ -57,11 +57,12 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  * committed rows runs at once when no batch is open.
  *
  * With a write thread (a database file; see sqlite-write-thread.ts) the hot write
- * paths, named operations, run there in batches of their own: their statements,
+ * paths, named operations, run there in transactions of their own: their statements,
  * COMMIT and disk sync leave the event loop. Everything else (TypeORM work, reads)
  * stays on this thread's connection. Jobs still run in the order they were asked
- * for: a run of operations goes to the write thread as one batch, a run of the other
- * jobs is a batch here, and the next batch waits for the one before. A wait for the
+ * for: operations are handed to the write thread as they come (once per turn of the
+ * event loop), and a run of the other jobs is a batch here once every operation asked
+ * for before it is settled. A wait for the
  * write lock held by another process blocks the write thread, never this one: here
  * the connection does not wait for locks, and a BEGIN that finds the lock taken is
  * tried again later without holding up the event loop.
@@ -98,6 +99,13 @@ export class SqliteExecutor implements Executor {
     /** With a write thread: how long a batch here keeps trying to take the write lock. */
     private readonly lockWaitMs = 5_000,
   ) {
+    if (writer) {
+      writer.onSettling = (jobs, commitSeconds) => {
+        // What this thread's connection reads next must include what was just committed.
+        this.closeSnapshot();
+        if (commitSeconds !== null) observer.committed(jobs, commitSeconds);
+      };
+    }
     const connection = sqliteConnectionOf(manager);
     if (!connection) throw new Error('SqliteExecutor needs a TypeORM better-sqlite3 connection');
     this.statements = statementsOf(connection);
@@ -237,9 +245,10 @@ export class SqliteExecutor implements Executor {
         // Let sockets be read (and more work queue up) before the next batch.
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.queue[0]!.kind === 'operation') {
-          await this.runOnWriter();
+          this.handOver();
         } else {
-          // A run of jobs for this connection.
+          // A run of jobs for this connection, after the operations asked for before them.
+          await this.writer?.idle();
           let size = 1;
           while (size < this.queue.length && size < this.maxBatch && this.queue[size]!.kind !== 'operation') size++;
           await this.runBatch(this.queue.splice(0, size));
@@ -251,56 +260,20 @@ export class SqliteExecutor implements Executor {
   }
 
   /**
-   * Batches of operations on the write thread, one after another while operations
-   * lead the queue. Each is settled, like any batch, only once committed; but the next
-   * one is handed to the thread before the callers of the last one hear back, so the
-   * thread works while this one runs what those callers do next.
+   * Hands the operations at the head of the queue (up to a batch's worth) to the write
+   * thread, without waiting for the ones before them: the thread takes whatever has
+   * arrived into its next transaction, and each job is settled once that committed.
    */
-  private async runOnWriter(): Promise<void> {
-    let batch = this.takeOperations();
-    let reply = this.sendToWriter(batch);
-    for (;;) {
-      const { outcomes, commitSeconds } = await reply;
-      // Jobs without an outcome did not run (their batch was lost first): they go again, first.
-      this.queue.unshift(...batch.slice(outcomes.length));
-      // What this thread's connection reads next must include what was just committed.
-      this.closeSnapshot();
-      const next = this.queue[0]?.kind === 'operation' ? this.takeOperations() : null;
-      if (next) reply = this.sendToWriter(next);
-      outcomes.forEach((outcome, i) => batch[i]!.settle(outcome));
-      if (commitSeconds !== null) this.observer.committed(outcomes.length, commitSeconds);
-      if (!next) return;
-      batch = next;
-    }
-  }
-
-  /** The operations at the head of the queue, up to a batch's worth. */
-  private takeOperations(): OperationJob[] {
+  private handOver(): void {
     const batch: OperationJob[] = [];
     while (batch.length < this.maxBatch && this.queue.length > 0) {
       const job = this.queue[0]!;
       if (!isOperation(job)) break;
       this.queue.shift();
+      job.onStart?.();
       batch.push(job);
     }
-    return batch;
-  }
-
-  /** Runs a batch on the write thread; never rejects: a thread that died fails every job. */
-  private async sendToWriter(batch: readonly OperationJob[]): Promise<{ outcomes: Outcome[]; commitSeconds: number | null }> {
-    const jobs = batch.map((job) => {
-      job.onStart?.();
-      return [job.name, job.args] as const;
-    });
-    try {
-      const reply = await this.writer!.run(jobs);
-      const outcomes = reply.outcomes.map((outcome): Outcome =>
-        outcome.ok ? outcome : { ok: false, error: failureFromWire(outcome.error) },
-      );
-      return { outcomes, commitSeconds: reply.commitSeconds };
-    } catch (error) {
-      return { outcomes: batch.map(() => ({ ok: false, error })), commitSeconds: null };
-    }
+    this.writer!.submit(batch);
   }
 
   private async runBatch(batch: readonly Job[]): Promise<void> {

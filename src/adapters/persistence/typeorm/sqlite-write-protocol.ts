@@ -27,7 +27,11 @@ export function isWriteThreadSetup(value: unknown): value is WriteThreadSetup {
 /** One job: an operation's name (sqlite-operations.ts) and its arguments. */
 export type WriteJob = readonly [name: string, args: readonly unknown[]];
 
-export type ThreadRequest = { readonly kind: 'batch'; readonly jobs: readonly WriteJob[] } | { readonly kind: 'close' };
+/**
+ * Jobs to run after every job sent before them; any number may be on their way at
+ * once. `close` ends the thread once the jobs sent before it are answered.
+ */
+export type ThreadRequest = { readonly kind: 'jobs'; readonly jobs: readonly WriteJob[] } | { readonly kind: 'close' };
 
 /** An error as it crosses threads: the driver's code and the failed statement's text, never its values. */
 export interface WireFailure {
@@ -39,17 +43,17 @@ export interface WireFailure {
 export type WireOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: WireFailure };
 
 /**
- * A batch's outcome: one per job that ran, in order; the jobs after them did not run
- * (their batch was lost first) and are to be sent again. `commitSeconds` is null when
- * nothing was committed.
+ * The outcomes of the next jobs not yet answered, in the order they were sent: one
+ * transaction's jobs once it committed (`commitSeconds` is how long the COMMIT took),
+ * or the jobs a lost transaction had run, all failed (`commitSeconds` is null).
  */
-export interface BatchReply {
-  readonly kind: 'batch';
+export interface SettledReply {
+  readonly kind: 'settled';
   readonly outcomes: readonly WireOutcome[];
   readonly commitSeconds: number | null;
 }
 
-export type ThreadReply = BatchReply | { readonly kind: 'ready' } | { readonly kind: 'closed' };
+export type ThreadReply = SettledReply | { readonly kind: 'ready' } | { readonly kind: 'closed' };
 
 export function failureToWire(error: unknown): WireFailure {
   if (typeof error !== 'object' || error === null) return { message: String(error) };

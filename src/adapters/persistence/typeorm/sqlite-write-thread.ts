@@ -2,22 +2,40 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { QueryFailedError } from 'typeorm';
-import type { BatchReply, ThreadReply, WireFailure, WriteJob, WriteThreadSetup } from './sqlite-write-protocol';
+import type { ThreadReply, WireFailure, WireOutcome, WriteThreadSetup } from './sqlite-write-protocol';
+
+/** A job for the write thread: an operation's name and arguments, and who hears how it went. */
+export interface ThreadJob {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  settle(outcome: JobOutcome): void;
+}
+
+export type JobOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * The SQLite write thread, seen from the main thread: a worker (sqlite-write-worker.ts)
- * with a connection of its own to the database file, which runs one batch of write
- * operations at a time and answers with their outcomes once the batch has committed.
- * The statements, the COMMIT and the disk sync run there, and so does any wait for
- * the write lock another process holds: the event loop goes on serving connections.
+ * with a connection of its own to the database file. Jobs are handed over as they
+ * come, without waiting for the ones before: the thread runs them in order, in
+ * transactions that take whatever has arrived, and a job is settled once its
+ * transaction has committed. The statements, the COMMIT and the disk sync run there,
+ * and so does any wait for the write lock another process holds: the event loop goes
+ * on serving connections, and the thread never waits for the event loop to be handed
+ * its next batch.
  *
- * Should the thread die, the batch it held fails (whether it committed is unknown, as
- * when a connection drops before its reply) and the next batch starts a new thread.
+ * Should the thread die, the jobs it held fail (whether they committed is unknown, as
+ * when a connection drops before its reply) and the next jobs start a new thread.
  */
 export class SqliteWriteThread {
+  /** Told before each answered transaction's jobs are settled: how many, and its COMMIT's seconds (null: none). */
+  onSettling: (jobs: number, commitSeconds: number | null) => void = () => undefined;
   private worker: Worker | null = null;
   private starting: Promise<Worker> | null = null;
-  private waiting: { resolve(reply: BatchReply): void; reject(error: Error): void } | null = null;
+  /** Handed to the worker, not yet answered, first sent first. */
+  private sent: ThreadJob[] = [];
+  /** Waiting for a worker to start. */
+  private held: ThreadJob[] = [];
+  private idleWaiters: (() => void)[] = [];
   private closing: Promise<void> | null = null;
 
   private constructor(private readonly setup: Omit<WriteThreadSetup, 'requireFrom'>) {}
@@ -29,26 +47,79 @@ export class SqliteWriteThread {
     return thread;
   }
 
-  /** Runs one batch; only one at a time. Rejects only when the thread died or could not start. */
-  async run(jobs: readonly WriteJob[]): Promise<BatchReply> {
-    if (this.closing) throw new Error('The storage is closed');
-    if (this.waiting) throw new Error('The SQLite write thread runs one batch at a time');
-    const worker = await this.ready();
-    return new Promise<BatchReply>((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      // Keeps the process alive while a batch is out, and only then.
-      worker.ref();
-      worker.postMessage({ kind: 'batch', jobs });
-    });
+  /** Hands jobs over, to run after every job handed over before them. Never throws: a job that cannot run is settled failed. */
+  submit(jobs: readonly ThreadJob[]): void {
+    if (this.closing) {
+      for (const job of jobs) job.settle({ ok: false, error: new Error('The storage is closed') });
+      return;
+    }
+    // Jobs held for a starting worker go first: they were handed over earlier.
+    if (this.worker && this.held.length === 0) {
+      this.post(this.worker, jobs);
+      return;
+    }
+    for (const job of jobs) this.held.push(job);
+    if (this.held.length > jobs.length) return;
+    this.ready().then(
+      (worker) => {
+        const held = this.held;
+        this.held = [];
+        if (held.length > 0) this.post(worker, held);
+      },
+      (error: unknown) => {
+        const held = this.held;
+        this.held = [];
+        this.fail(held, error);
+      },
+    );
   }
 
-  /** Ends the thread once its batch (if any) is answered; closing twice is harmless. */
+  /** Resolves once every job handed over is settled. */
+  idle(): Promise<void> {
+    if (this.sent.length === 0 && this.held.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Ends the thread once the jobs handed over are settled; closing twice is harmless. */
   close(): Promise<void> {
     this.closing ??= this.stop();
     return this.closing;
   }
 
+  private post(worker: Worker, jobs: readonly ThreadJob[]): void {
+    for (const job of jobs) this.sent.push(job);
+    // Keeps the process alive while jobs are out, and only then.
+    worker.ref();
+    worker.postMessage({ kind: 'jobs', jobs: jobs.map((job) => [job.name, job.args]) });
+  }
+
+  private settled(outcomes: readonly WireOutcome[], commitSeconds: number | null): void {
+    const jobs = this.sent.splice(0, outcomes.length);
+    this.onSettling(jobs.length, commitSeconds);
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      job.settle(outcome.ok ? outcome : { ok: false, error: failureFromWire(outcome.error) });
+    });
+    this.afterSettling();
+  }
+
+  private fail(jobs: readonly ThreadJob[], error: unknown): void {
+    if (jobs.length === 0) return;
+    this.onSettling(jobs.length, null);
+    for (const job of jobs) job.settle({ ok: false, error });
+    this.afterSettling();
+  }
+
+  private afterSettling(): void {
+    if (this.sent.length > 0 || this.held.length > 0) return;
+    this.worker?.unref();
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   private async stop(): Promise<void> {
+    await this.idle();
     const worker = this.worker ?? (await this.starting?.catch(() => null)) ?? null;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -76,22 +147,20 @@ export class SqliteWriteThread {
           this.worker = worker;
           worker.unref();
           resolve(worker);
-        } else if (reply.kind === 'batch') {
-          const waiting = this.waiting;
-          this.waiting = null;
-          worker.unref();
-          waiting?.resolve(reply);
+        } else if (reply.kind === 'settled' && this.worker === worker) {
+          // A thread already taken for dead has had its jobs failed: what it says now is not heard.
+          this.settled(reply.outcomes, reply.commitSeconds);
         }
       });
       const died = (error: Error): void => {
-        if (this.worker === worker) this.worker = null;
-        if (!started) {
-          reject(error);
+        if (this.worker !== worker) {
+          if (!started) reject(error);
           return;
         }
-        const waiting = this.waiting;
-        this.waiting = null;
-        waiting?.reject(error);
+        this.worker = null;
+        const lost = this.sent;
+        this.sent = [];
+        this.fail(lost, error);
       };
       worker.on('error', (error) => died(new Error(`The SQLite write thread failed: ${error.message}`)));
       worker.on('exit', (code) => died(new Error(`The SQLite write thread stopped (exit code ${code})`)));
