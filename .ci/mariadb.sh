@@ -9,7 +9,7 @@
 #   .ci/mariadb.sh sql ...  run the mariadb client as its administrator over the socket
 #
 # CHAT_MARIADB_DIR (default /tmp/chat-mariadb) holds everything; CHAT_MARIADB_PORT
-# (default 33306) is the TCP port. The end-to-end outage test calls stop and start.
+# (default 23306, below the ephemeral port range) is the TCP port. The end-to-end outage test calls stop and start.
 #
 # A throwaway server for tests: the log is flushed to disk once a second rather than
 # at every commit (a crash of the machine may lose the last second; nothing the
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 DIR="${CHAT_MARIADB_DIR:-/tmp/chat-mariadb}"
-PORT="${CHAT_MARIADB_PORT:-33306}"
+PORT="${CHAT_MARIADB_PORT:-23306}"
 DATA="$DIR/data"
 SOCKET="$DIR/mariadb.sock"
 PIDFILE="$DIR/mariadb.pid"
