@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isCi, MYSQL_URL_VARIABLE } from './mysql';
-import { freePort } from './ports';
+import { freeRestartablePort } from './ports';
 
 /**
  * Redis for the cluster tests (several server processes sharing one chat through
@@ -126,7 +126,7 @@ const privateServers = new Map<PrivateRedis, () => Promise<void>>();
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const binary = redisServerBinary();
   if (binary === null) throw new Error(`no redis-server: set ${REDIS_SERVER_VARIABLE} or put redis-server on PATH`);
-  const port = await freePort();
+  const port = await freeRestartablePort();
   const directory = mkdtempSync(join(tmpdir(), 'chat-redis-'));
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
