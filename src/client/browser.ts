@@ -15,4 +15,14 @@ export type {
   PresenceUpdate,
   ReconnectAttempt,
 } from './events';
-export type { ConversationKind, Friend, GroupMember, GroupSummary, HistoryMessage, UserIdentity, UserStatus } from './results';
+export type {
+  BlockedUser,
+  ConversationKind,
+  Friend,
+  GroupMember,
+  GroupSummary,
+  HistoryMessage,
+  Privacy,
+  UserIdentity,
+  UserStatus,
+} from './results';

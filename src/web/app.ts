@@ -10,6 +10,7 @@ import {
   ConnectionClosedError,
   RequestTimeoutError,
   webStorageSessions,
+  type BlockedUser,
   type ConversationKind,
   type DirectMessage,
   type Friend,
@@ -18,6 +19,7 @@ import {
   type GroupMessage,
   type GroupSummary,
   type MembershipChange,
+  type Privacy,
   type UserIdentity,
 } from '../client/browser';
 
@@ -29,6 +31,8 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 15_000;
 /** Below this width the sidebar sits above the conversation (style.css says the same). */
 const NARROW = '(max-width: 720px)';
+/** The privacy this browser last set for a user (the protocol has no way to read it back). */
+const PRIVACY_KEY = (userId: number): string => `chat.privacy.${userId}`;
 
 type ConversationKey = `${'d' | 'g'}:${number}`;
 
@@ -103,6 +107,8 @@ class WebChat {
   /** Users who wrote to us without being friends. */
   private readonly strangers = new Map<number, string>();
   private readonly requests = new Map<number, FriendRequest>();
+  /** The users we blocked (PROTOCOL §10), by id. */
+  private readonly blocked = new Map<number, string>();
   private readonly groups = new Map<number, GroupSummary>();
   private readonly conversations = new Map<ConversationKey, Conversation>();
   private members: GroupMember[] = [];
@@ -142,6 +148,14 @@ class WebChat {
     messages: element<HTMLOListElement>('messages'),
     composer: element<HTMLFormElement>('composer'),
     messageInput: element<HTMLInputElement>('message-input'),
+    userPanel: element<HTMLDetailsElement>('user-panel'),
+    blockState: element<HTMLParagraphElement>('block-state'),
+    blockUser: element<HTMLButtonElement>('block-user'),
+    reportForm: element<HTMLFormElement>('report-form'),
+    reportReason: element<HTMLInputElement>('report-reason'),
+    privacy: element<HTMLFieldSetElement>('privacy'),
+    blockedList: element<HTMLUListElement>('blocked'),
+    blockedEmpty: element<HTMLParagraphElement>('blocked-empty'),
   };
 
   start(): void {
@@ -168,6 +182,18 @@ class WebChat {
     ui.composer.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.send();
+    });
+    ui.blockUser.addEventListener('click', () => {
+      const peerId = this.selectedPeerId();
+      if (peerId !== null) void this.setBlocked(peerId, !this.blocked.has(peerId));
+    });
+    ui.reportForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.report();
+    });
+    ui.privacy.addEventListener('change', (event) => {
+      const choice = event.target instanceof HTMLInputElement ? event.target.value : '';
+      if (choice === 'everyone' || choice === 'friends') void this.setPrivacy(choice);
     });
     void this.connect();
   }
@@ -304,6 +330,7 @@ class WebChat {
     this.ui.account.hidden = false;
     this.ui.auth.hidden = true;
     this.ui.chat.hidden = false;
+    this.showPrivacy(localStorage.getItem(PRIVACY_KEY(user.userId)));
     this.renderAll();
     await this.attempt(() => this.reload());
   }
@@ -321,23 +348,27 @@ class WebChat {
     this.friends.clear();
     this.strangers.clear();
     this.requests.clear();
+    this.blocked.clear();
     this.groups.clear();
     this.conversations.clear();
     this.members = [];
     this.selected = null;
+    this.showPrivacy(null);
     this.renderAll();
   }
 
   /** The lists from the server (after login, and after a reconnect: pushes are not replayed). */
   private async reload(): Promise<void> {
     const client = this.connected();
-    const [friends, requests, groups, conversations] = await Promise.all([
+    const [friends, requests, groups, conversations, blocked] = await Promise.all([
       client.getFriendList(),
       client.getFriendRequests(),
       client.getGroups(),
       client.getConversations().catch(() => []),
+      client.getBlocked(),
     ]);
     this.setFriends(friends);
+    this.setBlockedUsers(blocked);
     this.requests.clear();
     for (const request of requests) this.requests.set(request.requestId, request);
     this.setGroups(groups);
@@ -369,6 +400,11 @@ class WebChat {
       this.friends.set(friend.id, friend);
       this.strangers.delete(friend.id);
     }
+  }
+
+  private setBlockedUsers(blocked: readonly BlockedUser[]): void {
+    this.blocked.clear();
+    for (const user of blocked) this.blocked.set(user.userId, user.username);
   }
 
   private setGroups(groups: readonly GroupSummary[]): void {
@@ -460,6 +496,61 @@ class WebChat {
     if (group !== undefined) this.groups.set(groupId, { ...group, memberCount: members.length, role: mine?.role ?? group.role });
     this.renderMembers();
     this.renderGroups();
+  }
+
+  // Blocking, privacy and reports (PROTOCOL §10).
+
+  /** Blocks or unblocks a user; a block also ends the friendship and any request between the two. */
+  private async setBlocked(userId: number, block: boolean): Promise<void> {
+    const name = this.nameOf(userId);
+    await this.attempt(async () => {
+      const client = this.connected();
+      if (block) await client.blockUser(userId);
+      else await client.unblockUser(userId);
+      this.setBlockedUsers(await client.getBlocked());
+      this.notify(block ? `You blocked ${name}. Neither of you can message the other.` : `${name} unblocked.`);
+      if (block) {
+        if (this.friends.has(userId)) this.strangers.set(userId, name);
+        for (const [id, request] of this.requests) if (request.senderId === userId) this.requests.delete(id);
+        await this.loadFriends();
+      }
+      this.renderAll();
+    });
+  }
+
+  private async report(): Promise<void> {
+    const peerId = this.selectedPeerId();
+    const reason = this.ui.reportReason.value.trim();
+    if (peerId === null || reason === '') return;
+    await this.attempt(async () => {
+      await this.connected().reportUser(peerId, reason);
+      this.ui.reportReason.value = '';
+      this.notify(`Report about ${this.nameOf(peerId)} sent.`);
+    });
+  }
+
+  private async setPrivacy(privacy: Privacy): Promise<void> {
+    const me = this.me;
+    if (me === null) return;
+    await this.attempt(async () => {
+      await this.connected().setPrivacy(privacy);
+      localStorage.setItem(PRIVACY_KEY(me.userId), privacy);
+      this.notify(privacy === 'friends' ? 'Direct messages now only from friends.' : 'Direct messages now from everyone.');
+    });
+    this.showPrivacy(localStorage.getItem(PRIVACY_KEY(me.userId)));
+  }
+
+  /** Checks the privacy choice this browser knows of, or none. */
+  private showPrivacy(privacy: string | null): void {
+    for (const input of this.ui.privacy.querySelectorAll('input')) input.checked = input.value === privacy;
+  }
+
+  private nameOf(userId: number): string {
+    return this.friends.get(userId)?.username ?? this.strangers.get(userId) ?? this.blocked.get(userId) ?? `User ${userId}`;
+  }
+
+  private selectedPeerId(): number | null {
+    return this.selected?.startsWith('d:') ? Number(this.selected.slice(2)) : null;
   }
 
   private selectedGroupId(): number | null {
@@ -634,6 +725,7 @@ class WebChat {
     this.renderConversationHead();
     this.renderMembers();
     this.renderMessages();
+    this.renderBlocked();
   }
 
   private renderRequests(): void {
@@ -689,6 +781,7 @@ class WebChat {
       ui.title.textContent = 'No conversation open';
       ui.subtitle.textContent = 'Pick a friend or a group.';
       ui.groupPanel.hidden = true;
+      ui.userPanel.hidden = true;
       ui.composer.hidden = true;
       return;
     }
@@ -698,14 +791,33 @@ class WebChat {
       ui.title.textContent = friend?.username ?? this.strangers.get(id) ?? `User ${id}`;
       ui.subtitle.textContent = friend === undefined ? 'Not your friend' : `Friend, ${friend.status}`;
       ui.groupPanel.hidden = true;
+      const name = ui.title.textContent;
+      const blocked = this.blocked.has(id);
+      ui.userPanel.hidden = false;
+      ui.blockState.textContent = blocked
+        ? `You blocked ${name}: neither of you can message the other.`
+        : `${name} is not told when you block or report them.`;
+      ui.blockUser.textContent = blocked ? 'Unblock' : 'Block';
+      ui.blockUser.setAttribute('aria-label', `${blocked ? 'Unblock' : 'Block'} ${name}`);
     } else {
       const group = this.groups.get(id);
       ui.title.textContent = group?.name ?? `Group ${id}`;
       ui.subtitle.textContent = group === undefined ? '' : `Group, you are ${group.role === 'admin' ? 'an admin' : 'a member'}`;
       ui.groupPanel.hidden = false;
+      ui.userPanel.hidden = true;
     }
     ui.composer.hidden = false;
     ui.messageInput.setAttribute('aria-label', `Message to ${ui.title.textContent}`);
+  }
+
+  private renderBlocked(): void {
+    const items = [...this.blocked].map(([id, name]) => {
+      const unblock = make('button', { type: 'button', class: 'secondary', 'aria-label': `Unblock ${name}` }, 'Unblock');
+      unblock.addEventListener('click', () => void this.setBlocked(id, false));
+      return make('li', { class: 'member' }, make('span', { class: 'name' }, name), unblock);
+    });
+    this.ui.blockedList.replaceChildren(...items);
+    this.ui.blockedEmpty.hidden = items.length > 0;
   }
 
   private renderMembers(): void {

@@ -2,7 +2,8 @@
  * The web client in real headless Chromium (Debian's `chromium`, driven by
  * playwright-core; nothing downloads a browser): two users register, befriend, chat
  * both ways, see each other's presence, and one makes a group with the other, removes
- * him and leaves it; a request is rejected and a reload resumes the session. The page
+ * him and leaves it; a request is rejected and a reload resumes the session; one user
+ * reports, blocks and unblocks another and takes messages from friends only. The page
  * is the freshly built bundle (scripts/build-web.mjs) served by a real server, talking
  * to it over its WebSocket.
  *
@@ -218,6 +219,58 @@ describeInBrowser('the web client in Chromium', () => {
 
     expect(ann.problems).toEqual([]);
     expect(bob.problems).toEqual([]);
+  });
+
+  it('lets a user report, block and unblock another, and take direct messages from friends only', async () => {
+    const dan = await openPage('dan');
+    const eve = await openPage('eve');
+    await register(dan);
+    await register(eve);
+    await dan.page.getByLabel('Add friend').fill('eve');
+    await dan.page.getByRole('button', { name: 'Send request' }).click();
+    await eve.page.getByRole('button', { name: 'Accept friend request from dan' }).click();
+    await contact(dan.page, 'friends', 'eve').filter({ hasText: 'online' }).waitFor();
+    await contact(eve.page, 'friends', 'dan').click();
+
+    // A report, from the conversation's panel.
+    await contact(dan.page, 'friends', 'eve').click();
+    await dan.page.getByText('Block or report', { exact: true }).click();
+    await dan.page.getByLabel('Report to the operator').fill('Sends me links to a fake shop');
+    await dan.page.getByRole('button', { name: 'Send report' }).click();
+    await dan.page.getByText('Report about eve sent.').waitFor();
+
+    // A block: the friendship ends, and eve's messages to dan are refused with the server's text.
+    await dan.page.getByRole('button', { name: 'Block eve' }).click();
+    await dan.page.getByText('You blocked eve. Neither of you can message the other.').waitFor();
+    await contact(dan.page, 'friends', 'eve').filter({ hasText: 'not a friend' }).waitFor();
+    await dan.page.getByText('Privacy', { exact: true }).click();
+    await dan.page.getByRole('list', { name: 'Blocked users' }).getByText('eve').waitFor();
+    await eve.page.getByLabel('Message to dan').fill('Hello?');
+    await eve.page.getByLabel('Message to dan').press('Enter');
+    await eve.page.getByRole('alert').filter({ hasText: 'Cannot message this user' }).waitFor();
+
+    // Unblocked from the privacy panel's list; with "friends only", eve (no friend any more) is still refused.
+    await dan.page.getByRole('button', { name: 'Unblock eve' }).first().click();
+    await dan.page.getByText('eve unblocked.').waitFor();
+    await dan.page.getByText('Nobody blocked.').waitFor();
+    await dan.page.getByLabel('friends only').check();
+    await dan.page.getByText('Direct messages now only from friends.').waitFor();
+    await eve.page.getByLabel('Message to dan').fill('And now?');
+    await eve.page.getByLabel('Message to dan').press('Enter');
+    await eve.page.getByRole('alert').filter({ hasText: 'Cannot message this user' }).waitFor();
+
+    // From everyone again: her message arrives, and the choice is still shown after a reload.
+    await dan.page.getByLabel('everyone').check();
+    await dan.page.getByText('Direct messages now from everyone.').waitFor();
+    await eve.page.getByLabel('Message to dan').fill('Sorry about the links.');
+    await eve.page.getByLabel('Message to dan').press('Enter');
+    await message(dan.page, 'Sorry about the links.').waitFor();
+    await dan.page.reload();
+    await dan.page.getByText('Signed in as dan').waitFor();
+    expect(await dan.page.getByLabel('everyone').isChecked()).toBe(true);
+
+    expect(dan.problems).toEqual([]);
+    expect(eve.problems).toEqual([]);
   });
 
   /** Both pages side by side in one picture, for the README (committed) and as an artifact. */
