@@ -64,7 +64,10 @@ export class SqliteWriteThread {
       (worker) => {
         const held = this.held;
         this.held = [];
-        if (held.length > 0) this.post(worker, held);
+        if (held.length === 0) return;
+        // A worker that died as soon as it started has had its jobs failed already: these go to the next one.
+        if (this.worker === worker) this.post(worker, held);
+        else this.submit(held);
       },
       (error: unknown) => {
         const held = this.held;
