@@ -110,6 +110,15 @@ describeInBrowser('the web client in Chromium', () => {
 
   const message = (page: Page, text: string) => page.locator('#messages .message .text', { hasText: text });
 
+  /** `from` sends a friend request through the page and `to` accepts it; then each sees the other online. */
+  async function befriend(from: UserPage, to: UserPage): Promise<void> {
+    await from.page.getByLabel('Add friend').fill(to.name);
+    await from.page.getByRole('button', { name: 'Send request' }).click();
+    await to.page.getByRole('button', { name: `Accept friend request from ${from.name}` }).click();
+    await contact(to.page, 'friends', from.name).filter({ hasText: 'online' }).waitFor();
+    await contact(from.page, 'friends', to.name).filter({ hasText: 'online' }).waitFor();
+  }
+
   it('lets two users befriend, chat, see presence and share a group', async () => {
     const ann = await openPage('ann');
     const bob = await openPage('bob');
@@ -122,11 +131,7 @@ describeInBrowser('the web client in Chromium', () => {
     await ann.page.getByRole('alert').filter({ hasText: 'User not found' }).waitFor();
 
     // Friend request, accepted through the UI.
-    await ann.page.getByLabel('Add friend').fill('bob');
-    await ann.page.getByRole('button', { name: 'Send request' }).click();
-    await bob.page.getByRole('button', { name: 'Accept friend request from ann' }).click();
-    await contact(bob.page, 'friends', 'ann').filter({ hasText: 'online' }).waitFor();
-    await contact(ann.page, 'friends', 'bob').filter({ hasText: 'online' }).waitFor();
+    await befriend(ann, bob);
 
     // Ann writes (Enter sends), Bob sees it arrive live and answers.
     await contact(ann.page, 'friends', 'bob').click();
@@ -226,10 +231,7 @@ describeInBrowser('the web client in Chromium', () => {
     const eve = await openPage('eve');
     await register(dan);
     await register(eve);
-    await dan.page.getByLabel('Add friend').fill('eve');
-    await dan.page.getByRole('button', { name: 'Send request' }).click();
-    await eve.page.getByRole('button', { name: 'Accept friend request from dan' }).click();
-    await contact(dan.page, 'friends', 'eve').filter({ hasText: 'online' }).waitFor();
+    await befriend(dan, eve);
     await contact(eve.page, 'friends', 'dan').click();
 
     // A report, from the conversation's panel.
