@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { isDeadlock } from './database-errors';
 import type { MysqlOperation, MysqlValue } from './mysql-operations';
 import { immediateContext } from './sqlite-operations';
+import { inSavepoint } from './sqlite-prepared';
 import { sqliteConnectionOf, statementsOf, type SqliteAccess, type SqliteStatements } from './sqlite-statements';
 
 /**
@@ -136,23 +137,4 @@ export class TransactionExecutor implements Executor {
     // A repository kept past its unit of work would run outside both the transaction and the lock.
     if (this.ended) throw new Error('Repositories of a unit of work used after the unit of work ended');
   }
-}
-
-/** Runs synchronous statement work in a savepoint: all of it is stored, or none. */
-export function inSavepoint<T>(statements: SqliteStatements, work: (statements: SqliteStatements) => T): T {
-  // Synchronous work cannot nest another, so one name serves (SQLite releases the innermost).
-  statements.run('SAVEPOINT statements');
-  let result: T;
-  try {
-    result = work(statements);
-  } catch (error) {
-    // An I/O error or a full disk may have ended the whole transaction already.
-    if (statements.inTransaction) {
-      statements.run('ROLLBACK TO SAVEPOINT statements');
-      statements.run('RELEASE SAVEPOINT statements');
-    }
-    throw error;
-  }
-  statements.run('RELEASE SAVEPOINT statements');
-  return result;
 }

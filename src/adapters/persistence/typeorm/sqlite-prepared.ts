@@ -80,3 +80,22 @@ export class SqliteStatements {
 
 /** Makes the error a failed statement throws, from its text, its values and the driver's error. */
 export type StatementFailure = (sql: string, parameters: readonly SqliteValue[], error: unknown) => Error;
+
+/** Runs synchronous statement work in a savepoint: all of it is stored, or none. */
+export function inSavepoint<T>(statements: SqliteStatements, work: (statements: SqliteStatements) => T): T {
+  // Synchronous work cannot nest another, so one name serves (SQLite releases the innermost).
+  statements.run('SAVEPOINT statements');
+  let result: T;
+  try {
+    result = work(statements);
+  } catch (error) {
+    // An I/O error or a full disk may have ended the whole transaction already.
+    if (statements.inTransaction) {
+      statements.run('ROLLBACK TO SAVEPOINT statements');
+      statements.run('RELEASE SAVEPOINT statements');
+    }
+    throw error;
+  }
+  statements.run('RELEASE SAVEPOINT statements');
+  return result;
+}

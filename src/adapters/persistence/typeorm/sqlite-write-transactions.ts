@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { GatheredWork, type OperationContext, type SqliteOperation } from './sqlite-operations';
-import type { SqliteStatements } from './sqlite-prepared';
+import { inSavepoint, type SqliteStatements } from './sqlite-prepared';
 import { failureToWire, type SettledReply, type WireOutcome, type WriteJob } from './sqlite-write-protocol';
 
 /** Finds an operation by the name a job carries. */
@@ -113,22 +113,11 @@ export class WriteTransactions {
   private run([name, args]: WriteJob): WireOutcome {
     const operation = this.operationNamed(name);
     if (!operation) return { ok: false, error: failureToWire(new Error(`No SQLite operation named ${name}`)) };
-    const atomic = operation.atomic(args);
     try {
-      if (atomic) this.statements.run('SAVEPOINT job');
-      const value = operation.run(this.context, args);
-      if (atomic) this.statements.run('RELEASE SAVEPOINT job');
-      return { ok: true, value };
-    } catch (error) {
       // A single statement that fails undoes its own changes and leaves the transaction open.
-      if (atomic && this.statements.inTransaction) {
-        try {
-          this.statements.run('ROLLBACK TO SAVEPOINT job');
-          this.statements.run('RELEASE SAVEPOINT job');
-        } catch (rollbackError) {
-          return { ok: false, error: failureToWire(rollbackError) };
-        }
-      }
+      const run = (): unknown => operation.run(this.context, args);
+      return { ok: true, value: operation.atomic(args) ? inSavepoint(this.statements, run) : run() };
+    } catch (error) {
       return { ok: false, error: failureToWire(error) };
     }
   }
